@@ -1,0 +1,238 @@
+"""The answer card: /say, /whom and plain text in a private chat.
+
+Flow: the officer types a visitor profile → one card with the top pitch materials and the top
+people, each with its why → buttons refine without retyping (format, length, language, scope,
+more, switch view) and send a material on its own (link with preview, or the file).
+
+The profile text and the chosen refinements live in a bounded in-memory store under a short id
+carried in callback_data; after a restart or a data reload that id is gone and the button
+answers "please ask again".
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from promo.present import contact_line
+from promo.say import KIND_LABELS, LANG_LABELS, SCOPE_LABELS
+
+from .callbacks import CallbackData, decode
+from .common import Command, answer_stale, is_private, keyboard, require_user, send, svc
+
+PAGE = 5
+MAX_QUERIES = 5000
+LENGTHS = (5, 15, 30)
+COMMANDS = [Command("say", "说什么：推介材料", "what to say: pitch materials", group=True),
+            Command("whom", "找谁招：能牵线的人", "whom to approach")]
+
+
+@dataclass(frozen=True)
+class Ask(CallbackData):
+    """A refinement of a stored query: op is k(ind) l(ang) s(cope) m(inutes) v(iew) p(age)."""
+
+    PREFIX = "a"
+    qid: str
+    op: str
+    arg: str
+
+
+@dataclass(frozen=True)
+class SendMaterial(CallbackData):
+    PREFIX = "ms"
+    qid: str
+    material_id: str
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    view: str = "card"            # card | say | whom
+    kind: str | None = None
+    lang: str | None = None
+    scope: str | None = None
+    minutes: int | None = None
+    say_page: int = 0
+    whom_page: int = 0
+    version: int = 0              # data version the query was made on
+    user_id: int = 0
+
+
+class QueryStore:
+    """Recent queries by short id; the oldest are forgotten first."""
+
+    def __init__(self, size: int = MAX_QUERIES):
+        self.size = size
+        self._items: OrderedDict[str, Query] = OrderedDict()
+
+    def add(self, query: Query) -> str:
+        qid = secrets.token_urlsafe(6)
+        self._items[qid] = query
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return qid
+
+    def get(self, qid: str) -> Query | None:
+        return self._items.get(qid)
+
+    def put(self, qid: str, query: Query) -> None:
+        self._items[qid] = query
+        self._items.move_to_end(qid)
+
+
+def queries(context) -> QueryStore:
+    return context.application.bot_data.setdefault("queries", QueryStore())
+
+
+# ---------------------------------------------------------------------- entry points
+
+async def say_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _ask(update, context, " ".join(context.args), "say")
+
+
+async def whom_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _ask(update, context, " ".join(context.args), "whom")
+
+
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _ask(update, context, update.effective_message.text or "", "card")
+
+
+async def _ask(update: Update, context, text: str, view: str) -> None:
+    user = await require_user(update, context)
+    if user is None:
+        return
+    text = text.strip()[:500]
+    if not text:
+        await send(update, context, "ask_usage.html.j2", view=view)
+        return
+    query = Query(text=text, view=view, version=svc(context).data_version, user_id=user.user_id)
+    qid = queries(context).add(query)
+    await show(update, context, qid, query, edit=False)
+
+
+async def refine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    cq = update.callback_query
+    data = decode(update, Ask)
+    user = await require_user(update, context)
+    if user is None:
+        return
+    query = queries(context).get(data.qid) if data else None
+    if query is None or query.version != svc(context).data_version:
+        await answer_stale(update)
+        return
+    query = _apply(query, data.op, data.arg)
+    queries(context).put(data.qid, query)
+    await cq.answer()
+    await show(update, context, data.qid, query, edit=True)
+
+
+def _apply(q: Query, op: str, arg: str) -> Query:
+    toggle = lambda current: None if current == arg else arg  # noqa: E731 - pressing again clears
+    if op == "k":
+        return replace(q, kind=toggle(q.kind), say_page=0)
+    if op == "l":
+        return replace(q, lang=toggle(q.lang), say_page=0)
+    if op == "s":
+        return replace(q, scope=toggle(q.scope), say_page=0)
+    if op == "m":
+        return replace(q, minutes=None if q.minutes == int(arg) else int(arg), say_page=0)
+    if op == "v":
+        return replace(q, view=arg)
+    if op == "p":
+        return replace(q, say_page=max(0, int(arg)))
+    if op == "w":
+        return replace(q, whom_page=max(0, int(arg)))
+    return q
+
+
+# ---------------------------------------------------------------------- the card
+
+async def show(update: Update, context, qid: str, q: Query, edit: bool) -> None:
+    s = svc(context)
+    matcher = s.matcher
+    profile = matcher.profile(q.text)
+    private = is_private(update)
+    say = matcher.say(profile, today=s.today(), top=PAGE, offset=q.say_page * PAGE, kind=q.kind,
+                      language=q.lang, scope=q.scope, minutes=q.minutes) if q.view in ("card", "say") else None
+    whom = matcher.whom(profile, top=PAGE, offset=q.whom_page * PAGE) \
+        if q.view in ("card", "whom") and private else None
+    people = [dict(r=r, contact=contact_line(r.person)) for r in whom.items] if whom else []
+    bot_username = context.bot.username
+    markup = keyboard(_buttons(qid, q, say, whom, private, bot_username, context))
+    await send(update, context, "answer.html.j2", markup=markup, edit=edit, q=q, profile=profile,
+               say=say, whom=whom, people=people, private=private, lib=matcher.library,
+               say_offset=q.say_page * PAGE, whom_offset=q.whom_page * PAGE,
+               kind_labels=KIND_LABELS, scope_labels=SCOPE_LABELS, lang_labels=LANG_LABELS)
+
+
+def _mark(label: str, on: bool) -> str:
+    return f"✓{label}" if on else label
+
+
+def _buttons(qid, q: Query, say, whom, private: bool, bot_username: str, context):
+    a = lambda op, arg: Ask(qid, op, str(arg)).pack()  # noqa: E731
+    rows = []
+    if say is not None:
+        rows.append([(_mark(KIND_LABELS[k], q.kind == k), a("k", k)) for k in ("video", "brochure", "ppt")])
+        rows.append([(_mark(f"≤{m}分钟", q.minutes == m), a("m", m)) for m in LENGTHS])
+        rows.append([(_mark(LANG_LABELS[lang], q.lang == lang), a("l", lang)) for lang in ("zh", "en", "ru")])
+        rows.append([(_mark(SCOPE_LABELS[sc], q.scope == sc), a("s", sc)) for sc in ("city", "chain", "project")])
+        rows.append([(f"📤{q.say_page * PAGE + i + 1}", SendMaterial(qid, r.material.id).pack())
+                     for i, r in enumerate(say.items)])
+    more = []
+    if say is not None and say.total > (q.say_page + 1) * PAGE:
+        more.append(("更多材料 ▸", a("p", q.say_page + 1)))
+    if whom is not None and whom.total > (q.whom_page + 1) * PAGE:
+        more.append(("更多人选 ▸", a("w", q.whom_page + 1)))
+    if q.say_page or q.whom_page:
+        more.append(("◂ 第一页", a("p", 0) if q.say_page else a("w", 0)))
+    rows.append(more)
+    views = [("说什么", "say"), ("找谁", "whom"), ("全部", "card")]
+    rows.append([(_mark(label, q.view == v), a("v", v)) for label, v in views if private or v == "say"])
+    if not private and bot_username:
+        rows.append([("🔒 私聊查看人选", f"https://t.me/{bot_username}?start=q_{qid}")])
+    for extra in context.application.bot_data.get("card_actions", []):
+        rows.append([extra(qid, q)])
+    return rows
+
+
+async def send_material(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    data = decode(update, SendMaterial)
+    if await require_user(update, context) is None:
+        return
+    material = svc(context).library.get("materials", data.material_id) if data else None
+    if material is None or not material.available(svc(context).today()):
+        await answer_stale(update)
+        return
+    await update.callback_query.answer()
+    from .materials import deliver
+
+    await deliver(update, context, material)
+
+
+async def start_with_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/start q_<id>`: continue a group's question in private, where people may be shown."""
+    if await require_user(update, context) is None:
+        return
+    qid = context.args[0][2:]
+    query = queries(context).get(qid)
+    if query is None:
+        await send(update, context, "stale.html.j2")
+        return
+    new_id = queries(context).add(replace(query, view="card", version=svc(context).data_version))
+    await show(update, context, new_id, queries(context).get(new_id), edit=False)
+
+
+def handlers():
+    return [
+        CommandHandler("say", say_command),
+        CommandHandler("whom", whom_command),
+        CallbackQueryHandler(refine, pattern=Ask.pattern()),
+        CallbackQueryHandler(send_material, pattern=SendMaterial.pattern()),
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, text_message),
+    ]

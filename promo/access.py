@@ -1,0 +1,293 @@
+"""Who may use the bot: the allow-list, roles and one-time invite codes.
+
+Roles: `officer` (logs meetings, sees lists), `lead` (task-force lead: also edits the meetings of
+their unit and corrects funnel stages), `admin` (also invites and revokes users).
+
+Users come from two places: the config file (`AccessStore.seed`, run on every start) and invite
+codes an admin creates in the chat (`create_invite` → the new user sends `/start <code>` →
+`redeem`). Codes are 24 url-safe characters, valid 48 hours by default, usable once; only their
+SHA-256 is stored. Every change is written to the `access_audit` table.
+
+A revoked user keeps their row; `seed` never re-activates them unless the config entry says
+`reactivate: true`, and an invite code does not re-admit them either (an admin must
+`reactivate` them explicitly).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select, update
+
+from promo.db import Database, NotFound, PermissionDenied, as_utc
+from promo.tables import AccessAudit, Invite
+from promo.tables import User as UserRow
+
+__all__ = ["AccessStore", "PermissionDenied", "NotFound", "RedeemResult", "Role", "User"]
+
+CODE_BYTES = 18  # → 24 url-safe characters
+
+
+class Role(str, Enum):
+    officer = "officer"
+    lead = "lead"
+    admin = "admin"
+
+
+@dataclass(frozen=True)
+class User:
+    """A user as the rest of the program sees it (a plain snapshot, not a database row)."""
+
+    user_id: int
+    display_name: str
+    role: str
+    unit: str | None
+    active: bool
+    created_at: dt.datetime
+    created_by: int | None
+    revoked_at: dt.datetime | None
+    revoked_by: int | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin.value
+
+    @property
+    def is_lead_or_admin(self) -> bool:
+        return self.role in (Role.lead.value, Role.admin.value)
+
+    @classmethod
+    def _of(cls, row: UserRow) -> User:
+        return cls(row.user_id, row.display_name, row.role, row.unit, row.active, row.created_at,
+                   row.created_by, row.revoked_at, row.revoked_by)
+
+
+# Reasons `redeem` can fail with, and the Chinese text the bot shows.
+REDEEM_REASONS = {
+    "unknown": "邀请码无效，请向管理员索取新的邀请码。",
+    "used": "该邀请码已被使用过（每个邀请码只能使用一次），请向管理员索取新的邀请码。",
+    "expired": "该邀请码已过期，请向管理员索取新的邀请码。",
+    "revoked_user": "您的账号已被停用，邀请码不能恢复，请联系管理员。",
+    "already_member": "您已经是授权用户，无需再使用邀请码。",
+}
+
+
+@dataclass(frozen=True)
+class RedeemResult:
+    ok: bool
+    reason: str | None = None      # a key of REDEEM_REASONS when not ok
+    user: User | None = None
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return "欢迎！您已获得使用权限。"
+        return REDEEM_REASONS.get(self.reason or "", "邀请码无法使用。")
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
+
+
+def _role(value: Any) -> str:
+    try:
+        return Role(str(value).strip().lower()).value
+    except ValueError:
+        raise ValueError(f"unknown role {value!r}; use officer, lead or admin") from None
+
+
+class AccessStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ----------------------------------------------------------------------- reading
+
+    def get(self, user_id: int) -> User | None:
+        with self.db.read() as s:
+            row = s.get(UserRow, int(user_id))
+            return User._of(row) if row else None
+
+    def is_authorised(self, user_id: int) -> bool:
+        user = self.get(user_id)
+        return bool(user and user.active)
+
+    def role(self, user_id: int) -> str | None:
+        """The role of an active user, None for unknown or revoked users."""
+        user = self.get(user_id)
+        return user.role if user and user.active else None
+
+    def list_users(self, *, include_revoked: bool = True) -> list[User]:
+        with self.db.read() as s:
+            q = select(UserRow).order_by(UserRow.unit, UserRow.display_name, UserRow.user_id)
+            if not include_revoked:
+                q = q.where(UserRow.active.is_(True))
+            return [User._of(r) for r in s.scalars(q)]
+
+    def audit(self, *, target_user_id: int | None = None, limit: int = 100) -> list[AccessAudit]:
+        with self.db.read() as s:
+            q = select(AccessAudit).order_by(AccessAudit.id.desc()).limit(limit)
+            if target_user_id is not None:
+                q = q.where(AccessAudit.target_user_id == target_user_id)
+            return list(s.scalars(q))
+
+    # ----------------------------------------------------------------------- config
+
+    def seed(self, users: list[dict], now: dt.datetime | None = None) -> dict[str, int]:
+        """Make the allow-list contain the users of the config file. Idempotent.
+
+        Each dict: `id` (or `user_id`, the Telegram user id), `name` (or `display_name`),
+        `role`, `unit`; optional `active: false` (revoke) and `reactivate: true` (re-admit a
+        user an admin revoked). Returns counts of what changed."""
+        now = as_utc(now)
+        counts = {"added": 0, "updated": 0, "revoked": 0, "reactivated": 0, "unchanged": 0}
+        with self.db.session() as s:
+            for entry in users:
+                e = dict(entry)
+                uid = e.pop("id", None) or e.pop("user_id", None)
+                if not isinstance(uid, int) or isinstance(uid, bool):
+                    raise ValueError("every config user needs an integer 'id' (Telegram user id)")
+                name = str(e.pop("name", None) or e.pop("display_name", None) or uid).strip()
+                role = _role(e.pop("role", Role.officer.value))
+                unit = e.pop("unit", None)
+                unit = (str(unit).strip() or None) if unit is not None else None
+                active = e.pop("active", True)
+                reactivate = bool(e.pop("reactivate", False))
+                if e:
+                    raise ValueError(f"unknown keys in config user {uid}: {sorted(e)}")
+                row = s.get(UserRow, uid)
+                if row is None:
+                    s.add(UserRow(user_id=uid, display_name=name, role=role, unit=unit,
+                                  active=bool(active), created_at=now, created_by=None,
+                                  revoked_at=None if active else now, revoked_by=None,
+                                  updated_at=now))
+                    self._audit(s, now, None, "seed_add", uid, details={"role": role, "unit": unit})
+                    counts["added"] += 1
+                    continue
+                changed = {k: v for k, v in (("display_name", name), ("role", role), ("unit", unit))
+                           if getattr(row, k) != v}
+                for k, v in changed.items():
+                    setattr(row, k, v)
+                if changed:
+                    self._audit(s, now, None, "seed_update", uid,
+                                details={k: v for k, v in changed.items() if k != "display_name"})
+                    counts["updated"] += 1
+                if not active and row.active:
+                    row.active, row.revoked_at, row.revoked_by = False, now, None
+                    self._audit(s, now, None, "seed_revoke", uid)
+                    counts["revoked"] += 1
+                elif active and not row.active and reactivate:
+                    row.active, row.revoked_at, row.revoked_by = True, None, None
+                    self._audit(s, now, None, "seed_reactivate", uid)
+                    counts["reactivated"] += 1
+                elif not changed:
+                    counts["unchanged"] += 1
+                if s.is_modified(row):
+                    row.updated_at = now
+        return counts
+
+    # ----------------------------------------------------------------------- invites
+
+    def _require_admin(self, s, admin_id: int) -> UserRow:
+        row = s.get(UserRow, int(admin_id))
+        if row is None or not row.active or row.role != Role.admin.value:
+            raise PermissionDenied("only an active admin may do this")
+        return row
+
+    def create_invite(self, by_admin_id: int, role: str | Role, unit: str | None,
+                      ttl: dt.timedelta = dt.timedelta(hours=48),
+                      now: dt.datetime | None = None) -> str:
+        """A new one-time code (24 characters of A-Z a-z 0-9 _ -). Only admins may invite."""
+        now = as_utc(now)
+        role = _role(role.value if isinstance(role, Role) else role)
+        if ttl <= dt.timedelta(0):
+            raise ValueError("ttl must be positive")
+        code = secrets.token_urlsafe(CODE_BYTES)
+        with self.db.session() as s:
+            self._require_admin(s, by_admin_id)
+            inv = Invite(code_hash=hash_code(code), role=role, unit=(unit or "").strip() or None,
+                         created_by=int(by_admin_id), created_at=now, expires_at=now + ttl)
+            s.add(inv)
+            s.flush()
+            self._audit(s, now, by_admin_id, "invite_create", None, invite_id=inv.id,
+                        details={"role": role, "unit": inv.unit, "expires_at": inv.expires_at.isoformat()})
+        return code
+
+    def redeem(self, code: str, user_id: int, display_name: str,
+               now: dt.datetime | None = None) -> RedeemResult:
+        """Use an invite code. One-time: the code is consumed atomically (a conditional UPDATE),
+        so two people racing with the same code cannot both get in. Whether the admin who made
+        the code has been revoked since does not matter."""
+        now = as_utc(now)
+        user_id = int(user_id)
+        with self.db.session() as s:
+            inv = s.scalar(select(Invite).where(Invite.code_hash == hash_code(code or "")))
+            existing = s.get(UserRow, user_id)
+            reason = None
+            if inv is None:
+                reason = "unknown"
+            elif inv.used_at is not None:
+                reason = "used"
+            elif inv.expires_at <= now:
+                reason = "expired"
+            elif existing is not None and not existing.active:
+                reason = "revoked_user"
+            elif existing is not None:
+                reason = "already_member"
+            if reason is None:
+                took = s.execute(update(Invite)
+                                 .where(Invite.id == inv.id, Invite.used_at.is_(None))
+                                 .values(used_at=now, used_by=user_id)).rowcount
+                if took != 1:
+                    reason = "used"
+            if reason is not None:
+                self._audit(s, now, user_id, "invite_refused", user_id,
+                            invite_id=inv.id if inv else None, details={"reason": reason})
+                return RedeemResult(False, reason)
+            row = UserRow(user_id=user_id, display_name=(display_name or "").strip()[:128] or str(user_id),
+                          role=inv.role, unit=inv.unit, active=True, created_at=now,
+                          created_by=inv.created_by, updated_at=now)
+            s.add(row)
+            self._audit(s, now, user_id, "invite_redeem", user_id, invite_id=inv.id,
+                        details={"role": inv.role, "unit": inv.unit, "invited_by": inv.created_by})
+            s.flush()
+            return RedeemResult(True, None, User._of(row))
+
+    # ----------------------------------------------------------------------- revoke
+
+    def revoke(self, user_id: int, by: int, now: dt.datetime | None = None) -> User:
+        now = as_utc(now)
+        with self.db.session() as s:
+            self._require_admin(s, by)
+            if int(user_id) == int(by):
+                raise PermissionDenied("an admin cannot revoke themselves")
+            row = s.get(UserRow, int(user_id))
+            if row is None:
+                raise NotFound("no such user")
+            if row.active:
+                row.active, row.revoked_at, row.revoked_by, row.updated_at = False, now, int(by), now
+                self._audit(s, now, by, "revoke", row.user_id)
+            return User._of(row)
+
+    def reactivate(self, user_id: int, by: int, now: dt.datetime | None = None) -> User:
+        now = as_utc(now)
+        with self.db.session() as s:
+            self._require_admin(s, by)
+            row = s.get(UserRow, int(user_id))
+            if row is None:
+                raise NotFound("no such user")
+            if not row.active:
+                row.active, row.revoked_at, row.revoked_by, row.updated_at = True, None, None, now
+                self._audit(s, now, by, "reactivate", row.user_id)
+            return User._of(row)
+
+    # ----------------------------------------------------------------------- audit
+
+    @staticmethod
+    def _audit(s, now, actor_id, action, target, *, invite_id=None, details=None) -> None:
+        s.add(AccessAudit(at=now, actor_id=actor_id, action=action, target_user_id=target,
+                          invite_id=invite_id, details=details))

@@ -1,0 +1,47 @@
+"""A derived on-disk cache for expensive, deterministic builds (parsed lists, indexes).
+
+Entries are keyed by a content hash, written atomically and never trusted across code
+versions (the key includes them). Losing the cache only costs time; a cache that cannot be
+written (read-only data folder) is skipped with a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Callable, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def cache_dir(root: Path) -> Path:
+    return Path(os.environ.get("PROMO_CACHE_DIR") or root / ".cache")
+
+
+def cached(root: Path, kind: str, key: str, build: Callable[[], T]) -> T:
+    folder = cache_dir(root)
+    path = folder / f"{kind}-{key[:40]}.pickle"
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # a truncated or incompatible entry: rebuild it
+        log.warning("cache entry %s unreadable (%s); rebuilding", path.name, type(exc).__name__)
+    value = build()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        for old in folder.glob(f"{kind}-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("cannot write cache %s (%s); continuing without it", folder, exc)
+    return value

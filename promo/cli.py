@@ -1,0 +1,123 @@
+"""The command line: `python bot.py check | say | whom | schemas | tour …` on the same core."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from .config import ROOT
+from .loader import DataError, load_library
+from .present import material_record, person_record
+
+SENSITIVE_MASK = "（敏感：请通过联络人引荐）"
+
+
+def add_data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder holding lists/ and pitch_library/ (default: PROMO_DATA_DIR or the bundled sample)")
+
+
+def data_dir(args) -> Path:
+    import os
+
+    return (args.data or Path(os.environ.get("PROMO_DATA_DIR") or ROOT)).resolve()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot.py", description="招商助手 investment-promotion assistant")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run the bot (TELEGRAM_BOT_TOKEN set) or the console chat (default)")
+    add_data_option(run)
+    run.add_argument("--console", action="store_true", help="the local console chat even with a token")
+    run.add_argument("--webhook", metavar="URL", help="serve a webhook at this public URL instead of polling")
+    run.add_argument("--listen", help="webhook listening address (default 127.0.0.1)")
+    run.add_argument("--port", type=int, help="webhook listening port (default 8443)")
+    run.add_argument("--secret-token", help="webhook secret token (default PROMO_WEBHOOK_SECRET)")
+    run.add_argument("--api-url", help="Bot API server, e.g. http://127.0.0.1:8081 (default BOT_API_URL)")
+    check = sub.add_parser("check", help="validate all lists; print file:line: problem — fix")
+    add_data_option(check)
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    for name, what in (("say", "pitch materials for a visitor"), ("whom", "people who can open the door")):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("text", help="the visitor profile as typed, e.g. '飞鹤乳业 副总 北京 奶粉'")
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.add_argument("--top", type=int, default=10)
+        p.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default today)")
+        add_data_option(p)
+    schemas = sub.add_parser("schemas", help="write JSON Schema files for editors to schemas/")
+    schemas.add_argument("--out", type=Path, default=ROOT / "schemas")
+    try:
+        from .tour.cli import add_tour_parser
+    except ImportError:
+        pass
+    else:
+        add_tour_parser(sub, add_data_option)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return cmd_check(args)
+    if args.command in ("say", "whom"):
+        return cmd_query(args)
+    if args.command == "schemas":
+        from .schemas import write_schemas
+
+        for path in write_schemas(args.out):
+            print(path)
+        return 0
+    if args.command == "tour":
+        return args.handler(args, data_dir(args))
+    parser.print_help()
+    return 2
+
+
+def cmd_check(args) -> int:
+    root = data_dir(args)
+    try:
+        lib = load_library(root, use_cache=False)
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem)
+        errors = sum(p.severity == "error" for p in exc.problems)
+        print(f"\n{errors} error(s): the bot will not start on these lists.", file=sys.stderr)
+        return 1
+    for problem in lib.warnings:
+        print(problem)
+    counts = ", ".join(f"{name} {len(records)}" for name, records in lib.lists.items() if records)
+    print(f"OK: {counts}" + (f"; {len(lib.warnings)} warning(s)" if lib.warnings else ""))
+    return 1 if args.strict and lib.warnings else 0
+
+
+def cmd_query(args) -> int:
+    from .matcher import load_matcher
+    from .render import render
+
+    try:
+        matcher = load_matcher(data_dir(args))
+    except DataError as exc:
+        print(*exc.problems, sep="\n", file=sys.stderr)
+        return 1
+    today = args.today or dt.date.today()
+    if args.command == "say":
+        result = matcher.say(args.text, today=today, top=args.top)
+        records = [dict(score=r.score, why=r.why, record=material_record(r.material, matcher.library))
+                   for r in result.items]
+    else:
+        result = matcher.whom(args.text, top=args.top)
+        records = [dict(score=r.score, why=r.why,
+                        record=person_record(r.person, matcher.library, mask=SENSITIVE_MASK))
+                   for r in result.items]
+    if args.json:
+        out = {"profile": result.profile.to_dict(), "total": result.total, "message": result.message,
+               "results": records}
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(render(f"cli_{args.command}.txt.j2", result=result, records=records,
+                     lib=matcher.library))
+    return 0

@@ -1,0 +1,235 @@
+"""The database: one SQLAlchemy 2 engine, sessions, Alembic migrations, domain exceptions.
+
+`Database(url)` works on SQLite (the default, one file in the data directory) and PostgreSQL.
+The ORM tables all live in `promo/tables.py` on one declarative `Base`; `migrations/` holds the
+one Alembic chain that creates them. `Database.migrate()` runs on every start and is idempotent.
+
+SQLite settings and why:
+- WAL: readers never block the writer and the writer never blocks readers.
+- synchronous=FULL: a commit is fsync'ed before `commit()` returns, so a meeting the bot has
+  confirmed as "saved" survives kill -9 and a power cut.
+- busy_timeout 5000 ms: a second writer waits for the first instead of failing at once.
+- foreign keys on (SQLite leaves them off by default).
+- Write sessions start with BEGIN IMMEDIATE: the write lock is taken at the start of the
+  transaction, so two writers queue on busy_timeout instead of one failing half-way with
+  "database is locked" (SQLITE_BUSY_SNAPSHOT, which the busy handler cannot retry). Read-only
+  sessions (`Database.read()`) use a plain deferred BEGIN and never wait for writers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from promo.tables import Base  # noqa: F401  (re-exported: the one declarative Base)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# pg_advisory_xact_lock key: two bot processes starting at once migrate one after the other.
+_PG_MIGRATE_LOCK = 0x70726F6D6F  # "promo"
+
+
+# --------------------------------------------------------------------------- exceptions
+
+class PromoError(Exception):
+    """Base of the domain exceptions. Messages never carry personal data."""
+
+
+class PermissionDenied(PromoError):
+    """The user may not do this (wrong role, other unit, not the author)."""
+
+
+class Conflict(PromoError):
+    """Someone else changed the record first (stale version) or a uniqueness rule was hit."""
+
+
+class NotFound(PromoError):
+    """No such record (or it was soft-deleted)."""
+
+
+class InvalidTransition(PromoError):
+    """A funnel stage change that is not allowed (e.g. skipping a stage without a correction)."""
+
+
+# --------------------------------------------------------------------------- time
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(now: dt.datetime | None) -> dt.datetime:
+    """`now` as an aware UTC datetime; None means the current time. Naive values are refused:
+    the domain cannot guess whether a naive time is UTC or Beijing time."""
+    if now is None:
+        return utcnow()
+    if now.tzinfo is None or now.tzinfo.utcoffset(now) is None:
+        raise ValueError("a timezone-aware datetime is required (got a naive one)")
+    return now.astimezone(dt.timezone.utc)
+
+
+# --------------------------------------------------------------------------- database
+
+class Database:
+    """Engine + sessions for one database URL.
+
+    `session()` is for writes: commits when the block ends normally, rolls back on an exception.
+    `read()` is for reads: one consistent snapshot, always rolled back.
+    Objects loaded in a session stay usable after it closes (expire_on_commit=False); they are
+    detached snapshots, not live rows.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if self.is_sqlite:
+            memory = self.url.database in (None, "", ":memory:")
+            if memory:
+                # one shared connection, or every checkout would see a new empty database
+                kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+            else:
+                Path(self.url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        else:
+            kwargs.update(pool_pre_ping=True)
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine, wal=not (self.url.database in (None, "", ":memory:")))
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.engine.execution_options(promo_read_only=True),
+                                           expire_on_commit=False)
+        self._migrate_lock = threading.Lock()
+
+    @staticmethod
+    def default_url(data_dir: str | Path) -> str:
+        """`sqlite:///<data_dir>/promo.db` — the default the caller chooses when no URL is set."""
+        return f"sqlite:///{Path(data_dir).expanduser().resolve() / 'promo.db'}"
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def __repr__(self) -> str:  # never print a password
+        return f"Database({self.url.render_as_string(hide_password=True)!r})"
+
+    # ----------------------------------------------------------------------- sessions
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A write session: committed on success, rolled back on error, always closed."""
+        s = self._sessions()
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+        finally:
+            s.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session (never commits; on SQLite it does not take the write lock)."""
+        s = self._read_sessions()
+        try:
+            yield s
+        finally:
+            s.expunge_all()  # detach first: a rollback would expire what the caller keeps
+            s.rollback()
+            s.close()
+
+    # ----------------------------------------------------------------------- migrations
+
+    def alembic_config(self):
+        from alembic.config import Config
+
+        cfg = Config(str(MIGRATIONS_DIR / "alembic.ini")) if (MIGRATIONS_DIR / "alembic.ini").exists() else Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        # '%' is interpolation syntax in ConfigParser
+        cfg.set_main_option("sqlalchemy.url",
+                            self.url.render_as_string(hide_password=False).replace("%", "%%"))
+        cfg.attributes["promo_skip_logging_config"] = True
+        return cfg
+
+    def migrate(self) -> str | None:
+        """Apply every Alembic migration up to head. Safe to call on every start, and from two
+        processes at once (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock). Returns the
+        revision the database is at."""
+        from alembic import command
+
+        with self._migrate_lock, self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATE_LOCK})
+            cfg = self.alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        return self.current_revision()
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
+        return ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    close = dispose
+
+
+def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+        # Let SQLAlchemy (the "begin" hook below) emit BEGIN instead of pysqlite's own
+        # implicit transactions, which start too late for a clean write lock.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if wal:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # pragma: no cover - exercised by every test
+        if conn.get_execution_options().get("promo_read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# --------------------------------------------------------------------------- portable helpers
+
+def insert_on_conflict(session: Session, table, values: dict, index_elements: list[str],
+                       update: list[str] | None = None) -> int:
+    """INSERT … ON CONFLICT (index_elements) DO UPDATE SET update… (or DO NOTHING when `update`
+    is empty), on SQLite and PostgreSQL. Returns the number of rows inserted or updated."""
+    name = session.get_bind().dialect.name
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # pragma: no cover
+        raise NotImplementedError(f"upsert on {name}")
+    table = getattr(table, "__table__", table)
+    stmt = insert(table).values(**values)
+    if update:
+        stmt = stmt.on_conflict_do_update(index_elements=index_elements,
+                                          set_={c: stmt.excluded[c] for c in update})
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=index_elements)
+    # rowcount is -1 for this statement on psycopg 3; RETURNING counts on both backends
+    return len(session.execute(stmt.returning(*table.primary_key.columns)).all())

@@ -1,0 +1,342 @@
+"""Entity linking: find the lists' companies, chains, places, schools, projects and the meeting
+vocabulary in a free text typed on a phone.
+
+Why not one fuzzy score over whole records: Chinese has no spaces, so token scorers degrade to
+`ratio`, and partial scorers rank by record length (../shared/notes/MATCHING.md). Instead every
+name, alias and keyword of the lists becomes a *surface* in a gazetteer, indexed four ways:
+
+1. exact normalised surface (traditional → simplified, full-width, case): dictionary look-ups of
+   every substring of a Chinese run, longest first — no segmenter needed;
+2. full pinyin and (for long names) pinyin initials: reach homophone typos (飞和 → 飞鹤) and
+   pinyin typed in Latin letters ("feihe", "fei he", "zcl");
+3. Russian by shared stem, so inflected forms (логистики, Благовещенска) still meet;
+4. a bounded rapidfuzz fallback for what is left (one wrong character, a Latin typo).
+
+Each match carries how it was found and a confidence in [0, 1]; ranking multiplies by it, so a
+guess counts less than an exact name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from . import vocab
+from .textnorm import initials_key, is_cjk, normalize, pinyin_key, pinyin_syllables, tokens
+
+MAX_SURFACE = 16           # longest Chinese surface looked up as a substring
+STOP_CHARS = set("的了和与及在找见给想要把跟对去来是有个这那请帮一下们我你他她它吧呢啊呀吗哪谁")
+COMPANY_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团有限公司", "集团公司", "集团",
+                    "公司", "股份", "控股")
+REGION_PREFIXES = ("黑龙江省", "黑龙江", "北京市", "北京", "上海市", "上海", "深圳市", "深圳", "广州市",
+                   "广州", "哈尔滨市", "哈尔滨", "内蒙古", "中国", "天津", "杭州", "浙江", "广东", "江苏")
+PLACE_SUFFIXES = ("特别行政区", "自治区", "市", "省", "县", "区", "镇")
+
+SCORE = {"name": 1.0, "alias": 0.97, "keyword": 0.9, "vocab": 1.0, "derived": 0.95,
+         "pinyin": 0.9, "initials": 0.8, "stem": 0.9}
+
+
+@dataclass(frozen=True)
+class Term:
+    kind: str      # chain company place school project title scenario kind scope audience language
+    ref: str       # record id or vocabulary value
+    label: str     # display name
+    how: str       # name alias keyword vocab derived
+
+
+@dataclass
+class Match:
+    start: int
+    end: int
+    text: str
+    terms: list[Term]
+    score: float
+    how: str       # exact pinyin initials stem fuzzy (+ the term's own how)
+
+
+@dataclass
+class LinkResult:
+    norm: str
+    matches: list[Match] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
+    minutes: int | None = None
+    latin_pinyin: int = 0        # Latin words read as pinyin
+    latin_other: int = 0         # Latin words read as English / unknown
+
+
+class Gazetteer:
+    def __init__(self):
+        self.exact: dict[str, list[Term]] = defaultdict(list)
+        self.pinyin: dict[str, list[Term]] = defaultdict(list)
+        self.initials: dict[str, list[Term]] = defaultdict(list)
+        self.cyr_prefix: dict[str, list[tuple[str, Term]]] = defaultdict(list)
+        self._fuzzy_cjk: dict[str, list[Term]] = defaultdict(list)
+        self._fuzzy_lat: dict[str, list[Term]] = defaultdict(list)
+        self._fuzzy_cyr: dict[str, list[Term]] = defaultdict(list)
+        self._frozen = False
+
+    # ------------------------------------------------------------------ building
+    def add(self, surface: str | None, term: Term) -> None:
+        if not surface:
+            return
+        s = normalize(str(surface))
+        if not s:
+            return
+        bucket = self.exact[s]
+        if term not in bucket:
+            bucket.append(term)
+        compact = s.replace(" ", "")
+        if compact != s and all(c.isascii() for c in compact):
+            self._add_unique(self.exact, compact, term)
+        if any(is_cjk(c) for c in s):
+            cjk = "".join(c for c in s if is_cjk(c))
+            if len(cjk) >= 2:
+                self._add_unique(self.pinyin, pinyin_key(cjk), term)
+                self._add_unique(self._fuzzy_cjk, cjk, term)
+            if len(cjk) >= 3:
+                self._add_unique(self.initials, initials_key(cjk), term)
+        elif any("\u0400" <= c <= "\u04ff" for c in s):
+            self.cyr_prefix[s[:4]].append((s, term))
+            self._add_unique(self._fuzzy_cyr, s, term)
+        elif len(compact) >= 4:
+            self._add_unique(self._fuzzy_lat, s, term)
+
+    @staticmethod
+    def _add_unique(index, key, term):
+        if term not in index[key]:
+            index[key].append(term)
+
+    def freeze(self) -> None:
+        # Initials collide easily (sz: 深圳 / 苏州); keep only the unambiguous ones.
+        self.initials = {k: v for k, v in self.initials.items()
+                         if len({(t.kind, t.ref) for t in v}) == 1 and k not in self.exact}
+        self.exact = dict(self.exact)
+        self.pinyin = dict(self.pinyin)
+        self.cyr_prefix = dict(self.cyr_prefix)
+        self._cjk_keys = list(self._fuzzy_cjk)
+        self._lat_keys = list(self._fuzzy_lat)
+        self._cyr_keys = list(self._fuzzy_cyr)
+        self._frozen = True
+
+    # ------------------------------------------------------------------ linking
+    def link(self, text: str) -> LinkResult:
+        norm = normalize(text)
+        result = LinkResult(norm=norm)
+        masked = _take_durations(norm, result)
+        toks = tokens(masked)
+        i = 0
+        while i < len(toks):
+            script = toks[i][0]
+            j = i
+            while j + 1 < len(toks) and toks[j + 1][0] == script and script in ("lat", "cyr") \
+                    and masked[toks[j][3]:toks[j + 1][2]].strip() == "":
+                j += 1
+            group = toks[i:j + 1]
+            if script == "cjk":
+                self._link_cjk(group[0], result)
+            elif script in ("lat", "cyr"):
+                self._link_words(group, script, result)
+            i = j + 1
+        result.matches.sort(key=lambda m: m.start)
+        return result
+
+    def _link_cjk(self, tok, result: LinkResult) -> None:
+        _, run, offset, _ = tok
+        n = len(run)
+        syllables = pinyin_syllables(run)
+        cands = []
+        for a in range(n):
+            for b in range(min(n, a + MAX_SURFACE), a + 1, -1):
+                s = run[a:b]
+                terms = self.exact.get(s)
+                if terms:
+                    cands.append((a, b, terms, "exact"))
+                    continue
+                if b - a <= 8:
+                    terms = self.pinyin.get("".join(syllables[a:b]))
+                    if terms:
+                        cands.append((a, b, terms, "pinyin"))
+        covered = [False] * n
+        for a, b, terms, how in sorted(cands, key=lambda c: (-(c[1] - c[0]), c[3] != "exact", c[0])):
+            if any(covered[a:b]):
+                continue
+            covered[a:b] = [True] * (b - a)
+            result.matches.append(_match(offset + a, offset + b, run[a:b], terms, how))
+        for a, b in _gaps(covered):
+            self._link_cjk_gap(run[a:b], offset + a, result)
+
+    def _link_cjk_gap(self, gap: str, offset: int, result: LinkResult) -> None:
+        pieces = [p for p in re.split("[" + "".join(STOP_CHARS) + "]", gap) if p]
+        pos = 0
+        for piece in pieces:
+            start = offset + gap.index(piece, pos)
+            pos = gap.index(piece, pos) + len(piece)
+            if len(piece) < 2:
+                continue
+            if len(piece) >= 3 and self._cjk_keys:
+                best = process.extractOne(piece, self._cjk_keys, scorer=fuzz.ratio, score_cutoff=70)
+                if best:
+                    key, score, _ = best
+                    result.matches.append(Match(start, start + len(piece), piece, self._fuzzy_cjk[key],
+                                                round(score / 100 * 0.85, 3), "fuzzy"))
+                    continue
+            result.leftovers.append(piece)
+
+    def _link_words(self, group, script: str, result: LinkResult) -> None:
+        words = [t[1] for t in group]
+        i = 0
+        while i < len(words):
+            for length in range(min(4, len(words) - i), 0, -1):
+                span = words[i:i + length]
+                found = self._lookup_words(span, script)
+                if found:
+                    terms, how, score = found
+                    start, end = group[i][2], group[i + length - 1][3]
+                    result.matches.append(Match(start, end, " ".join(span), terms, score, how))
+                    if script == "lat":
+                        if how in ("pinyin", "initials"):
+                            result.latin_pinyin += length
+                        else:
+                            result.latin_other += length
+                    i += length
+                    break
+            else:
+                if script == "lat":
+                    result.latin_other += 1
+                if len(words[i]) >= 2:
+                    result.leftovers.append(words[i])
+                i += 1
+
+    def _lookup_words(self, span: list[str], script: str):
+        phrase, compact = " ".join(span), "".join(span)
+        for key in (phrase, compact):
+            terms = self.exact.get(key)
+            if terms:
+                return terms, "exact", _term_score(terms, 1.0)
+        if script == "lat":
+            if compact in self.pinyin:
+                return self.pinyin[compact], "pinyin", _term_score(self.pinyin[compact], SCORE["pinyin"])
+            if len(span) == 1 and len(compact) >= 3 and compact in self.initials:
+                return self.initials[compact], "initials", SCORE["initials"]
+            if len(span) == 1 and len(compact) >= 4:
+                return self._fuzzy(compact, self._lat_keys, self._fuzzy_lat, 80)
+            return None
+        if len(span) == 1:
+            return self._cyr_stem(compact) or self._fuzzy(compact, self._cyr_keys, self._fuzzy_cyr, 82)
+        return None
+
+    def _cyr_stem(self, word: str):
+        best = None
+        for surface, term in self.cyr_prefix.get(word[:4], []):
+            if " " in surface:
+                continue
+            common = _common_prefix(word, surface)
+            if common >= 4 and common >= min(len(word), len(surface)) - 3:
+                if best is None or common > best[0]:
+                    best = (common, [term])
+                elif common == best[0] and term not in best[1]:
+                    best[1].append(term)
+        if best:
+            return best[1], "stem", SCORE["stem"]
+        return None
+
+    @staticmethod
+    def _fuzzy(word, keys, index, cutoff):
+        if not keys:
+            return None
+        best = process.extractOne(word, keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if not best:
+            return None
+        key, score, _ = best
+        return index[key], "fuzzy", round(score / 100 * 0.85, 3)
+
+
+def _term_score(terms: list[Term], base: float) -> float:
+    return round(base * max(SCORE.get(t.how, 1.0) for t in terms), 3)
+
+
+def _match(start, end, text, terms, how) -> Match:
+    base = 1.0 if how == "exact" else SCORE[how]
+    return Match(start, end, text, terms, _term_score(terms, base), how)
+
+
+def _gaps(covered: list[bool]):
+    a = None
+    for i, c in enumerate(covered + [True]):
+        if not c and a is None:
+            a = i
+        elif c and a is not None:
+            yield a, i
+            a = None
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+_CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+           "十五": 15, "二十": 20, "三十": 30, "四十": 40, "四十五": 45, "六十": 60, "九十": 90}
+_DURATION_RE = re.compile(
+    r"(?P<n>\d+(?:\.\d+)?|十五|二十|三十|四十五|四十|六十|九十|[一二两三四五六七八九十])\s*"
+    r"(?P<unit>分钟|分|min(?:ute)?s?|мин(?:ут[аы]?)?|个小时|小时|hours?|hrs?|h\b|час(?:а|ов)?)")
+
+
+def _take_durations(norm: str, result: LinkResult) -> str:
+    """Read 'N minutes' style durations into result.minutes and blank them out of the text."""
+    masked = norm
+    for word, minutes in vocab.duration_words().items():
+        if word in masked:
+            result.minutes = minutes
+            masked = masked.replace(word, " " * len(word))
+    for m in _DURATION_RE.finditer(masked):
+        raw = m.group("n")
+        n = float(raw) if raw[0].isdigit() else _CN_NUM[raw]
+        unit = m.group("unit")
+        minutes = n * 60 if unit.startswith(("小", "个小", "h", "час")) else n
+        result.minutes = int(round(minutes))
+        masked = masked[:m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
+    return masked
+
+
+def strip_company(name: str) -> list[str]:
+    """Short forms a company is called by: without legal suffix and region prefix."""
+    forms = []
+    s = normalize(name)
+    for suffix in COMPANY_SUFFIXES:
+        if s.endswith(suffix) and len(s) - len(suffix) >= 2:
+            s = s[: -len(suffix)]
+            forms.append(s)
+            break
+    for prefix in REGION_PREFIXES:
+        if s.startswith(prefix) and len(s) - len(prefix) >= 2:
+            forms.append(s[len(prefix):])
+            break
+    return forms
+
+
+def strip_place(name: str) -> list[str]:
+    s = normalize(name)
+    for suffix in PLACE_SUFFIXES:
+        if s.endswith(suffix) and len(s) - len(suffix) >= 2:
+            return [s[: -len(suffix)]]
+    return []
+
+
+def vocabulary_terms():
+    """(surface, Term) pairs of the fixed meeting vocabulary."""
+    for value, (_, forms) in vocab.TITLES.items():
+        for f in forms:
+            yield f, Term("title", value, value, "vocab")
+    for kind, table in (("scenario", vocab.SCENARIOS), ("kind", vocab.KINDS), ("scope", vocab.SCOPES),
+                        ("audience", vocab.AUDIENCES), ("language", vocab.LANGUAGES)):
+        for value, forms in table.items():
+            for f in forms:
+                yield f, Term(kind, value, value, "vocab")

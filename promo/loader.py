@@ -1,0 +1,315 @@
+"""Load the YAML lists into a validated `Library`, or say exactly what is wrong.
+
+Every problem names the file, the line, what is wrong and how to fix it. The bot, the console
+chat and the CLI all load through `load_library`, so they refuse broken data with the same
+messages. A large list takes tens of seconds to parse as YAML (see ../shared/notes/MATCHING.md),
+so a validated library is cached as a pickle keyed by the files' contents and the code's
+version: YAML stays the source of truth, the cache is derived and can be deleted at any time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from rapidfuzz import process
+
+from . import cache, models
+
+log = logging.getLogger(__name__)
+
+try:
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+    fix: str
+    severity: str = "error"   # error | warning
+
+    def __str__(self) -> str:
+        tag = "" if self.severity == "error" else "warning: "
+        return f"{self.file}:{self.line}: {tag}{self.message} — {self.fix}"
+
+
+class DataError(Exception):
+    """The lists are broken; `problems` says where and how to fix them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} error(s) in the lists:\n" + "\n".join(map(str, errors)))
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    pattern: str                 # glob relative to the data root
+    model: type[BaseModel]
+    name: str                    # key in Library.lists
+    extra: dict = field(default_factory=dict)   # fields set from the file, e.g. people's list
+
+
+def _specs() -> list[FileSpec]:
+    specs = [
+        FileSpec("lists/chains.yaml", models.Chain, "chains"),
+        FileSpec("lists/companies*.yaml", models.Company, "companies"),
+        FileSpec("lists/places.yaml", models.Place, "places"),
+        FileSpec("lists/schools.yaml", models.School, "schools"),
+        FileSpec("lists/projects.yaml", models.Project, "projects"),
+        FileSpec("lists/events.yaml", models.Event, "events"),
+        FileSpec("lists/policies.yaml", models.Policy, "policies"),
+        FileSpec("pitch_library/*.yaml", models.Material, "materials"),
+    ]
+    for kind, stem in (("hometown", "hometown"), ("alumni", "alumni"),
+                       ("ministry", "ministry"), ("agent", "agents")):
+        specs.append(FileSpec(f"lists/people/{stem}*.yaml", models.Person, "people", {"list": kind}))
+    try:
+        from .tour.models import TOUR_LISTS
+    except ImportError:  # the tour planner is optional for the core lists
+        TOUR_LISTS = {}
+    for path, model in TOUR_LISTS.items():
+        specs.append(FileSpec(path, model, Path(path).stem))
+    return specs
+
+
+@dataclass(repr=False)
+class Library:
+    """All lists, validated. Records are pydantic models; `where` maps them back to file:line."""
+
+    root: Path
+    fingerprint: str
+    lists: dict[str, list] = field(default_factory=dict)
+    where: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # record → file, line
+    warnings: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._by_id: dict[str, dict[str, Any]] = {}
+
+    def __repr__(self) -> str:   # never the records: people lists must not reach logs
+        counts = ", ".join(f"{k}={len(v)}" for k, v in self.lists.items() if v)
+        return f"Library({self.root}, {counts})"
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_by_id"] = {}
+        return state
+
+    def get(self, name: str, record_id: str | None):
+        """The record of list `name` with this id, or None."""
+        if record_id is None:
+            return None
+        index = self._by_id.get(name)
+        if index is None:
+            index = self._by_id[name] = {r.id: r for r in self.lists.get(name, [])}
+        return index.get(record_id)
+
+    @property
+    def chains(self) -> list[models.Chain]:
+        return self.lists.get("chains", [])
+
+    @property
+    def materials(self) -> list[models.Material]:
+        return self.lists.get("materials", [])
+
+    @property
+    def people(self) -> list[models.Person]:
+        return self.lists.get("people", [])
+
+    @property
+    def companies(self) -> list[models.Company]:
+        return self.lists.get("companies", [])
+
+    def chain_name(self, chain_id: str) -> str:
+        chain = self.get("chains", chain_id)
+        return chain.name if chain else chain_id
+
+
+# --------------------------------------------------------------------------- YAML with lines
+
+class _LineLoader(_BaseLoader):
+    """Records the line of every mapping and of each of its keys (1-based)."""
+
+    def construct_line_map(self, node):
+        data: dict = {}
+        lines = {"": node.start_mark.line + 1}
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = key_node.start_mark.line + 1
+        self.lines[id(data)] = lines
+        yield data
+        data.update(self.construct_mapping(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
+
+
+def _load_yaml(text: str) -> tuple[Any, dict[int, dict[str, int]]]:
+    loader = _LineLoader(text)
+    loader.lines = {}
+    try:
+        return loader.get_single_data(), loader.lines
+    finally:
+        loader.dispose()
+
+
+# --------------------------------------------------------------------------- messages
+
+_TYPE_FIXES = {
+    "missing": "add this field to the record (see the README next to the file)",
+    "date_from_datetime_parsing": "write dates as YYYY-MM-DD, e.g. 2026-03-15",
+    "date_parsing": "write dates as YYYY-MM-DD, e.g. 2026-03-15",
+    "date_type": "write dates as YYYY-MM-DD, e.g. 2026-03-15",
+    "string_pattern_mismatch": "ids use lower-case letters, digits, '-' and '_' (e.g. dairy-video-01)",
+    "int_parsing": "write a whole number",
+    "int_type": "write a whole number",
+    "bool_parsing": "write true or false",
+    "list_type": "write a list: one '- item' per line, or [a, b]",
+    "string_type": "write text (put it in quotes if it starts with a special character)",
+    "too_short": "add at least one value",
+    "literal_error": "use one of the allowed values listed above",
+}
+
+
+def _describe(err: dict, model: type[BaseModel]) -> tuple[str, str]:
+    loc = ".".join(str(p) for p in err["loc"]) or "record"
+    kind = err["type"]
+    if kind == "missing":
+        return f"missing field '{loc}'", _TYPE_FIXES["missing"]
+    if kind == "extra_forbidden":
+        field_name = str(err["loc"][-1])
+        allowed = list(model.model_fields)
+        close = process.extractOne(field_name, allowed, score_cutoff=60)
+        fix = f"did you mean '{close[0]}'?" if close else "remove it or check the spelling"
+        return f"unknown field '{field_name}'", f"{fix} (allowed: {', '.join(allowed)})"
+    if kind == "enum":
+        expected = err.get("ctx", {}).get("expected", "")
+        return (f"'{err.get('input')}' is not allowed for '{loc}'",
+                f"use one of: {expected}")
+    if kind == "value_error":
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        return (f"{loc}: {msg}" if err["loc"] else msg), "correct the value as the message says"
+    fix = _TYPE_FIXES.get(kind, "correct the value (see the README next to the file)")
+    return f"{loc}: {err['msg']} (got {err.get('input')!r})", fix
+
+
+# --------------------------------------------------------------------------- loading
+
+def _code_version() -> str:
+    """Cached objects are pickles of this package's classes: any change to its code (models,
+    matcher, indexes) makes them stale."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*here.glob("*.py"), *(here / "tour").glob("models.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def discover(root: Path) -> list[tuple[FileSpec, Path]]:
+    found = []
+    for spec in _specs():
+        for path in sorted(root.glob(spec.pattern)):
+            if path.is_file():
+                found.append((spec, path))
+    return found
+
+
+def fingerprint(root: Path, files: list[tuple[FileSpec, Path]]) -> str:
+    digest = hashlib.sha256(_code_version().encode())
+    for _, path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_library(root: str | Path, today: dt.date | None = None, use_cache: bool = True) -> Library:
+    """Load and validate every list under `root`; raise DataError naming every problem."""
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise DataError([Problem(str(root), 0, "data folder not found",
+                                 "pass --data with the folder that holds lists/ and pitch_library/")])
+    files = discover(root)
+    key = fingerprint(root, files)
+    build = lambda: _load_uncached(root, files, key, today or dt.date.today())  # noqa: E731
+    if not use_cache:
+        return build()
+    return cache.cached(root, "library", key, build)
+
+
+def _load_uncached(root: Path, files, key: str, today: dt.date) -> Library:
+    lib = Library(root=root, fingerprint=key)
+    problems: list[Problem] = []
+    field_lines: dict[tuple[str, str], dict[str, int]] = {}
+    for spec, path in files:
+        rel = str(path.relative_to(root))
+        records = _load_file(path, rel, spec, problems, lib, field_lines)
+        lib.lists.setdefault(spec.name, []).extend(records)
+    for spec in _specs():
+        lib.lists.setdefault(spec.name, [])
+    if not lib.chains and not any(p.file.endswith("chains.yaml") for p in problems):
+        problems.append(Problem("lists/chains.yaml", 0, "no industry chains found",
+                                "create lists/chains.yaml (see lists/README.md)"))
+    from .validate import cross_check  # late: validate imports Library
+    problems.extend(cross_check(lib, today, field_lines))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise DataError(problems)
+    lib.warnings = problems
+    return lib
+
+
+def _load_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], lib: Library,
+               field_lines: dict) -> list:
+    try:
+        data, lines = _load_yaml(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(rel, 1, f"the file is not UTF-8 ({exc.reason})",
+                                "save it as UTF-8 (in WPS/Excel: 'Save as' → UTF-8 text)"))
+        return []
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        what = exc.problem or "YAML syntax error"
+        problems.append(Problem(rel, line, f"YAML syntax error: {what}",
+                                "check indentation (spaces, not tabs) and put text containing "
+                                "':' or '#' in quotes"))
+        return []
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        problems.append(Problem(rel, 1, "expected a list of records",
+                                "start each record with '- ' at the left margin (see README)"))
+        return []
+    records = []
+    for item in data:
+        item_lines = lines.get(id(item), {"": 1}) if isinstance(item, dict) else {"": 1}
+        if not isinstance(item, dict):
+            problems.append(Problem(rel, item_lines[""], "a record must be a set of 'field: value' lines",
+                                    "indent the fields of the record under its '- '"))
+            continue
+        try:
+            record = spec.model.model_validate({**item, **spec.extra})
+        except ValidationError as exc:
+            for err in exc.errors():
+                top = str(err["loc"][0]) if err["loc"] else ""
+                message, fix = _describe(err, spec.model)
+                problems.append(Problem(rel, item_lines.get(top, item_lines[""]), message, fix))
+            continue
+        if hasattr(record, "id"):
+            first = lib.where.get((spec.name, record.id))
+            if first:
+                problems.append(Problem(rel, item_lines[""], f"duplicate id '{record.id}'",
+                                        f"ids must be unique; the first is at {first[0]}:{first[1]}"))
+                continue
+            lib.where[(spec.name, record.id)] = (rel, item_lines[""])
+            field_lines[(spec.name, record.id)] = item_lines
+        records.append(record)
+    return records

@@ -1,0 +1,174 @@
+"""A visitor profile: what an officer's free text says about the visitor and the meeting.
+
+`parse_profile(text, library)` links the words of the text to the lists (see `linker.py`) and
+reads off company, chains, seniority, base city, origin, school, language, scenario, time and
+format. Everything is optional: an officer types what they know.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+# Seniority levels, 1 (staff) … 5 (chairman / CEO of a group). Reception and ranking use them.
+SENIORITY_NAMES = {1: "职员", 2: "经理", 3: "总监", 4: "副总", 5: "董事长/总经理"}
+
+
+@dataclass
+class Evidence:
+    """One recognised piece of the text: which words, what they were taken for, how sure."""
+
+    text: str          # the words as typed
+    kind: str          # chain, company, place, school, title, scenario, format, audience, ...
+    ref: str           # id or value it was linked to
+    label: str         # display name (Chinese)
+    score: float       # 0..1, 1 = exact
+    how: str           # exact, alias, pinyin, initials, fuzzy, keyword
+
+
+@dataclass
+class VisitorProfile:
+    raw: str
+    company_id: str | None = None
+    company: str | None = None            # display name
+    group_id: str | None = None           # parent group of the company, if any
+    chain_ids: list[str] = field(default_factory=list)
+    title: str | None = None
+    seniority: int | None = None          # 1..5, see SENIORITY_NAMES
+    audience: str | None = None           # central_soe, private, foreign, ... (models.Audience)
+    city: str | None = None               # where the visitor is based (Chinese name)
+    city_id: str | None = None
+    origin: str | None = None             # hometown named in the query (Chinese name)
+    origin_id: str | None = None
+    origin_local: bool = False            # the origin is one of Heihe's own units
+    school: str | None = None             # Chinese full name
+    school_id: str | None = None
+    language: str = "zh"                  # zh / en / ru: the language to pitch in
+    language_explicit: bool = False       # asked for ("俄语版") rather than guessed from script
+    scenario: str | None = None           # models.Scenario value
+    minutes: int | None = None            # time available
+    kind: str | None = None               # models.Kind value wanted
+    scope: str | None = None              # city / chain / project
+    project_id: str | None = None
+    words: list[str] = field(default_factory=list)      # leftover words not linked to anything
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def recognised(self) -> bool:
+        """True when the text told us anything we can rank on."""
+        return bool(self.evidence)
+
+    def confidence(self, kind: str) -> float:
+        """How sure the text was about the best `kind` evidence (1 = exact name)."""
+        return max((e.score for e in self.evidence if e.kind == kind), default=1.0)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- parsing
+
+_SENIOR_SUFFIX = "总董"          # 张总, 李董: how a senior manager is addressed
+
+
+def build_profile(text: str, link, library) -> VisitorProfile:
+    """Read a VisitorProfile off a `linker.LinkResult` of `text`."""
+    p = VisitorProfile(raw=text, minutes=link.minutes, words=list(link.leftovers))
+    places: list[tuple[object, object]] = []
+    company_score = 0.0
+    for m in link.matches:
+        by_kind: dict[str, list] = {}
+        for t in m.terms:
+            by_kind.setdefault(t.kind, []).append(t)
+        for kind, terms in by_kind.items():
+            term = terms[0]
+            p.evidence.append(Evidence(m.text, kind, term.ref, term.label, m.score, m.how))
+            if kind == "company":
+                if m.score <= company_score:
+                    continue
+                company_score = m.score
+            _apply(p, kind, terms, m, library, places)
+    _apply_places(p, places, link.norm, library)
+    if p.title is None:
+        senior = next((link.norm[i - 1:i + 1] for i in range(1, len(link.norm))
+                       if link.norm[i] in _SENIOR_SUFFIX and "\u4e00" <= link.norm[i - 1] <= "\u9fff"
+                       and (i + 1 == len(link.norm) or not "\u4e00" <= link.norm[i + 1] <= "\u9fff")), None)
+        if senior:
+            p.title, p.seniority = senior, 4
+            p.evidence.append(Evidence(senior, "title", "总", senior, 0.8, "pattern"))
+    if not p.language_explicit:
+        p.language = _language_from_script(text, link)
+    if p.company_id and p.audience is None:
+        company = library.get("companies", p.company_id)
+        if company and company.audience:
+            p.audience = company.audience.value
+    return p
+
+
+def _apply(p: VisitorProfile, kind: str, terms, m, library, places) -> None:
+    from . import vocab
+
+    term = terms[0]
+    if kind == "chain":
+        for t in terms:
+            if t.ref not in p.chain_ids:
+                p.chain_ids.append(t.ref)
+    elif kind == "company":
+        company = library.get("companies", term.ref)
+        p.company_id, p.company = term.ref, term.label
+        p.group_id = company.group if company else None
+        for chain_id in (company.chains if company else []):
+            if chain_id not in p.chain_ids:
+                p.chain_ids.append(chain_id)
+    elif kind == "place":
+        places.append((m, terms))
+    elif kind == "school":
+        p.school, p.school_id = term.label, term.ref
+    elif kind == "project":
+        p.project_id = term.ref
+        project = library.get("projects", term.ref)
+        for chain_id in (project.chains if project else []):
+            if chain_id not in p.chain_ids:
+                p.chain_ids.append(chain_id)
+    elif kind == "title":
+        level = vocab.TITLES[term.ref][0]
+        if p.seniority is None or level > p.seniority:
+            p.title, p.seniority = term.ref, level
+    elif kind == "scenario":
+        p.scenario = term.ref
+    elif kind == "kind":
+        p.kind = term.ref
+    elif kind == "scope":
+        p.scope = term.ref
+    elif kind == "audience":
+        p.audience = term.ref
+    elif kind == "language":
+        p.language, p.language_explicit = term.ref, True
+
+
+def _apply_places(p: VisitorProfile, places, norm: str, library) -> None:
+    """Our own counties are hometowns; other places are where the visitor is based, unless
+    the words around them say origin (哈尔滨人, 山东籍, 老家在…)."""
+    from .vocab import ORIGIN_MARKERS
+
+    for m, terms in places:
+        place = library.get("places", terms[0].ref)
+        label = place.name if place else terms[0].label
+        after, before = norm[m.end:m.end + 2], norm[max(0, m.start - 3):m.start]
+        marked = any(after.startswith(w) for w in ORIGIN_MARKERS) or any(w in before for w in ORIGIN_MARKERS)
+        if (place is not None and place.local) or marked:
+            if p.origin is None:
+                p.origin, p.origin_id, p.origin_local = label, terms[0].ref, bool(place and place.local)
+        elif p.city is None:
+            p.city, p.city_id = label, terms[0].ref
+
+
+def _language_from_script(text: str, link) -> str:
+    from .textnorm import script_of
+
+    script = script_of(text)
+    if script == "ru":
+        return "ru"
+    if script == "en" and link.latin_other > link.latin_pinyin:
+        return "en"
+    return "zh"

@@ -1,0 +1,188 @@
+"""What to say: rank pitch materials for a visitor profile.
+
+A material's score is its *relevance* (does it speak about what the visitor cares for?)
+times a *fit* factor per request (format, language, length, scenario, audience, scope):
+
+    relevance: same project 1.0 · chain material on one of the visitor's chains 0.9 ·
+               project of one of those chains 0.75 · words of the text in title/tags 0.7 ·
+               whole-city material 0.6 (0.85 when the text names no industry)
+    fit:       1.0 when the material is what was asked for, down to 0.5 when it is not
+
+Scores are in [0, 1] and comparable across queries; `GOOD` is the cut below which a material
+is noise. Materials not yet released, expired or withdrawn are never returned. The arrays are
+built once per library; a query is a handful of numpy operations over all materials.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models import Audience, Kind, Lang, Material, Scenario, Scope
+from .profile import VisitorProfile
+from .linker import strip_place
+from .textnorm import normalize
+
+GOOD = 0.3
+SCOPE_LABELS = {"city": "城市", "chain": "产业链", "project": "重点项目"}
+KIND_LABELS = {"video": "视频", "brochure": "图册", "ppt": "PPT", "document": "文件", "web": "网页"}
+LANG_LABELS = {"zh": "中文", "en": "English", "ru": "Русский"}
+_FAR_FUTURE = dt.date(9999, 12, 31).toordinal()
+
+
+@dataclass
+class RankedMaterial:
+    material: Material
+    score: float
+    why: list[str]
+
+
+@dataclass
+class SayResult:
+    profile: VisitorProfile
+    items: list[RankedMaterial]
+    total: int
+    message: str | None = None
+
+
+def _codes(enum) -> dict[str, int]:
+    return {member.value: i for i, member in enumerate(enum)}
+
+
+class MaterialIndex:
+    def __init__(self, library):
+        self.library = library
+        self.materials: list[Material] = list(library.materials)
+        ms = self.materials
+        n = len(ms)
+        self.chain_ix = {c.id: i for i, c in enumerate(library.chains)}
+        self.kind_ix, self.lang_ix = _codes(Kind), _codes(Lang)
+        self.scen_ix, self.aud_ix, self.scope_ix = _codes(Scenario), _codes(Audience), _codes(Scope)
+        self.chains = np.zeros((n, max(1, len(self.chain_ix))), dtype=bool)
+        self.langs = np.zeros((n, len(self.lang_ix)), dtype=bool)
+        self.scens = np.zeros((n, len(self.scen_ix)), dtype=bool)
+        self.auds = np.zeros((n, len(self.aud_ix)), dtype=bool)
+        self.kind = np.array([self.kind_ix[m.kind.value] for m in ms], dtype=np.int8)
+        self.scope = np.array([self.scope_ix[m.scope.value] for m in ms], dtype=np.int8)
+        self.minutes = np.array([m.minutes or np.nan for m in ms], dtype=np.float64)
+        self.project = np.array([m.project or "" for m in ms], dtype=object)
+        self.released = np.array([m.released.toordinal() if m.released else 0 for m in ms], dtype=np.int64)
+        self.expires = np.array([m.expires.toordinal() if m.expires else _FAR_FUTURE for m in ms],
+                                dtype=np.int64)
+        self.current = np.array([m.status == "current" for m in ms], dtype=bool)
+        self.text = [normalize(" ".join(filter(None, [m.title, m.title_en, m.title_ru, *m.tags]))) for m in ms]
+        # Ties go to the more focused material (fewer chains), then the fresher, then by id.
+        order = sorted(range(n), key=lambda i: (len(ms[i].chains), -(ms[i].updated or dt.date.min).toordinal(),
+                                                ms[i].id))
+        self.tie_rank = np.empty(n, dtype=np.int64)
+        self.tie_rank[order] = np.arange(n)
+        for i, m in enumerate(ms):
+            project = library.get("projects", m.project)
+            for chain_id in set(m.chains) | set(project.chains if project else []):
+                if chain_id in self.chain_ix:
+                    self.chains[i, self.chain_ix[chain_id]] = True
+            for lang in m.languages:
+                self.langs[i, self.lang_ix[lang.value]] = True
+            for s in m.scenarios:
+                self.scens[i, self.scen_ix[s.value]] = True
+            for a in m.audience:
+                self.auds[i, self.aud_ix[a.value]] = True
+
+    def available(self, today: dt.date) -> np.ndarray:
+        t = today.toordinal()
+        return self.current & (self.released <= t) & (self.expires >= t)
+
+    def rank(self, profile: VisitorProfile, today: dt.date, top: int | None = 10, offset: int = 0,
+             kind: str | None = None, language: str | None = None, scope: str | None = None,
+             minutes: int | None = None) -> SayResult:
+        """Rank for `profile`; the keyword arguments override what the text asked for (buttons)."""
+        kind = kind or profile.kind
+        language = language or profile.language
+        explicit_lang = bool(language and (profile.language_explicit or language != profile.language))
+        scope = scope or profile.scope
+        minutes = minutes or profile.minutes
+        rel = self._relevance(profile)
+        if rel is None:
+            return SayResult(profile, [], 0, "没有从这段话里认出产业、企业、项目或想要的材料类型，"
+                                             "请补充一点信息，例如：乳制品 视频 3分钟")
+        score = rel * self._fit(kind, language, explicit_lang, scope, minutes, profile)
+        score = np.where(self.available(today), score, 0.0)
+        good = score >= GOOD
+        total = int(good.sum())
+        order = np.lexsort((self.tie_rank, -np.round(score, 6)))
+        order = order[good[order]]
+        chosen = order[offset: offset + top if top else None]
+        items = [RankedMaterial(self.materials[i], round(float(score[i]), 3),
+                                self._why(self.materials[i], profile, kind, language, minutes))
+                 for i in chosen]
+        return SayResult(profile, items, total, None if total else "没有足够相关的推介材料。")
+
+    def _relevance(self, p: VisitorProfile) -> np.ndarray | None:
+        n = len(self.materials)
+        qchains = [self.chain_ix[c] for c in p.chain_ids if c in self.chain_ix]
+        overlap = self.chains[:, qchains].any(axis=1) if qchains else np.zeros(n, dtype=bool)
+        words = [normalize(w) for w in p.words if len(w) >= 2]
+        if p.origin_local and p.origin:   # a county named in a pitch query: its own projects first
+            words += [p.origin, *strip_place(p.origin)]
+        word_hit = np.array([any(w in t for w in words) for t in self.text], dtype=bool) \
+            if words else np.zeros(n, dtype=bool)
+        topic = bool(qchains or p.project_id)
+        asked_for_material = bool(p.kind or p.scenario or p.minutes or p.language_explicit or p.scope)
+        if not (topic or word_hit.any() or asked_for_material or p.recognised):
+            return None
+        city, chain, project = (self.scope == self.scope_ix[s] for s in ("city", "chain", "project"))
+        rel = np.zeros(n)
+        rel[city] = 0.6 if topic else 0.85
+        if topic:
+            rel[chain & overlap] = 0.9
+            rel[project & overlap] = 0.75
+            if p.project_id:
+                rel[self.project == p.project_id] = 1.0
+        else:
+            rel[chain] = 0.5
+            rel[project] = 0.45
+        # Words of the text found in a title or tag: a topic of their own, or a plus on one.
+        rel[word_hit] = np.where(rel[word_hit] > 0, np.minimum(1.0, rel[word_hit] + 0.1), 0.7)
+        return rel
+
+    def _fit(self, kind, language, explicit_lang, scope, minutes, p: VisitorProfile) -> np.ndarray:
+        n = len(self.materials)
+        fit = np.ones(n)
+        if kind:
+            fit *= np.where(self.kind == self.kind_ix[kind], 1.0, 0.5)
+        if language:
+            has = self.langs[:, self.lang_ix[language]]
+            fit *= np.where(has, 1.0, 0.6 if explicit_lang or language != "zh" else 0.8)
+        if scope:
+            fit *= np.where(self.scope == self.scope_ix[scope], 1.0, 0.5)
+        if minutes:
+            m = self.minutes
+            with np.errstate(invalid="ignore"):
+                fit *= np.where(np.isnan(m), 0.9, np.where(m <= minutes, 1.0, np.where(m <= 1.5 * minutes, 0.8, 0.5)))
+        if p.scenario:
+            has = self.scens[:, self.scen_ix[p.scenario]]
+            fit *= np.where(has, 1.0, np.where(self.scens.any(axis=1), 0.8, 0.9))
+        if p.audience:
+            has = self.auds[:, self.aud_ix[p.audience]]
+            fit *= np.where(has | ~self.auds.any(axis=1), 1.0, 0.85)
+        return fit
+
+    def _why(self, m: Material, p: VisitorProfile, kind, language, minutes) -> list[str]:
+        lib = self.library
+        why = [SCOPE_LABELS[m.scope.value]]
+        shared = [c for c in p.chain_ids if c in m.chains]
+        if p.project_id and m.project == p.project_id:
+            project = lib.get("projects", m.project)
+            why.append(f"项目：{project.name if project else m.project}")
+        elif shared:
+            why.append("、".join(lib.chain_name(c) for c in shared))
+        length = f"{m.minutes}分钟" if m.minutes else (f"{m.pages}页" if m.pages else None)
+        why.append(KIND_LABELS[m.kind.value] + (f" {length}" if length else ""))
+        why.append("/".join(LANG_LABELS[lang.value] for lang in m.languages))
+        if kind and m.kind.value != kind:
+            why.append(f"（没有合适的{KIND_LABELS[kind]}）")
+        if minutes and m.minutes and m.minutes > minutes:
+            why.append(f"（超过{minutes}分钟）")
+        return why

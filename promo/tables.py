@@ -1,0 +1,259 @@
+"""Every database table, on one declarative `Base` (the metadata Alembic compares against).
+
+The stores (`promo/access.py`, `promo/meetings/store.py`, `funnel.py`, `followups.py`,
+`promo/kvstore.py`) own the behaviour; this module only declares columns. A change here needs a
+new revision in `migrations/versions/` — `tests/test_db_migrations.py` fails until the
+migrations and these tables agree.
+
+Conventions: timestamps are `UTCDateTime` (aware UTC datetimes in Python, timestamptz on
+PostgreSQL); Telegram user ids are BigInteger (they exceed 2**31); money is whole yuan in
+BigInteger; nothing is hard-deleted (meetings have `deleted_at`, users `revoked_at`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer,
+                        MetaData, String, Text, TypeDecorator, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out — on SQLite too (which has no time zones:
+    values are stored as naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
+
+    def __repr__(self) -> str:  # ids only: rows hold personal data, reprs end up in logs
+        identity = inspect(self).identity
+        key = identity[0] if identity and len(identity) == 1 else identity
+        version = getattr(self, "version", None) if "version" in self.__dict__ else None
+        return f"<{type(self).__name__} {key}{f' v{version}' if version else ''}>"
+
+
+# --------------------------------------------------------------------------- access
+
+class User(Base):
+    """The allow-list. A revoked user keeps their row (revoked_at/by) for the audit trail."""
+
+    __tablename__ = "users"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))  # officer | lead | admin
+    unit: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)  # None: from the config file
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Invite(Base):
+    """A one-time invite code. Only the SHA-256 of the code is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class AccessAudit(Base):
+    """Who did what to the allow-list: seed_add, seed_update, seed_revoke, seed_reactivate,
+    invite_create, invite_redeem, invite_refused, revoke, reactivate."""
+
+    __tablename__ = "access_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)  # None: the config file
+    action: Mapped[str] = mapped_column(String(32))
+    target_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    invite_id: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# --------------------------------------------------------------------------- projects (funnel)
+
+class Project(Base):
+    """A project in the funnel contact → signed → registered (入统) → started (开工)."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str | None] = mapped_column(String(200))
+    company_id: Mapped[str | None] = mapped_column(String(48), index=True)
+    company_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    chain_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    unit: Mapped[str] = mapped_column(String(64), index=True)
+    stage: Mapped[str] = mapped_column(String(16))  # contact | signed | registered | started
+    contact_date: Mapped[dt.date | None] = mapped_column(Date)
+    signed_date: Mapped[dt.date | None] = mapped_column(Date)
+    registered_date: Mapped[dt.date | None] = mapped_column(Date)
+    started_date: Mapped[dt.date | None] = mapped_column(Date)
+    domestic_agreed_yuan: Mapped[int] = mapped_column(BigInteger, default=0)
+    foreign_agreed_yuan: Mapped[int] = mapped_column(BigInteger, default=0)
+    domestic_in_place_yuan: Mapped[int] = mapped_column(BigInteger, default=0)
+    foreign_in_place_yuan: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ProjectStage(Base):
+    """Every stage change of a project (the first row is the creation at 'contact')."""
+
+    __tablename__ = "project_stages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    stage_date: Mapped[dt.date] = mapped_column(Date)
+    correction: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[int | None] = mapped_column(BigInteger)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ProjectCapital(Base):
+    """Every change of a project's capital figures; `delta_yuan` of the in-place measures summed
+    by `as_of` month gives the capital that arrived in a month."""
+
+    __tablename__ = "project_capital"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(16))    # domestic | foreign
+    measure: Mapped[str] = mapped_column(String(16))   # agreed | in_place
+    old_yuan: Mapped[int] = mapped_column(BigInteger)
+    new_yuan: Mapped[int] = mapped_column(BigInteger)
+    delta_yuan: Mapped[int] = mapped_column(BigInteger)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[int | None] = mapped_column(BigInteger)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --------------------------------------------------------------------------- meetings
+
+class Meeting(Base):
+    """One contact meeting (对接) as logged by an officer."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    logged_by: Mapped[int] = mapped_column(BigInteger, index=True)
+    logged_by_name: Mapped[str | None] = mapped_column(String(128))  # as it was when logged
+    unit: Mapped[str | None] = mapped_column(String(64))
+    meeting_date: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str | None] = mapped_column(String(200))
+    company: Mapped[str | None] = mapped_column(String(200))
+    company_id: Mapped[str | None] = mapped_column(String(48), index=True)
+    company_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    person: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    chain_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    topic: Mapped[str | None] = mapped_column(Text)
+    amount_yuan: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(8))
+    stage: Mapped[str | None] = mapped_column(String(16))
+    next_step: Mapped[str | None] = mapped_column(Text)
+    followup_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    followup_done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    followup_done_by: Mapped[int | None] = mapped_column(BigInteger)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    raw: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    deleted_by: Mapped[int | None] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_meetings_unit_date", "unit", "meeting_date"),)
+
+
+class MeetingHistory(Base):
+    """One row per changed field (and one for creation, deletion, restore, follow-up done)."""
+
+    __tablename__ = "meeting_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)  # the meeting's version after the change
+
+
+class FollowupReminder(Base):
+    """A reminder that went out, so it does not fire twice (e.g. after a restart)."""
+
+    __tablename__ = "followup_reminders"
+    __table_args__ = (UniqueConstraint("meeting_id", "remind_at",
+                                       name="uq_followup_reminders_meeting_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    remind_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --------------------------------------------------------------------------- key-value
+
+class KeyValue(Base):
+    """Small JSON values by (namespace, key): conversation state, Telegram file_id cache."""
+
+    __tablename__ = "kv"
+
+    namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,98 @@
+"""Checks across records and files, after each record has passed its own model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rapidfuzz import process
+
+from .loader import Library, Problem
+
+# (list, field, target list): fields that hold ids of records in another list.
+REFERENCES = [
+    ("companies", "chains", "chains"), ("companies", "group", "companies"),
+    ("materials", "chains", "chains"), ("materials", "project", "projects"),
+    ("people", "chains", "chains"), ("people", "company_id", "companies"),
+    ("projects", "chains", "chains"), ("events", "chains", "chains"),
+    ("policies", "chains", "chains"), ("places", "parent", "places"),
+]
+
+
+def cross_check(lib: Library, today: dt.date, field_lines: dict) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def at(name: str, record_id: str, fname: str = "") -> tuple[str, int]:
+        file, line = lib.where.get((name, record_id), ("?", 0))
+        return file, field_lines.get((name, record_id), {}).get(fname, line)
+
+    def unknown(name, record_id, fname, value, target):
+        known = [r.id for r in lib.lists.get(target, [])]
+        close = process.extractOne(value, known, score_cutoff=60) if known else None
+        hint = f"did you mean '{close[0]}'?" if close else f"add it to the {target} list first"
+        problems.append(Problem(*at(name, record_id, fname),
+                                f"{fname}: unknown {target[:-1] if target.endswith('s') else target} id '{value}'",
+                                hint))
+
+    for name, fname, target in REFERENCES:
+        known = {r.id for r in lib.lists.get(target, [])}
+        for record in lib.lists.get(name, []):
+            value = getattr(record, fname)
+            for v in (value if isinstance(value, list) else [value]):
+                if v is not None and v not in known:
+                    unknown(name, record.id, fname, v, target)
+    for chain in lib.chains:
+        companies = {c.id for c in lib.companies}
+        for target in chain.targets:
+            if target.company not in companies:
+                unknown("chains", chain.id, "targets", target.company, "companies")
+    problems.extend(_check_materials(lib, today, at))
+    problems.extend(_check_people(lib, at))
+    problems.extend(_check_tour(lib, field_lines))
+    return problems
+
+
+def _check_materials(lib: Library, today: dt.date, at) -> list[Problem]:
+    problems = []
+    for m in lib.materials:
+        if m.file and not (lib.root / "pitch_library" / "files" / m.file).is_file():
+            problems.append(Problem(*at("materials", m.id, "file"), f"file '{m.file}' not found",
+                                    "put the file in pitch_library/files/ or fix the name"))
+        if m.status == "current" and m.expires and m.expires < today:
+            problems.append(Problem(*at("materials", m.id, "expires"),
+                                    f"expired on {m.expires} but still marked current (it is not recommended)",
+                                    "renew it and move 'expires', or set 'status: withdrawn'", "warning"))
+        if m.kind.value in ("video", "ppt") and m.minutes is None:
+            problems.append(Problem(*at("materials", m.id, "kind"), f"a {m.kind.value} without 'minutes'",
+                                    "add 'minutes:' so length requests can use it", "warning"))
+    return problems
+
+
+def _check_people(lib: Library, at) -> list[Problem]:
+    problems = []
+    schools = {s.name for s in lib.lists.get("schools", [])}
+    for p in lib.people:
+        if p.school and schools and p.school not in schools:
+            problems.append(Problem(*at("people", p.id, "school"), f"school '{p.school}' is not in lists/schools.yaml",
+                                    "use the school's full name as written there, or add the school",
+                                    "warning"))
+    return problems
+
+
+def _check_tour(lib: Library, field_lines: dict) -> list[Problem]:
+    try:
+        from .tour.models import TOUR_LISTS, check_tour_references
+    except ImportError:
+        return []
+    stems = {path.rsplit("/", 1)[-1].removesuffix(".yaml"): path for path in TOUR_LISTS}
+    lists = {stem: lib.lists.get(stem, []) for stem in stems}
+    problems = []
+    for file, index, fname, message, fix in check_tour_references(
+            lists, {m.id for m in lib.materials}, {c.id for c in lib.chains}):
+        stem = file.rsplit("/", 1)[-1].removesuffix(".yaml")
+        records = lists.get(stem, [])
+        line = 0
+        if 0 <= index < len(records) and hasattr(records[index], "id"):
+            rid = records[index].id
+            line = field_lines.get((stem, rid), {}).get(fname) or lib.where.get((stem, rid), (file, 0))[1]
+        problems.append(Problem(stems.get(stem, file), line, message, fix))
+    return problems

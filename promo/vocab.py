@@ -1,0 +1,98 @@
+"""Fixed vocabulary the officers use: titles, scenarios, formats, audiences, languages, regions.
+
+These words are not in the editable lists because they describe the meeting, not the city.
+Each entry maps typed forms (Chinese, English, Russian, pinyin) to one value.
+"""
+
+from __future__ import annotations
+
+# value: (seniority 1..5, display) ; typed forms
+TITLES: dict[str, tuple[int, list[str]]] = {
+    "董事长": (5, ["董事长", "董事局主席", "主席", "chairman", "chair", "председатель", "dongshizhang", "dsz"]),
+    "总裁": (5, ["总裁", "首席执行官", "ceo", "president", "президент", "генеральный директор", "zongcai"]),
+    "总经理": (5, ["总经理", "老总", "一把手", "general manager", "gm", "директор", "zongjingli", "zjl"]),
+    "创始人": (5, ["创始人", "创办人", "founder", "основатель", "chuangshiren"]),
+    "副总裁": (4, ["副总裁", "副总", "副总经理", "vp", "vice president", "svp", "evp",
+                  "вице-президент", "заместитель директора", "fuzong", "fuzongcai"]),
+    "总监": (3, ["总监", "部长", "director", "head", "руководитель", "zongjian"]),
+    "经理": (2, ["经理", "主管", "manager", "менеджер", "jingli"]),
+    "合伙人": (4, ["合伙人", "partner", "партнер", "hehuoren"]),
+    "秘书长": (3, ["秘书长", "secretary general", "секретарь", "mishuzhang"]),
+    "会长": (4, ["会长", "commerce chairman", "huizhang"]),
+    "处长": (3, ["处长", "chuzhang"]),
+    "司长": (4, ["司长", "副司长", "sizhang"]),
+}
+
+SCENARIOS: dict[str, list[str]] = {
+    "fair_booth": ["展会", "展位", "展台", "博览会", "洽谈会", "交易会", "fair", "booth", "expo", "exhibition",
+                   "выставка", "ярмарка", "zhanhui"],
+    "hq_visit": ["总部", "拜访", "上门", "登门", "hq", "headquarters", "visit hq", "офис", "визит", "zongbu"],
+    "reception": ["来访", "接待", "来黑河", "来考察", "考察", "reception", "visiting us", "прием", "визит в хэйхэ"],
+    "online_call": ["线上", "视频会", "视频会议", "网上", "远程", "腾讯会议", "online", "zoom", "call",
+                    "video call", "онлайн", "видеозвонок"],
+    "forum_speech": ["论坛", "演讲", "致辞", "推介会", "大会", "峰会", "forum", "speech", "summit", "форум",
+                     "выступление", "luntan"],
+    "site_visit": ["实地", "现场", "参观", "site visit", "tour", "экскурсия"],
+}
+
+KINDS: dict[str, list[str]] = {
+    "video": ["视频", "短片", "宣传片", "片子", "video", "clip", "film", "видео", "ролик", "фильм", "shipin"],
+    "brochure": ["图册", "画册", "手册", "折页", "宣传册", "brochure", "booklet", "leaflet", "буклет",
+                 "брошюра", "tuce", "huace"],
+    "ppt": ["ppt", "幻灯片", "课件", "演示稿", "讲稿", "slides", "deck", "slide deck", "presentation",
+            "презентация", "слайды"],
+    "document": ["文件", "文档", "报告", "材料", "document", "report", "pdf", "документ", "доклад"],
+    "web": ["网页", "网站", "链接", "web", "website", "webpage", "сайт"],
+}
+
+SCOPES: dict[str, list[str]] = {
+    "city": ["城市", "全市", "城市推介", "城市宣传", "city", "город"],
+    "chain": ["产业链", "链条", "industry chain", "value chain", "отрасль"],
+    "project": ["项目", "重点项目", "project", "проект"],
+}
+
+AUDIENCES: dict[str, list[str]] = {
+    "central_soe": ["央企", "中央企业", "国资委", "central soe", "soe", "госкомпания", "yangqi"],
+    "local_soe": ["地方国企", "省属国企", "国企", "市属国企", "local soe"],
+    "private": ["民企", "民营企业", "民营", "私企", "private", "частная компания", "minqi"],
+    "foreign": ["外资", "外企", "外商", "外国", "foreign", "иностранный", "waizi"],
+    "overseas_chinese": ["侨商", "华侨", "港澳台", "overseas chinese", "huaqiao"],
+    "listed": ["上市公司", "上市", "listed"],
+    "sme": ["中小企业", "小微", "sme"],
+}
+
+LANGUAGES: dict[str, list[str]] = {
+    "zh": ["中文", "汉语", "中文版", "chinese", "китайский", "на китайском"],
+    "en": ["英文", "英语", "英文版", "english", "in english", "английский", "на английском"],
+    "ru": ["俄文", "俄语", "俄文版", "俄语版", "russian", "in russian", "русский", "на русском", "по-русски"],
+}
+
+# Words that say a place is where the visitor comes FROM (hometown), not where they are based.
+ORIGIN_MARKERS = ("籍", "人", "老家", "老乡", "出生", "出身", "家乡", "native", "from", "родом")
+
+# Agents list regions; these say which cities a region covers.
+REGIONS: dict[str, list[str]] = {
+    "粤港澳大湾区": ["广州", "深圳", "东莞", "佛山", "珠海", "香港", "澳门", "中山", "惠州"],
+    "珠三角": ["广州", "深圳", "东莞", "佛山", "珠海", "中山", "惠州"],
+    "长三角": ["上海", "杭州", "南京", "苏州", "宁波", "无锡", "合肥", "温州"],
+    "京津冀": ["北京", "天津", "石家庄", "保定"],
+    "东北": ["哈尔滨", "长春", "沈阳", "大连", "齐齐哈尔", "大庆", "牡丹江", "佳木斯", "黑河", "绥化"],
+    "黑龙江": ["哈尔滨", "齐齐哈尔", "大庆", "牡丹江", "佳木斯", "黑河", "绥化", "伊春", "鸡西", "鹤岗"],
+    "俄罗斯远东": ["布拉戈维申斯克", "哈巴罗夫斯克", "符拉迪沃斯托克", "海参崴", "伯力", "海兰泡"],
+    "俄罗斯": ["莫斯科", "布拉戈维申斯克", "哈巴罗夫斯克", "符拉迪沃斯托克", "圣彼得堡", "新西伯利亚"],
+    "香港": ["香港"],
+    "西南": ["成都", "重庆", "昆明", "贵阳"],
+    "华中": ["武汉", "长沙", "郑州"],
+    "山东": ["济南", "青岛", "烟台"],
+    "内蒙古": ["呼和浩特", "包头", "呼伦贝尔"],
+    "浙江": ["杭州", "宁波", "温州", "义乌"],
+    "广东": ["广州", "深圳", "东莞", "佛山", "珠海"],
+    "江苏": ["南京", "苏州", "无锡"],
+}
+NATIONWIDE = ("全国", "全球", "national", "nationwide")
+
+
+def duration_words() -> dict[str, int]:
+    """Typed durations that are not 'N minutes'."""
+    return {"半小时": 30, "一刻钟": 15, "一小时": 60, "一个小时": 60, "半个小时": 30,
+            "half an hour": 30, "an hour": 60, "quarter of an hour": 15, "полчаса": 30, "час": 60}

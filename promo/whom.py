@@ -1,0 +1,174 @@
+"""Whom to approach: rank people by how well they can open the door to this visitor.
+
+Each person has a few features (company, group, chains, base city or covered regions,
+hometown, school). The index keeps a posting list per feature value, so a query touches only
+the people who share something with the visitor, and the score is computed for all of them at
+once with numpy.
+
+The score is a noisy-OR of the shared features, each weighted by how much it helps and by how
+sure the text was about it, times a factor for relationship strength:
+
+    score = (1 - Π (1 - w_f · confidence_f · hit_f)) · (0.8 + 0.04 · strength)
+
+It is in [0, 1] and means the same for every query, so `GOOD` is a real threshold: a person
+who merely lives in the visitor's city (0.25) is not a door-opener on that alone; the same
+chain (0.45) or school (0.55) is.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import vocab
+from .models import Person, PersonList
+from .profile import VisitorProfile
+
+WEIGHTS = {"company": 0.75, "group": 0.5, "chain": 0.45, "origin": 0.5, "school": 0.55,
+           "city": 0.25, "region": 0.2, "nationwide": 0.08}
+GOOD = 0.35
+LIST_LABELS = {PersonList.hometown: "乡贤", PersonList.alumni: "校友",
+               PersonList.ministry: "部委", PersonList.agent: "委托招商"}
+
+
+@dataclass
+class RankedPerson:
+    person: Person
+    score: float
+    why: list[str]
+    features: list[str] = field(default_factory=list)
+
+
+@dataclass
+class WhomResult:
+    profile: VisitorProfile
+    items: list[RankedPerson]
+    total: int                    # how many reach GOOD
+    message: str | None = None    # why nothing is shown, when nothing is
+
+
+class PeopleIndex:
+    def __init__(self, library, place_ids, school_ids):
+        self.library = library
+        self.people: list[Person] = list(library.people)
+        order = sorted(range(len(self.people)), key=lambda i: self.people[i].id)
+        self.id_rank = np.empty(len(self.people), dtype=np.int64)
+        self.id_rank[order] = np.arange(len(self.people))
+        self.strength = np.array([p.strength for p in self.people], dtype=np.float64)
+        postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+        self.covers: dict[int, str] = {}          # agent index → region that matched, for the why
+        for i, p in enumerate(self.people):
+            for feature, key in self._features(p, place_ids, school_ids):
+                postings[(feature, key)].append(i)
+        self.postings = {k: np.array(sorted(set(v)), dtype=np.int64) for k, v in postings.items()}
+
+    def _features(self, p: Person, place_ids, school_ids):
+        company = self.library.get("companies", p.company_id)
+        if p.company_id:
+            yield "company", p.company_id
+            yield "group", (company.group if company and company.group else p.company_id)
+        for chain_id in p.chains:
+            yield "chain", chain_id
+        if p.city and place_ids(p.city):
+            yield "city", place_ids(p.city)[0]
+        for place_id in place_ids(p.hometown) if p.hometown else []:
+            yield "origin", place_id
+        if p.school and school_ids(p.school):
+            yield "school", school_ids(p.school)[0]
+        for region in p.regions:
+            if any(w in region for w in vocab.NATIONWIDE):
+                yield "nationwide", "*"
+            for city in vocab.REGIONS.get(region, [region]):
+                for place_id in place_ids(city)[:1]:
+                    yield "region", place_id
+
+    # ------------------------------------------------------------------ ranking
+    def rank(self, profile: VisitorProfile, top: int | None = 10, offset: int = 0,
+             lists: set[str] | None = None) -> WhomResult:
+        query = self._query(profile)
+        if not query:
+            return WhomResult(profile, [], 0, "没有从这段话里认出企业、产业、城市、学校或家乡，"
+                                               "请补充一点信息，例如：飞鹤乳业 北京 奶粉")
+        cand = np.unique(np.concatenate([self.postings[k] for k, _, _ in query]))
+        keep = np.ones(len(cand), dtype=np.float64)
+        hits = {}
+        for key, weight, conf in query:
+            hit = np.isin(cand, self.postings[key], assume_unique=True)
+            hits[key] = hit
+            feature = key[0]
+            if feature == "group":
+                hit = hit & ~hits.get(("company", profile.company_id), np.zeros(len(cand), bool))
+            keep *= 1.0 - weight * conf * hit
+        score = (1.0 - keep) * np.minimum(1.0, 0.8 + 0.04 * self.strength[cand])
+        if lists:
+            allowed = np.array([self.people[i].list.value in lists for i in cand], dtype=bool)
+            score = np.where(allowed, score, 0.0)
+        good = score >= GOOD
+        total = int(good.sum())
+        order = np.lexsort((self.id_rank[cand], -np.round(score, 6)))
+        order = order[good[order]]
+        chosen = order[offset: offset + top if top else None]
+        items = [self._explain(int(cand[j]), float(score[j]), {k: bool(h[j]) for k, h in hits.items()},
+                               profile) for j in chosen]
+        message = None if total else "名单里没有和这位客商足够相关的人（相关度均低于阈值）。"
+        return WhomResult(profile, items, total, message)
+
+    def _query(self, profile: VisitorProfile):
+        out = []
+
+        def add(feature, key, conf):
+            if key is not None and (feature, key) in self.postings:
+                out.append(((feature, key), WEIGHTS[feature], conf))
+
+        add("company", profile.company_id, profile.confidence("company"))
+        add("group", profile.group_id or profile.company_id, profile.confidence("company"))
+        for chain_id in profile.chain_ids:
+            add("chain", chain_id, profile.confidence("chain") if not profile.company_id else
+                max(profile.confidence("chain"), profile.confidence("company")))
+        add("city", profile.city_id, profile.confidence("place"))
+        add("region", profile.city_id, profile.confidence("place"))
+        if profile.city_id:
+            add("nationwide", "*", 1.0)
+        add("origin", profile.origin_id, profile.confidence("place"))
+        add("school", profile.school_id, profile.confidence("school"))
+        return out
+
+    def _explain(self, i: int, score: float, hit: dict, profile: VisitorProfile) -> RankedPerson:
+        p = self.people[i]
+        lib = self.library
+        why, features = [], []
+        if hit.get(("company", profile.company_id)):
+            why.append(f"同在{profile.company or p.company}")
+            features.append("company")
+        elif hit.get(("group", profile.group_id or profile.company_id)):
+            group = lib.get("companies", profile.group_id or profile.company_id)
+            why.append(f"同属{group.name if group else p.company}")
+            features.append("group")
+        shared = [c for c in profile.chain_ids if c in p.chains]
+        if shared:
+            names = "、".join(lib.chain_name(c) for c in shared)
+            why.append("同为" + names + ("" if names.endswith(("产业", "产业链")) else "产业"))
+            features.append("chain")
+        if hit.get(("school", profile.school_id)):
+            why.append(f"{p.school}校友" + (f"（{p.years}）" if p.years else ""))
+            features.append("school")
+        if hit.get(("origin", profile.origin_id)):
+            why.append(f"老家{p.hometown}")
+            features.append("origin")
+        if hit.get(("city", profile.city_id)):
+            why.append(f"常驻{p.city}")
+            features.append("city")
+        elif hit.get(("region", profile.city_id)):
+            why.append("业务覆盖" + "、".join(p.regions[:2]))
+            features.append("region")
+        if p.list is PersonList.ministry and p.ministry:
+            why.append(p.ministry + (p.department or ""))
+        if p.list is PersonList.agent and p.organisation:
+            why.append(f"委托招商：{p.organisation}")
+        if p.strength >= 4:
+            why.append("关系紧密")
+        if p.liaison:
+            why.append(f"联络人 {p.liaison}")
+        return RankedPerson(p, round(score, 3), why, features)
