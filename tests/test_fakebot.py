@@ -415,7 +415,7 @@ def test_run_polling_against_the_fake():
 
     app = fake.builder().post_init(post_init).build()
     app.add_handler(CommandHandler("start", start_then_stop))
-    app.run_polling(poll_interval=0, timeout=1, stop_signals=None, close_loop=False)
+    app.run_polling(poll_interval=0, timeout=1, stop_signals=None)
     assert fake.last_text(alice, plain=True) == "你好, Run & welcome"
     assert fake.problems() == []
 

@@ -520,6 +520,9 @@ def check_tour_references(lists: dict[str, list], material_ids: set[str],
         return [(i, r) for i, r in enumerate(recs[stem]) if r is not None]
 
     venues = {r.id: r for _, r in ok("venues")}
+    venue_index: dict[str, int] = {}
+    for i, r in ok("venues"):
+        venue_index.setdefault(r.id, i)
     towns = {vid: v for vid, v in venues.items() if v.kind is VenueKind.town}
     officials = {r.id: r for _, r in ok("officials")}
     site_ids: dict[str, int] = {}
@@ -586,7 +589,7 @@ def check_tour_references(lists: dict[str, list], material_ids: set[str],
     restaurant_towns = {v.town for v in venues.values() if v.kind is VenueKind.restaurant}
     for tid in sorted(used_towns & set(towns)):
         if tid not in restaurant_towns:
-            add("venues", list(venues).index(tid), "kind", f"town '{tid}' has sites or arrivals "
+            add("venues", venue_index[tid], "kind", f"town '{tid}' has sites or arrivals "
                 "but no restaurant", f"add a restaurant with 'town: {tid}' (meals are planned nearby)")
 
     pairs: dict[tuple[str, str], int] = {}

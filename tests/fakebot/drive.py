@@ -211,11 +211,14 @@ class Driver:
 
     @staticmethod
     def buttons(source: Any) -> list[list[tuple[str, str | None]]]:
-        """Rows of (text, callback_data or url or other action value) of an inline keyboard found
-        on a Call, StoredMessage, PTB Message/markup or dict."""
-        markup = _markup_of(source)
+        """Rows of (text, callback_data or url or other action value) of the keyboard on a Call,
+        StoredMessage, PTB Message/markup or dict; reply-keyboard buttons give (text, None)."""
+        markup = _markup_of(source) or {}
+        if "keyboard" in markup:  # a reply keyboard: buttons only send their text
+            return [[(b if isinstance(b, str) else b.get("text", ""), None) for b in row]
+                    for row in markup["keyboard"]]
         rows = []
-        for row in (markup or {}).get("inline_keyboard", []):
+        for row in markup.get("inline_keyboard", []):
             out = []
             for b in row:
                 action = next((b[k] for k in ("callback_data", "url") if k in b), None)
@@ -262,7 +265,7 @@ def _markup_of(source: Any) -> dict | None:
     if isinstance(source, StoredMessage):
         return source.markup
     if isinstance(source, dict):
-        return source if "inline_keyboard" in source else source.get("reply_markup")
+        return source if {"inline_keyboard", "keyboard"} & source.keys() else source.get("reply_markup")
     markup = getattr(source, "reply_markup", source)  # telegram.Message or a markup object
     return markup.to_dict() if hasattr(markup, "to_dict") else None
 

@@ -61,6 +61,7 @@ class Call:
     result: Any = None
     injected: bool = False  # answered by fail_next(), not by the fake's rules
     reused_file_id: str | None = None  # sendDocument by a file_id the fake issued earlier
+    ignored: dict[str, Any] = field(default_factory=dict)  # PTB defaults the method has no field for
 
     @property
     def chat_id(self) -> Any:

@@ -34,6 +34,10 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
+# PTB's Bot._send_message puts these on every send-like method once `Defaults` set them, even on
+# methods without such a field (sendLocation gets parse_mode); Telegram ignores them, and so does
+# the fake, or every bot with Defaults(parse_mode=HTML) would fail. They land in `Call.ignored`.
+PTB_DEFAULTS_FIELDS = frozenset({"parse_mode", "disable_notification", "protect_content", "link_preview_options"})
 _URL_RE = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z0-9_]+)$")
 _FILE_URL_RE = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)$")
 
@@ -147,6 +151,13 @@ class FakeBotAPI(Driver, BaseRequest):
             if not call.injected:
                 self.violations.append(f"{api_method}: {err.description}")
             return err.status, json.dumps(err.payload()).encode()
+        except Exception as exc:
+            # An injected exception, or a bug in the fake or in a responder: PTB will wrap the
+            # latter in NetworkError("Unknown error in HTTP implementation"), so say it here too.
+            call.description = f"{type(exc).__name__}: {exc}"
+            if not call.injected:
+                self.violations.append(f"{api_method}: fakebot internal error: {call.description}")
+            raise
         call.ok, call.status, call.result = True, 200, result
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
@@ -180,6 +191,9 @@ class FakeBotAPI(Driver, BaseRequest):
         method = call.method
         if not self.schema.has_method(method):
             raise ApiError("Not Found", 404)
+        fields = self.schema.method_fields(method)
+        for name in PTB_DEFAULTS_FIELDS & (call.params.keys() - fields.keys()):
+            call.ignored[name] = call.params.pop(name)
         call.params = self.schema.decode_params(method, call.params)
         problems = self.schema.validate_call(method, call.params, call.files.keys())
         if problems:
@@ -522,6 +536,35 @@ class FakeBotAPI(Driver, BaseRequest):
     def _api_sendMessage(self, call: Call, parsed: dict) -> dict[str, Any]:
         chat = self._chat(call.params["chat_id"])
         return self._new_bot_message(chat, call, text=parsed["text"]).data_copy
+
+    def _source_message(self, call: Call, what: str) -> StoredMessage:
+        source = self._chat(call.params["from_chat_id"]).messages.get(call.params["message_id"])
+        if source is None or source.deleted:
+            raise ApiError(f"Bad Request: message to {what} not found")
+        return source
+
+    def _api_forwardMessage(self, call: Call, parsed: dict) -> dict[str, Any]:
+        source = self._source_message(call, "forward")
+        chat = self._chat(call.params["chat_id"])
+        stored = self._new_bot_message(chat, call)
+        for key in ("text", "entities", "caption", "caption_entities", "document", "photo"):
+            if key in source.data:
+                stored.data[key] = copy.deepcopy(source.data[key])
+        stored.plain, stored.entities = source.plain, list(source.entities)
+        stored.data["forward_origin"] = {"type": "user", "date": source.data["date"],
+                                         "sender_user": source.data["from"]}
+        return stored.data_copy
+
+    def _api_copyMessage(self, call: Call, parsed: dict) -> dict[str, Any]:
+        source = self._source_message(call, "copy")
+        chat = self._chat(call.params["chat_id"])
+        stored = self._new_bot_message(chat, call, caption=parsed.get("caption"))
+        for key in ("text", "entities", "caption", "caption_entities", "document", "photo"):
+            if key in source.data and not (key.startswith("caption") and "caption" in call.params):
+                stored.data[key] = copy.deepcopy(source.data[key])
+        if "caption" not in call.params:
+            stored.plain, stored.entities = source.plain, list(source.entities)
+        return {"message_id": stored.message_id}
 
     def _api_sendDocument(self, call: Call, parsed: dict) -> dict[str, Any]:
         chat = self._chat(call.params["chat_id"])
