@@ -148,6 +148,7 @@ async def run_console(app, api: ConsoleBotAPI, lines=None) -> None:
     session = ConsoleSession(app, api)
     api._print(BANNER)
     async with app:
+        await app.post_init(app)      # run_polling would call it; here we drive updates ourselves
         await app.start()
         try:
             await session.send("/start")
@@ -165,3 +166,4 @@ async def run_console(app, api: ConsoleBotAPI, lines=None) -> None:
                 await session.send(line)
         finally:
             await app.stop()
+            await app.post_shutdown(app)

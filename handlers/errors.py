@@ -25,7 +25,8 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     ref = secrets.token_hex(3).upper()
     where = _describe(update)
     # The traceback's frames, not the exception's message: messages may quote user text or records.
-    frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+    frames = "".join(f"  {f.filename}:{f.lineno} in {f.name}\n"
+                     for f in traceback.extract_tb(error.__traceback__)) if error else ""
     log.error("error %s while handling %s: %s\n%s", ref, where, type(error).__name__, frames)
     if isinstance(update, Update):
         context.application.bot_data.setdefault("last_errors", []).append(ref)

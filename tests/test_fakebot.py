@@ -18,7 +18,8 @@ from telegram.error import BadRequest, EndPointNotFound, Forbidden, NetworkError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, InlineQueryHandler
 
 from tests.fakebot import FakeBotAPI, FakeBotUsageError, HtmlParseError, load_schema, parse_html, utf16_len
-from tests.fakebot.pytest_plugin import fakebot  # noqa: F401  (fixture, until conftest loads the plugin)
+
+# The `fakebot` fixture comes from tests/fakebot/pytest_plugin.py, loaded by tests/conftest.py.
 
 
 def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
@@ -111,7 +112,8 @@ def test_plain_strips_markup():
 
 def test_schema_checks_fields_types_and_nested_objects():
     schema = load_schema()
-    ok = {"chat_id": "@channel", "text": "hi", "reply_markup": '{"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]}'}
+    as_json = '{"inline_keyboard": [[{"text": "a", "callback_data": "b"}]]}'  # the wire form
+    ok = {"chat_id": "@channel", "text": "hi", "reply_markup": as_json}
     assert schema.validate_call("sendMessage", ok) == []
 
     problems = schema.validate_call("sendMessage", {"chat_id": 1, "txt": "hi"})
@@ -219,7 +221,8 @@ async def test_rejections(fakebot):
         v = await rejected(fakebot, bot.send_message(uid, "x", reply_markup=keyboard([("a", "项" * 22)])))
         assert v.endswith("BUTTON_DATA_INVALID")  # 66 bytes although 22 characters
 
-        v = await rejected(fakebot, bot.send_message(uid, "x", reply_markup=keyboard([(str(i), str(i)) for i in range(9)])))
+        nine = keyboard([(str(i), str(i)) for i in range(9)])
+        v = await rejected(fakebot, bot.send_message(uid, "x", reply_markup=nine))
         assert "too many buttons in a row" in v
         many = keyboard(*[[(f"{r}.{c}", f"{r}.{c}") for c in range(8)] for r in range(13)])
         assert "reply markup is too long" in await rejected(fakebot, bot.send_message(uid, "x", reply_markup=many))
@@ -319,7 +322,8 @@ async def test_edit_and_delete_follow_message_state(fakebot):
         uid = fakebot.user().id
         msg = await bot.send_message(uid, "<b>one</b>", parse_mode="HTML", reply_markup=keyboard([("a", "a")]))
         assert msg.text == "one" and msg.reply_markup == keyboard([("a", "a")])
-        assert "message to edit not found" in await rejected(fakebot, bot.edit_message_text("x", uid, msg.message_id + 50))
+        v = await rejected(fakebot, bot.edit_message_text("x", uid, msg.message_id + 50))
+        assert "message to edit not found" in v
         # Same text and entities (<strong> is bold too) and the same keyboard: not modified.
         v = await rejected(fakebot, bot.edit_message_text(
             "<strong>one</strong>", uid, msg.message_id, parse_mode="HTML", reply_markup=keyboard([("a", "a")])
@@ -339,7 +343,8 @@ async def test_upload_then_reuse_by_file_id(fakebot):
     app = make_app(fakebot)
     async with app:
         uid = fakebot.user().id
-        first = await app.bot.send_document(uid, InputFile(b"%PDF-1.4 brochure", filename="黑河.pdf"), caption="<b>册</b>", parse_mode="HTML")
+        brochure = InputFile(b"%PDF-1.4 brochure", filename="黑河.pdf")
+        first = await app.bot.send_document(uid, brochure, caption="<b>册</b>", parse_mode="HTML")
         assert first.document.file_id == "file-1" and first.document.file_name == "黑河.pdf"
         assert first.caption == "册"
         again = await app.bot.send_document(uid, first.document.file_id)
@@ -347,7 +352,8 @@ async def test_upload_then_reuse_by_file_id(fakebot):
         file = await app.bot.get_file("file-1")
         assert bytes(await file.download_as_bytearray()) == b"%PDF-1.4 brochure"
         assert "wrong file identifier" in await rejected(fakebot, app.bot.send_document(uid, "file-99"))
-        assert "caption is too long" in await rejected(fakebot, app.bot.send_document(uid, "file-1", caption="x" * 1025))
+        v = await rejected(fakebot, app.bot.send_document(uid, "file-1", caption="x" * 1025))
+        assert "caption is too long" in v
     assert [(u.filename, u.data) for u in fakebot.uploads] == [("黑河.pdf", b"%PDF-1.4 brochure")]
     assert fakebot.reuses == [("file-1", uid)]
     sends = [c for c in fakebot.sent(uid) if c.method == "sendDocument"]

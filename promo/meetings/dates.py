@@ -526,10 +526,11 @@ def _scan(text: str, today: date) -> list[tuple[int, int, _Hit]]:
 
 
 def _final_role(cands: list[date], today: date, ctx: str | None) -> str:
-    """A date after today can only be a follow-up, one before today only the meeting."""
+    """A date after today can only be a follow-up; today or before, only the meeting (the log
+    is written after it: "今天回访了张总" is today's meeting)."""
     if all(d > today for d in cands):
         return FOLLOWUP
-    if all(d < today for d in cands):
+    if all(d <= today for d in cands):
         return MEETING
     return ctx or MEETING
 

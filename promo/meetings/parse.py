@@ -20,7 +20,8 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from .amounts import AmountMention, parse_amounts
-from .dates import FOLLOWUP, MEETING, DateMention, clause_at, clauses, normalize, parse_dates
+from .dates import (_MEETING_CUE, FOLLOWUP, MEETING, DateMention, clause_at, clauses, normalize,
+                    parse_dates)
 
 __all__ = ["MeetingDraft", "Question", "Resolver", "parse_meeting", "detect_language",
            "money_label", "date_label"]
@@ -89,10 +90,10 @@ def parse_meeting(text: str, today: date, resolve: Resolver | None = None) -> Me
     people = _people(t, blocked)
     if people:
         d.person, d.title = people[0].name, people[0].title
+    blocked += [(p.start, p.end) for p in people]
     _fill_company(d, t, companies, people, blocked)
     d.chain_ids = list(dict.fromkeys(resolve.find_chains(t))) if resolve else []
     d.stage = _stage(t, d.dates)
-    blocked += [(p.start, p.end) for p in people]
     d.topic = _topic(t, blocked, d.amounts, d.dates)
     d.next_step = _next_step(t, d.dates, d.language)
     return d
@@ -200,10 +201,13 @@ def _places(t: str, resolve: Resolver | None) -> list[tuple[str, int, int]]:
 
 def _choose_place(t: str, places: list[tuple[str, int, int]],
                   company_spans: list[tuple[int, int]]) -> str | None:
-    """Prefer a place said with 在/in/at; never one inside a company's name (北京首农)."""
+    """A place said with 在/in/at, else one in the clause of the meeting verb ("北京见了…");
+    never one inside a company's name (北京首农). "对黑河的绿色食品感兴趣" names no meeting place."""
     free = [p for p in places if not _overlaps((p[1], p[2]), company_spans)]
     cued = [p for p in free if _PLACE_CUE.search(t[max(0, p[1] - 8):p[1]])]
-    pick = (cued or free)[:1]
+    spans = clauses(t)
+    in_meeting = [p for p in free if _MEETING_CUE.search(t, *clause_at(spans, p[1]))]
+    pick = (cued or in_meeting)[:1]
     return pick[0][0] if pick else None
 
 
@@ -283,8 +287,9 @@ _EN_TITLE = (r"(?i:senior vice president|executive vice president|vice[- ]presid
 _EN_HONOR = r"(?:Mr|Ms|Mrs|Dr|Madam)\.?"
 _EN_CO = r"[A-Z][\w&.\-]*(?:\s+(?:[A-Z][\w&.\-]*|&))*"
 _EN_PERSON = re.compile(rf"\b(?P<title>{_EN_TITLE}|{_EN_HONOR})\s+(?P<name>{_EN_NAME})\b")
+# "Met Zhang Wei, chairman of COFCO" (the comma keeps "Met Feihe VP Zhang" out)
 _EN_PERSON_FIRST = re.compile(rf"(?i:\bmet(?:\s+with)?|\bvisited|\bmeeting\s+with|\bsaw|\bwith|\band)\s+"
-                              rf"(?P<name>{_EN_NAME}),?\s+(?:the\s+)?(?P<title>{_EN_TITLE})\b")
+                              rf"(?P<name>{_EN_NAME}),\s+(?:the\s+)?(?P<title>{_EN_TITLE})\b")
 _PINYIN_SURNAMES = set(
     "zhang wang li liu chen yang zhao huang zhou wu xu sun hu zhu gao lin he guo ma luo liang song "
     "zheng xie han tang feng yu dong xiao cheng cao yuan deng fu shen zeng peng lu lü su jiang cai "
@@ -325,11 +330,11 @@ def _en_people(t: str) -> list[_Person]:
             name = m["name"]
             if name.split()[0] in _NOT_NAMES or name.lower() in _PLACE_ALIAS:
                 continue
-            if any(p.start <= m.start("name") < p.end for p in out):
+            span = (min(m.start("title"), m.start("name")), max(m.end("title"), m.end("name")))
+            if _overlaps(span, [(p.start, p.end) for p in out]):
                 continue
             title = None if re.fullmatch(_EN_HONOR, m["title"]) else m["title"]
-            out.append(_Person(name, title, min(m.start("title"), m.start("name")),
-                               max(m.end("title"), m.end("name"))))
+            out.append(_Person(name, title, *span))
     if not out:                       # "Met Zhang Wei yesterday": a pinyin name after the verb
         m = re.search(rf"(?i:\bmet(?:\s+with)?|\bvisited|\bmeeting\s+with)\s+(?P<name>{_EN_NAME})\b", t)
         if m and m["name"].split()[0].lower() in _PINYIN_SURNAMES:
@@ -347,7 +352,7 @@ _CO_SUFFIX = re.compile(r"(?:集团股份有限公司|股份有限公司|有限�
                         r"|总部|(?i:\s*(?:co\.?,?\s*ltd\.?|ltd\.?|inc\.?|group|corporation|corp\.?|company"
                         r"|llc|plc|'s)))$")
 _GENERIC_CO = {"企业", "客商", "客户", "投资人", "投资商", "他们", "对方", "老朋友", "领导", "专家", "朋友",
-               "大家", "一行", "代表团", "考察团"}
+               "大家", "一行", "代表团", "考察团", "某", "该", "这家", "一家", "某公司", "该公司", "这家公司"}
 _EN_CO_BEFORE_TITLE = re.compile(
     rf"(?i:\bmet(?:\s+with)?|\bvisited|\bmeeting\s+with|\bsaw|\btalked\s+to|\bspoke\s+(?:with|to))\s+"
     rf"(?:the\s+)?(?P<co>{_EN_CO}?)(?:'s)?\s+(?={_EN_TITLE}\s+[A-Z])")
@@ -387,7 +392,7 @@ def _company_left(t: str, start: int, blocked: list[tuple[int, int]], prev_end: 
 
 
 def _good_company(name: str) -> bool:
-    return (2 <= len(name) <= 30 and name not in _GENERIC_CO and not re.match(r"[\d一二三四五六七八九十几多]", name)
+    return (2 <= len(name) <= 30 and name not in _GENERIC_CO and display_company(name) not in _GENERIC_CO and not re.match(r"[\d一二三四五六七八九十几多]", name)
             and name.lower() not in _PLACE_ALIAS)
 
 
@@ -417,7 +422,7 @@ def _heuristic_companies(t: str, people: list[_Person], blocked: list[tuple[int,
         if names:
             break
         for m in rx.finditer(t):
-            co = m["co"].strip()
+            co = re.split(rf"\s+(?={_EN_TITLE}\b)", m["co"].strip())[0]     # "Feihe VP Zhang" → Feihe
             if _good_company(co) and co not in {p.name for p in people} and \
                     not _overlaps(m.span("co"), blocked) and co.split()[0] not in _NOT_NAMES:
                 names.append(co)
@@ -472,18 +477,18 @@ def _stage(t: str, dates: list[DateMention]) -> str:
 _SEG = r"[^，,。；;！!？?\n]"
 _TOPIC_ZH = re.compile(
     rf"就(?P<a>{_SEG}{{2,30}}?)(?:进行|展开|开展|交换)"
-    rf"|关于(?P<b>{_SEG}+)"
+    rf"|关于(?P<b>{_SEG}+)|对(?P<d>{_SEG}{{2,30}}?)(?:很|非常|比较)?(?:感兴趣|有兴趣|有意向)"
     r"|(?<![座再会面约])(?:洽谈了?|商谈了?|谈了谈|谈到了?|谈判|谈了|谈|聊了聊|聊到了?|聊了|聊|讨论了?|交流了?"
     rf"|探讨了?|沟通了?|商讨了?)(?P<c>{_SEG}+)")
-_TOPIC_EN = re.compile(r"(?i:\b(?:discussed|discussing|talked about|talking about|spoke about|talk about"
+_TOPIC_EN = re.compile(r"(?i:\b(?:discussed|discussing|talked about|talking about|spoke about|talk about|interested in"
                        r"|regarding|about|on the topic of)\s+)(?P<t>[^,;\n]+)")
 _TOPIC_LEAD = re.compile(r"^(?:了一下|一下|了|下|关于|有关|的|(?i:the|a|an|their|his|her|our)\b)\s*")
 _TOPIC_TAIL = re.compile(r"(?:的事情|的事|事宜|等事项|等|的|计划投资|总投资|投资额|投资|大约|约|金额|资金|项目总"
                          r"|(?i:\s+(?:worth|with|of|for|about|around|at|in|on|investment|invest)))\s*$")
-_NEXT_CUE = re.compile(r"回访|复访|跟进|提供|寄送|寄给|发送|发给|安排|再约|再洽谈|再谈|再联系|再对接|约定|邀请|来黑河"
+_NEXT_CUE = re.compile(r"回访|复访|跟进|提供|寄送|寄给|发送|发给|安排|再约|再洽谈|再谈|再联系|再对接|约定|邀请"
                        r"|报送|落实|协调|准备|下一步|(?i:follow[- ]?up|\bsend|\bprovide|\barrange|\binvite"
                        r"|\brevisit|\bschedule|call back|get back|\bprepare|next step)")
-_ANY_CUE = re.compile(r"见了|见到|见面|会见|拜访|拜会|走访|接待|会谈|座谈|碰面|签|入统|开工"
+_ANY_CUE = re.compile(r"见了|见到|见面|会见|拜访|拜会|走访|接待|会谈|座谈|碰面|考察|来访|调研|参观|签|入统|开工"
                       r"|(?i:\bmet\b|meeting|visited|\bsaw\b|talked|spoke|signed)")
 
 
@@ -505,7 +510,7 @@ def _clean_topic(t: str, a: int, b: int, stops: list[tuple[int, int]]) -> str | 
 def _topic(t: str, blocked: list[tuple[int, int]], amounts: list[AmountMention],
            dates: list[DateMention]) -> str | None:
     stops = [a.span for a in amounts] + [m.span for m in dates]
-    for rx, groups in ((_TOPIC_ZH, ("a", "b", "c")), (_TOPIC_EN, ("t",))):
+    for rx, groups in ((_TOPIC_ZH, ("a", "b", "c", "d")), (_TOPIC_EN, ("t",))):
         for m in rx.finditer(t):
             g = next(g for g in groups if m[g] is not None)
             if topic := _clean_topic(t, m.start(g), m.end(g), stops):
@@ -515,10 +520,11 @@ def _topic(t: str, blocked: list[tuple[int, int]], amounts: list[AmountMention],
 
 def _bare_clause_topic(t: str, blocked: list[tuple[int, int]]) -> str | None:
     """A clause that is none of date/place/company/amount/meeting/next step is the topic:
-    "Met … yesterday, | dairy plant expansion |, RMB 200 million, follow up …"."""
+    "Met … yesterday, | dairy plant expansion |, RMB 200 million, follow up …".
+    Clauses with digits are counts, phones or money ("带动就业500人", "到位资金5000万"), not topics."""
     for a, b in clauses(t):
         seg = t[a:b]
-        if _ANY_CUE.search(seg) or _NEXT_CUE.search(seg):
+        if _ANY_CUE.search(seg) or _NEXT_CUE.search(seg) or re.search(r"\d", seg):
             continue
         rest = "".join(" " if _overlaps((i, i + 1), blocked) else t[i] for i in range(a, b))
         rest = re.sub(r"\s+", " ", rest).strip()

@@ -1,15 +1,22 @@
 """A strict, in-process fake of the Telegram Bot API for offline tests.
 
-    fake = FakeBotAPI()
-    app = fake.builder().build()          # or ApplicationBuilder().token(...).request(fake)
-    app.add_handler(CommandHandler("start", start))   #      .get_updates_request(fake).build()
+    fake = FakeBotAPI()                    # or the `fakebot` fixture (pytest_plugin.py)
+    app = fake.builder().build()           # = ApplicationBuilder().token("123:ABC")
+    app.add_handler(CommandHandler("start", start))  #   .request(fake).get_updates_request(fake)
     async with app:
         alice = fake.user(first_name="Alice")
-        calls = await fake.send_text(app, alice, "/start")
-    assert fake.violations == []
+        calls = await fake.send_text(app, alice, "/start")       # -> [Call("sendMessage", ...)]
+        await fake.press(app, alice, calls[0], "项目")            # button text or callback_data
+        answer = await fake.inline(app, alice, "黑河")            # -> the answerInlineQuery Call
+    assert fake.violations == [] and fake.unanswered_callbacks() == []
 
-Requests are validated against `api.json` (telegram-bot-api-spec, MIT: see LICENSE here) and
-Telegram's own limits; anything the real server would refuse is refused and recorded.
+Every request is checked against `api.json` (telegram-bot-api-spec, MIT: see LICENSE here) and
+Telegram's limits (`limits.py`, HTML in `tghtml.py`); what the real server would refuse gets its
+400/404 answer, so PTB raises as in production, and lands in `fake.violations`.
+
+Modules: `schema` (api.json validation), `tghtml` (HTML parse mode), `limits` (texts, keyboards,
+inline results, commands), `server` (FakeBotAPI: dispatch and state), `drive` (delivering
+updates, assertion helpers), `updates` (users, chats, Update JSON), `model` (records).
 """
 
 from .model import ApiError, Call, FakeBotUsageError, QueryRecord, StoredMessage, Upload

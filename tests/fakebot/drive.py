@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
 
 from .model import Call, FakeBotUsageError, QueryRecord, StoredMessage
 from .tghtml import plain as _plain
 from .updates import FakeChat, FakeUser, callback_query_dict, inline_query_dict
-
-if TYPE_CHECKING:
-    from telegram.ext import Application, ApplicationBuilder
 
 SENT_METHODS = ("sendMessage", "editMessageText", "sendDocument")
 TEXT_METHODS = ("sendMessage", "editMessageText")
@@ -24,13 +24,11 @@ class Driver:
 
     # ---- building an Application -----------------------------------------------------------
 
-    def builder(self, token: str = "123:ABC") -> "ApplicationBuilder":
+    def builder(self, token: str = "123:ABC") -> ApplicationBuilder:
         """An ApplicationBuilder wired to this fake; add handlers/persistence, then build()."""
-        from telegram.ext import ApplicationBuilder
-
         return ApplicationBuilder().token(token).request(self).get_updates_request(self)
 
-    def build_app(self, token: str = "123:ABC") -> "Application":
+    def build_app(self, token: str = "123:ABC") -> Application:
         return self.builder(token).build()
 
     # ---- delivering updates ----------------------------------------------------------------
@@ -43,13 +41,11 @@ class Driver:
         self._last_query_id += 1
         return f"{prefix}{self._last_query_id}"
 
-    async def process(self, app: "Application", update: dict[str, Any], *, raise_errors: bool = True) -> list[Call]:
+    async def process(self, app: Application, update: dict[str, Any], *, raise_errors: bool = True) -> list[Call]:
         """Run one Update through `app` and return the requests it caused (getUpdates aside).
 
         With `raise_errors` and no error handler registered on the app, an exception in a
         handler is re-raised here instead of only being logged by PTB."""
-        from telegram import Update
-
         if "update_id" not in update:
             update["update_id"] = self._next_update_id()
         start = len(self.calls)
@@ -75,7 +71,7 @@ class Driver:
 
     async def send_text(
         self,
-        app: "Application",
+        app: Application,
         user: FakeUser,
         text: str,
         chat: FakeChat | None = None,
@@ -89,7 +85,7 @@ class Driver:
 
     async def press(
         self,
-        app: "Application",
+        app: Application,
         user: FakeUser,
         message: Any,
         button: str,
@@ -115,7 +111,7 @@ class Driver:
 
     async def inline(
         self,
-        app: "Application",
+        app: Application,
         user: FakeUser,
         query: str,
         offset: str = "",
@@ -271,8 +267,7 @@ def _markup_of(source: Any) -> dict | None:
 
 
 def _find_button(message: StoredMessage, wanted: str) -> dict:
-    buttons: Iterable[dict] = [b for row in (message.markup or {}).get("inline_keyboard", []) for b in row]
-    buttons = list(buttons)
+    buttons = [b for row in (message.markup or {}).get("inline_keyboard", []) for b in row]
     for key in ("text", "callback_data"):
         for b in buttons:
             if b.get(key) == wanted:

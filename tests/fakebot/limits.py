@@ -68,12 +68,13 @@ def _check_explicit_entities(text: str, entities: list) -> None:
         if not isinstance(e, dict):
             continue
         offset, length = e.get("offset", 0), e.get("length", 0)
-        if isinstance(offset, int) and isinstance(length, int):
-            if offset < 0 or length <= 0 or offset + length > size:
-                raise ApiError(
-                    "Bad Request: can't parse entities: entity beginning at UTF-16 offset "
-                    f"{offset} ends after the end of the text at UTF-16 offset {size}"
-                )
+        if not (isinstance(offset, int) and isinstance(length, int)):
+            continue  # the schema check reports the type
+        if offset < 0 or length <= 0 or offset + length > size:
+            raise ApiError(
+                "Bad Request: can't parse entities: entity beginning at UTF-16 offset "
+                f"{offset} ends after the end of the text at UTF-16 offset {size}"
+            )
 
 
 def message_text(text: Any, parse_mode: Any, entities: Any, *, strict_html: bool = True) -> Formatted:
@@ -222,7 +223,6 @@ def check_request(method: str, params: dict[str, Any], *, strict_html: bool = Tr
             raise ApiError("Bad Request: MESSAGE_TOO_LONG")
     elif method == "setMyCommands":
         bot_commands(params.get("commands") or [])
-    elif method == "sendChatAction":
-        if params.get("action") not in CHAT_ACTIONS:
-            raise ApiError("Bad Request: wrong parameter action in request")
+    elif method == "sendChatAction" and params.get("action") not in CHAT_ACTIONS:
+        raise ApiError("Bad Request: wrong parameter action in request")
     return parsed

@@ -14,10 +14,11 @@ import json
 import mimetypes
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import PurePosixPath
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 from telegram.request import BaseRequest, RequestData
@@ -27,7 +28,7 @@ from .drive import Driver
 from .model import ApiError, Call, QueryRecord, StoredMessage, Upload
 from .schema import load_schema
 from .tghtml import Formatted
-from .updates import FakeChat, FakeUser, message_dict
+from .updates import FakeChat, FakeUser, command_entities, message_dict
 
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 NOT_MODIFIED = (
@@ -217,6 +218,9 @@ class FakeBotAPI(Driver, BaseRequest):
 
     def _generic(self, call: Call, parsed: dict[str, Formatted]) -> Any:
         returns = self.schema.returns(call.method)
+        if call.method.startswith(("edit", "stop")) and "Message" in returns:
+            target = self._edit_target(call)  # e.g. editMessageLiveLocation: same message back
+            return target.data_copy if target is not None else True
         if "Message" in returns and "chat_id" in call.params:
             chat = self._chat(call.params["chat_id"])
             for part in call.files.values():
@@ -427,8 +431,6 @@ class FakeBotAPI(Driver, BaseRequest):
         self, user: FakeUser, text: str | None, chat: FakeChat | dict | None = None, **extra: Any
     ) -> StoredMessage:
         """Record a message from `user` (in their private chat unless `chat`) and return it."""
-        from .updates import command_entities
-
         chat_dict = chat.to_dict() if isinstance(chat, FakeChat) else (chat or user.chat_dict())
         state = self._register_chat(chat_dict)
         mid = state.next_message_id()

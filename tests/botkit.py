@@ -1,0 +1,71 @@
+"""Building the real bot against the strict fake Bot API, for end-to-end tests."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from promo.config import Settings
+from promo.services import Services
+
+from .conftest import NOW, ROOT
+
+ADMIN, OFFICER, LEAD = 1001, 1002, 1003
+
+
+@dataclass
+class Clock:
+    now: dt.datetime = NOW
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        self.now += dt.timedelta(**kwargs)
+
+
+@dataclass
+class Bot:
+    app: object
+    services: Services
+    fake: object
+    clock: Clock
+    admin: object = None
+    officer: object = None
+    lead: object = None
+    extra: dict = field(default_factory=dict)
+
+
+def settings_for(tmp_path: Path, data_dir: Path = ROOT, **overrides) -> Settings:
+    env = {
+        "PROMO_DATA_DIR": str(data_dir),
+        "PROMO_DB_URL": f"sqlite:///{tmp_path / 'promo.db'}",
+        "PROMO_USERS": f"{ADMIN}:admin:招商局:管理员; {OFFICER}:officer:北安市:刘专员; {LEAD}:lead:乳制品专班:王组长",
+        "PROMO_RELOAD_SECONDS": "0",
+    }
+    env.update(overrides)
+    return Settings.load(env=env, dotenv=tmp_path / "no.env")
+
+
+def build_bot(fake, tmp_path: Path, data_dir: Path = ROOT, clock: Clock | None = None, **overrides) -> Bot:
+    from handlers.app import build_application
+
+    clock = clock or Clock()
+    services = Services(settings_for(tmp_path, data_dir, **overrides), clock=clock)
+    services.start()
+    app = build_application(services.settings, services, request=fake, retry_backoff=0.01)
+    return Bot(app, services, fake, clock,
+               admin=fake.user(ADMIN, "管理员"), officer=fake.user(OFFICER, "刘专员"), lead=fake.user(LEAD, "王组长"))
+
+
+@contextlib.asynccontextmanager
+async def running(bot: Bot):
+    """The application initialised and its post_init run, as run_polling would do."""
+    async with bot.app:
+        await bot.app.post_init(bot.app)
+        try:
+            yield bot
+        finally:
+            await bot.app.post_shutdown(bot.app)
