@@ -106,6 +106,10 @@ class Database:
         self._read_sessions = sessionmaker(self.engine.execution_options(promo_read_only=True),
                                            expire_on_commit=False)
         self._migrate_lock = threading.Lock()
+        # SQLite has one writer at a time. Threads of this process queue on this lock (woken in
+        # order, at once) rather than on SQLite's busy handler, which polls with sleeps of up
+        # to 100 ms and lets late-comers overtake; other processes still wait on busy_timeout.
+        self._write_lock = threading.RLock() if self.is_sqlite else None
 
     @staticmethod
     def default_url(data_dir: str | Path) -> str:
@@ -124,15 +128,22 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A write session: committed on success, rolled back on error, always closed."""
-        s = self._sessions()
+        lock = self._write_lock
+        if lock is not None and not lock.acquire(timeout=30):
+            raise TimeoutError("the database stayed busy for 30 s")
         try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
+            s = self._sessions()
+            try:
+                yield s
+                s.commit()
+            except BaseException:
+                s.rollback()
+                raise
+            finally:
+                s.close()
         finally:
-            s.close()
+            if lock is not None:
+                lock.release()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -231,16 +231,17 @@ def _approx(text: str, start: int, end: int, clause: tuple[int, int]) -> bool:
 
 
 def _kind(text: str, start: int, end: int, clause: tuple[int, int]) -> str:
-    """The nearest capital cue in the clause, 12 chars before or 6 after ("5000万到位").
+    """The nearest capital cue in the clause, 12 chars before or 20 after ("5000万到位",
+    "RMB 300 million of domestic capital"); on a tie the cue before wins.
     内资/外资 win over 到位: domestic and foreign capital are kinds of capital in place."""
-    a, b = max(clause[0], start - 12), min(clause[1], end + 6)
+    a, b = max(clause[0], start - 12), min(clause[1], end + 20)
     for group in (_KIND_CUES[:2], _KIND_CUES[2:]):
         best: tuple[int, str] | None = None
         for kind, rx in group:
             for m in rx.finditer(text, a, b):
                 if m.start() < end and m.end() > start:
                     continue
-                dist = start - m.end() if m.end() <= start else m.start() - end
+                dist = 2 * (start - m.end()) if m.end() <= start else 2 * (m.start() - end) + 1
                 if best is None or dist < best[0]:
                     best = (dist, kind)
         if best:

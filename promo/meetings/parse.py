@@ -186,7 +186,7 @@ _PLACE_RX = re.compile("|".join(
     for a in sorted(_PLACE_ALIAS, key=len, reverse=True)), re.I)
 # an unknown city written with its suffix: 在齐齐哈尔市
 _PLACE_SUFFIXED = re.compile(r"(?<=在)(?P<p>[\u4e00-\u9fff]{2,4}?)(?:市|县|区)")
-_PLACE_CUE = re.compile(r"(?:在|于|赴|到|去|(?i:\b(?:in|at)\s+(?:the\s+)?))\s*$")
+_PLACE_CUE = re.compile(r"(?:在|于|赴|到|去|(?i:\b(?:in|at)\s+(?:the\s+)?)|\b[вВ]о?\s+)\s*$")
 
 
 def _places(t: str, resolve: Resolver | None) -> list[tuple[str, int, int]]:
@@ -352,7 +352,7 @@ _CO_SUFFIX = re.compile(r"(?:集团股份有限公司|股份有限公司|有限�
                         r"|总部|(?i:\s*(?:co\.?,?\s*ltd\.?|ltd\.?|inc\.?|group|corporation|corp\.?|company"
                         r"|llc|plc|'s)))$")
 _GENERIC_CO = {"企业", "客商", "客户", "投资人", "投资商", "他们", "对方", "老朋友", "领导", "专家", "朋友",
-               "大家", "一行", "代表团", "考察团", "某", "该", "这家", "一家", "某公司", "该公司", "这家公司"}
+               "大家", "代表团", "考察团", "俄方企业代表", "企业代表", ""}
 _EN_CO_BEFORE_TITLE = re.compile(
     rf"(?i:\bmet(?:\s+with)?|\bvisited|\bmeeting\s+with|\bsaw|\btalked\s+to|\bspoke\s+(?:with|to))\s+"
     rf"(?:the\s+)?(?P<co>{_EN_CO}?)(?:'s)?\s+(?={_EN_TITLE}\s+[A-Z])")
@@ -392,7 +392,9 @@ def _company_left(t: str, start: int, blocked: list[tuple[int, int]], prev_end: 
 
 
 def _good_company(name: str) -> bool:
-    return (2 <= len(name) <= 30 and name not in _GENERIC_CO and display_company(name) not in _GENERIC_CO and not re.match(r"[\d一二三四五六七八九十几多]", name)
+    """Not a generic word ("客商", "某企业", "3家企业") nor a place."""
+    return (2 <= len(name) <= 30 and display_company(name) not in _GENERIC_CO
+            and not re.match(r"[\d一二三四五六七八九十几多某该这那各]", name)
             and name.lower() not in _PLACE_ALIAS)
 
 
