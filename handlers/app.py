@@ -38,6 +38,7 @@ def features():
 def build_application(settings: Settings, services: Services, *, request: BaseRequest | None = None,
                       updates_request: BaseRequest | None = None, rate_limiter: bool = True,
                       retry_backoff: float = 0.5, persistence=None) -> Application:
+    """`persistence`: None = our SQL persistence, False = none, or a BasePersistence."""
     builder = ApplicationBuilder().token(settings.token or "0:console")
     if settings.api_url:
         builder = builder.base_url(f"{settings.api_url}/bot").base_file_url(f"{settings.api_url}/file/bot")
@@ -46,7 +47,13 @@ def build_application(settings: Settings, services: Services, *, request: BaseRe
                                                           backoff=retry_backoff))
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    if persistence is not None:
+    if persistence is None:
+        from promo.kvstore import KVStore
+
+        from .persistence import SQLPersistence
+
+        persistence = SQLPersistence(KVStore(services.db))
+    if persistence is not False:
         builder = builder.persistence(persistence)
     app = builder.post_init(_post_init).post_shutdown(_post_shutdown).build()
     app.bot_data["svc"] = services

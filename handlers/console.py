@@ -28,10 +28,10 @@ CHAT = {"id": CONSOLE_USER["id"], "type": "private", "first_name": CONSOLE_USER[
 
 def to_terminal(text: str) -> str:
     """Telegram HTML → readable terminal text: links as 'title <url>', tags dropped."""
-    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} <{html.unescape(m.group(1))}>", text,
+    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} \x00{m.group(1)}\x01", text,
                   flags=re.S)
     text = re.sub(r"<[^>]+>", "", text)
-    return html.unescape(text)
+    return html.unescape(text.replace("\x00", "<").replace("\x01", ">"))
 
 
 class ConsoleBotAPI(BaseRequest):

@@ -117,6 +117,12 @@ class Gazetteer:
         self.pinyin = dict(self.pinyin)
         self.cyr_prefix = dict(self.cyr_prefix)
         self._cjk_keys = list(self._fuzzy_cjk)
+        # Two-character names (蒙牛, 伊利) by the character they keep: a typo changes the other.
+        self._two_char: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for key in self._cjk_keys:
+            if len(key) == 2:
+                self._two_char[(0, key[0])].append(key)
+                self._two_char[(1, key[1])].append(key)
         self._lat_keys = list(self._fuzzy_lat)
         self._cyr_keys = list(self._fuzzy_cyr)
         self._frozen = True
@@ -176,6 +182,8 @@ class Gazetteer:
             pos = gap.index(piece, pos) + len(piece)
             if len(piece) < 2:
                 continue
+            if len(piece) == 2 and self._link_two(piece, start, result):
+                continue
             if len(piece) >= 3 and self._cjk_keys:
                 best = process.extractOne(piece, self._cjk_keys, scorer=fuzz.ratio, score_cutoff=70)
                 if best:
@@ -184,6 +192,21 @@ class Gazetteer:
                                                 round(score / 100 * 0.85, 3), "fuzzy"))
                     continue
             result.leftovers.append(piece)
+
+    def _link_two(self, piece: str, start: int, result: LinkResult) -> bool:
+        """蒙午 → 蒙牛: one character kept, the other sounding alike (pinyin similarity)."""
+        typed = pinyin_key(piece)
+        best, best_score = None, 0.0
+        for pos in (0, 1):
+            for key in self._two_char.get((pos, piece[pos]), []):
+                score = fuzz.ratio(typed, pinyin_key(key))
+                if score > best_score or (score == best_score and best is not None and key < best):
+                    best, best_score = key, score
+        if best is None or best_score < 70:
+            return False
+        result.matches.append(Match(start, start + 2, piece, self._fuzzy_cjk[best],
+                                    round(best_score / 100 * 0.8, 3), "fuzzy"))
+        return True
 
     def _link_words(self, group, script: str, result: LinkResult) -> None:
         words = [t[1] for t in group]

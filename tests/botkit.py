@@ -69,3 +69,23 @@ async def running(bot: Bot):
             yield bot
         finally:
             await bot.app.post_shutdown(bot.app)
+
+
+def data_copy(tmp_path: Path, materials: list[dict] | None = None, files: dict[str, bytes] | None = None) -> Path:
+    """A copy of the sample lists; with `materials`, a pitch library of just those (then the tour
+    lists, which point at sample materials, are left out)."""
+    import shutil
+
+    import yaml
+
+    data = tmp_path / "data"
+    skip = shutil.ignore_patterns("tour") if materials is not None else None
+    shutil.copytree(ROOT / "lists", data / "lists", ignore=skip)
+    if materials is None:
+        shutil.copytree(ROOT / "pitch_library", data / "pitch_library")
+        return data
+    (data / "pitch_library" / "files").mkdir(parents=True)
+    for name, content in (files or {}).items():
+        (data / "pitch_library" / "files" / name).write_bytes(content)
+    (data / "pitch_library" / "test.yaml").write_text(yaml.safe_dump(materials, allow_unicode=True), encoding="utf-8")
+    return data

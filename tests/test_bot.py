@@ -8,10 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-import yaml
 
-from .botkit import ADMIN, build_bot, running
-from .conftest import ROOT
+from .botkit import ADMIN, build_bot, data_copy, running
 
 pytestmark = pytest.mark.asyncio
 
@@ -94,16 +92,9 @@ async def test_switch_to_whom_view_and_send_material_link(bot, fakebot):
 
 
 async def test_material_file_is_uploaded_once(fakebot, tmp_path):
-    import shutil
-
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "lists", data / "lists")
-    shutil.copytree(ROOT / "pitch_library", data / "pitch_library", ignore=shutil.ignore_patterns("*.yaml"))
-    (data / "pitch_library" / "files").mkdir(parents=True, exist_ok=True)
-    (data / "pitch_library" / "files" / "dairy.pdf").write_bytes(b"%PDF-1.4\n% test brochure\n")
-    (data / "pitch_library" / "only.yaml").write_text(yaml.safe_dump([{
+    data = data_copy(tmp_path, [{
         "id": "dairy-file", "title": "乳业图册（文件）", "kind": "brochure", "scope": "chain", "chains": ["dairy"],
-        "pages": 12, "languages": ["zh"], "file": "dairy.pdf"}], allow_unicode=True), encoding="utf-8")
+        "pages": 12, "languages": ["zh"], "file": "dairy.pdf"}], files={"dairy.pdf": b"%PDF-1.4\n% test brochure\n"})
     bot = build_bot(fakebot, tmp_path, data_dir=data)
     async with running(bot):
         card = (await fakebot.send_text(bot.app, bot.officer, "/say 乳制品 图册"))[-1]
@@ -201,15 +192,10 @@ async def test_inline_mode_pages_materials_and_never_people(bot, fakebot):
 
 
 async def test_inline_paging_over_fifty(fakebot, tmp_path):
-    import shutil
-
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "lists", data / "lists")
-    (data / "pitch_library").mkdir()
     many = [{"id": f"dairy-{i:03d}", "title": f"乳业推介 第{i}号", "kind": "video", "scope": "chain",
              "chains": ["dairy"], "minutes": 3, "languages": ["zh"], "link": f"https://promo.heihe.example/v/d{i}"}
             for i in range(120)]
-    (data / "pitch_library" / "many.yaml").write_text(yaml.safe_dump(many, allow_unicode=True), encoding="utf-8")
+    data = data_copy(tmp_path, many)
     bot = build_bot(fakebot, tmp_path, data_dir=data)
     seen = []
     async with running(bot):
@@ -224,15 +210,10 @@ async def test_inline_paging_over_fifty(fakebot, tmp_path):
 
 
 async def test_long_answer_is_split_below_limit(fakebot, tmp_path):
-    import shutil
-
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "lists", data / "lists")
-    (data / "pitch_library").mkdir()
     long_title = "黑河乳业" + "寒地黑土黄金奶源带" * 100
     mats = [{"id": f"long-{i}", "title": long_title + str(i), "kind": "video", "scope": "chain", "chains": ["dairy"],
              "minutes": 3, "languages": ["zh"], "link": f"https://promo.heihe.example/v/l{i}"} for i in range(8)]
-    (data / "pitch_library" / "long.yaml").write_text(yaml.safe_dump(mats, allow_unicode=True), encoding="utf-8")
+    data = data_copy(tmp_path, mats)
     bot = build_bot(fakebot, tmp_path, data_dir=data)
     async with running(bot):
         calls = await fakebot.send_text(bot.app, bot.officer, "/say 乳制品")

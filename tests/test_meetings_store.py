@@ -44,7 +44,11 @@ def store(db):
 def test_add_round_trip(store, users, db):
     m = store.add(DRAFT, users[11], T0)
     assert m.id and m.version == 1
-    again = MeetingStore(Database(str(db.url.render_as_string(hide_password=False)))).get(m.id)
+    other = Database(db.url.render_as_string(hide_password=False))   # committed: others see it
+    try:
+        again = MeetingStore(other).get(m.id)
+    finally:
+        other.dispose()
     for k, v in DRAFT.items():
         assert getattr(again, k) == (v if k != "stage" else "contact"), k
     assert again.logged_by == 11 and again.logged_by_name == "张三" and again.unit == "爱辉区"

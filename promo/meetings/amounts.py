@@ -95,8 +95,10 @@ _SCALE_VALUE = {"thousand": 10 ** 3, "k": 10 ** 3, "million": 10 ** 6, "mln": 10
                 "m": 10 ** 6, "billion": 10 ** 9, "bn": 10 ** 9, "b": 10 ** 9, "trillion": 10 ** 12,
                 "tn": 10 ** 12}
 
-_AMOUNT = re.compile(rf"(?<![0-9A-Za-z.]){_PRE}?\s?(?P<body>{_BODY})(?:\s?{_SCALE})?(?:\s?{_CUR})?", re.I)
-_RANGE = re.compile(rf"(?<![0-9A-Za-z.]){_PRE}?\s?(?P<lo>{_BODY})\s?(?:-|–|—|~|～|〜|至|到|\bto\b)\s?"
+# a number does not start inside another one (also keeps the scan linear on long digit runs)
+_NOT_INSIDE = r"(?<![0-9A-Za-z.零〇一二两三四五六七八九十百千万亿多余点])"
+_AMOUNT = re.compile(rf"{_NOT_INSIDE}{_PRE}?\s?(?P<body>{_BODY})(?:\s?{_SCALE})?(?:\s?{_CUR})?", re.I)
+_RANGE = re.compile(rf"{_NOT_INSIDE}{_PRE}?\s?(?P<lo>{_BODY})\s?(?:-|–|—|~|～|〜|至|到|\bto\b)\s?"
                     rf"(?P<hi>{_BODY})(?:\s?{_SCALE})?(?:\s?{_CUR})?", re.I)
 # 两三亿, 三四千万: two neighbouring digits make a range
 _NEIGHBOURS = re.compile(r"(?<![零〇一二两三四五六七八九十百千])(?P<a>[一二两三四五六七八])(?P<b>[二三四五六七八九])"

@@ -113,8 +113,9 @@ _MEETING_CUE = re.compile(
 
 
 def _context_role(text: str, span: tuple[int, int], clause: tuple[int, int]) -> str | None:
-    """The role of the cue word nearest to the mention in its clause (ties go to follow-up)."""
-    a, b = clause
+    """The role of the cue word nearest to the mention in its clause (ties go to follow-up).
+    Only 30 chars either side are searched: a cue further away is about something else."""
+    a, b = max(clause[0], span[0] - 30), min(clause[1], span[1] + 30)
     cues: list[tuple[int, int, str]] = []
     for m in _FOLLOWUP_CUE.finditer(text, a, b):
         cues.append((m.start(), m.end(), FOLLOWUP))
@@ -228,9 +229,9 @@ _WD_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, 
           "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 _WEEK_REL = {"上上": -2, "下下": 2, "上": -1, "下": 1, "本": 0, "这": 0}
 _MONTH_REL = {"上": -1, "下": 1, "本": 0, "这": 0, "次": 1, "下下": 2}
-_DAY_WORDS = {"大前天": -3, "前天": -2, "前日": -2, "昨天": -1, "昨日": -1, "昨儿": -1,
-              "今天": 0, "今日": 0, "今儿": 0, "明天": 1, "明日": 1, "明儿": 1, "后天": 2,
-              "大后天": 3}
+_DAY_WORDS = {"大前天": -3, "前天": -2, "前日": -2, "昨天": -1, "昨日": -1, "昨儿": -1, "昨晚": -1,
+              "昨早": -1, "今天": 0, "今日": 0, "今儿": 0, "今早": 0, "今晨": 0, "今晚": 0, "明天": 1,
+              "明日": 1, "明儿": 1, "明早": 1, "明晚": 1, "后天": 2, "大后天": 3}
 _YEAR_REL = {"去年": -1, "今年": 0, "明年": 1, "后年": 2, "前年": -2}
 _PART_DAY: dict[str, Callable[[int, int], int]] = {
     "初": lambda y, m: 1, "上旬": lambda y, m: 5, "中": lambda y, m: 15, "中旬": lambda y, m: 15,

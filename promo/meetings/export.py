@@ -127,7 +127,7 @@ def export_xlsx(meetings: Iterable[Any], path_or_buffer: str | Path | IO[bytes],
                 cell.alignment = Alignment(vertical="top")
     for c, w in enumerate(widths, start=1):
         header = HEADERS[c - 1]
-        ws.column_dimensions[get_column_letter(c)].width = min(w + 2, _MAX_WIDTH.get(header, 30))
+        ws.column_dimensions[get_column_letter(c)].width = max(8, min(w + 2, _MAX_WIDTH.get(header, 30)))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{n + 1}"
     ws.sheet_view.zoomScale = 100

@@ -94,7 +94,7 @@ def parse_meeting(text: str, today: date, resolve: Resolver | None = None) -> Me
     _fill_company(d, t, companies, people, blocked)
     d.chain_ids = list(dict.fromkeys(resolve.find_chains(t))) if resolve else []
     d.stage = _stage(t, d.dates)
-    d.topic = _topic(t, blocked, d.amounts, d.dates)
+    d.topic = _topic(t, blocked, d.amounts, d.dates, d.company)
     d.next_step = _next_step(t, d.dates, d.language)
     return d
 
@@ -110,7 +110,9 @@ def detect_language(text: str) -> str:
 def _fill_dates(d: MeetingDraft) -> None:
     for role, attr in ((MEETING, "meeting_date"), (FOLLOWUP, "followup_date")):
         mentions = [m for m in d.dates if m.role == role]
-        sure = [m for m in mentions if m.value is not None]
+        # the meeting day must be a day: "上周" / "last month" are too coarse for it
+        sure = [m for m in mentions
+                if m.value is not None and (role == FOLLOWUP or m.precision in ("day", "part"))]
         if sure:
             setattr(d, attr, sure[0].value)
         elif ambiguous := [m for m in mentions if m.ambiguous]:
@@ -186,6 +188,8 @@ _PLACE_RX = re.compile("|".join(
     for a in sorted(_PLACE_ALIAS, key=len, reverse=True)), re.I)
 # an unknown city written with its suffix: 在齐齐哈尔市
 _PLACE_SUFFIXED = re.compile(r"(?<=在)(?P<p>[\u4e00-\u9fff]{2,4}?)(?:市|县|区)")
+# "下次约在黑河见": where the next meeting will be, not this one
+_NEXT_PLACE = re.compile(r"下次|下回|再约|约在|约定|(?i:next time|next meeting)")
 _PLACE_CUE = re.compile(r"(?:在|于|赴|到|去|(?i:\b(?:in|at)\s+(?:the\s+)?)|\b[вВ]о?\s+)\s*$")
 
 
@@ -204,8 +208,9 @@ def _choose_place(t: str, places: list[tuple[str, int, int]],
     """A place said with 在/in/at, else one in the clause of the meeting verb ("北京见了…");
     never one inside a company's name (北京首农). "对黑河的绿色食品感兴趣" names no meeting place."""
     free = [p for p in places if not _overlaps((p[1], p[2]), company_spans)]
-    cued = [p for p in free if _PLACE_CUE.search(t[max(0, p[1] - 8):p[1]])]
     spans = clauses(t)
+    cued = [p for p in free if _PLACE_CUE.search(t[max(0, p[1] - 8):p[1]])
+            and not _NEXT_PLACE.search(t, clause_at(spans, p[1])[0], p[1])]
     in_meeting = [p for p in free if _MEETING_CUE.search(t, *clause_at(spans, p[1]))]
     pick = (cued or in_meeting)[:1]
     return pick[0][0] if pick else None
@@ -307,6 +312,7 @@ def _people(t: str, blocked: list[tuple[int, int]]) -> list[_Person]:
 
 def _zh_people(t: str, blocked: list[tuple[int, int]]) -> list[_Person]:
     out: list[_Person] = []
+    spans = clauses(t)
     for m in _TITLE_ZH.finditer(t):
         title = m.group()
         if out and m.start() < out[-1].end:
@@ -318,7 +324,7 @@ def _zh_people(t: str, blocked: list[tuple[int, int]]) -> list[_Person]:
             p = _Person(after, title, m.start(), m.end() + len(after))
         else:
             continue
-        p.company = _company_left(t, p.start, blocked, out[-1].end if out else None)
+        p.company = _company_left(t, p.start, blocked, out[-1].end if out else None, spans)
         out.append(p)
     return out
 
@@ -351,10 +357,11 @@ _ZH_AFTER_VISIT = re.compile(
 _CO_SUFFIX = re.compile(r"(?:集团股份有限公司|股份有限公司|有限责任公司|集团有限公司|有限公司|集团公司|集团|公司"
                         r"|总部|(?i:\s*(?:co\.?,?\s*ltd\.?|ltd\.?|inc\.?|group|corporation|corp\.?|company"
                         r"|llc|plc|'s)))$")
-_GENERIC_CO = {"企业", "客商", "客户", "投资人", "投资商", "他们", "对方", "老朋友", "领导", "专家", "朋友",
-               "大家", "代表团", "考察团", "俄方企业代表", "企业代表", ""}
+# words for "a visitor", not a company name: 客商, 俄方企业代表, 他们
+_GENERIC_CO = re.compile(r"(?:俄方|外方|对方|我方|中方|韩方|日方)?(?:企业|客商|客户|投资人|投资商|老朋友|领导|专家|朋友"
+                         r"|企业家|代表|企业代表|代表团|考察团|一行)?|他们|对方|大家")
 _EN_CO_BEFORE_TITLE = re.compile(
-    rf"(?i:\bmet(?:\s+with)?|\bvisited|\bmeeting\s+with|\bsaw|\btalked\s+to|\bspoke\s+(?:with|to))\s+"
+    rf"(?i:\bmet|\bvisited|\bsaw|\bwith|\btalked\s+to|\bspoke\s+to)\s+"
     rf"(?:the\s+)?(?P<co>{_EN_CO}?)(?:'s)?\s+(?={_EN_TITLE}\s+[A-Z])")
 _EN_CO_OF = re.compile(rf"(?:{_EN_TITLE}|{_EN_HONOR}|{_EN_NAME})\s+(?:of|from|at)\s+(?P<co>{_EN_CO})")
 _EN_CO_AFTER_VERB = re.compile(
@@ -370,10 +377,11 @@ def display_company(name: str) -> str:
     return name or prev
 
 
-def _company_left(t: str, start: int, blocked: list[tuple[int, int]], prev_end: int | None) -> str | None:
+def _company_left(t: str, start: int, blocked: list[tuple[int, int]], prev_end: int | None,
+                  spans: list[tuple[int, int]]) -> str | None:
     """The company right before a person: after the last date/place/verb in the clause
     ("今天在北京见了 | 飞鹤 | 张总"), or after the previous person and 和/与 ("…张总和 | 伊利 | 李总")."""
-    a = clause_at(clauses(t), start)[0]
+    a = clause_at(spans, start)[0]
     for s, e in blocked:
         if a < e <= start:
             a = e
@@ -383,7 +391,7 @@ def _company_left(t: str, start: int, blocked: list[tuple[int, int]], prev_end: 
     else:
         seg = t[a:start]
     cut = None
-    for cut in re.finditer(_ZH_VISIT, seg):
+    for cut in re.finditer(rf"{_ZH_VISIT}|与|和|跟|及|、", seg):     # not 同: 同仁堂, 同方
         pass
     if cut:
         seg = seg[cut.end():]
@@ -392,9 +400,9 @@ def _company_left(t: str, start: int, blocked: list[tuple[int, int]], prev_end: 
 
 
 def _good_company(name: str) -> bool:
-    """Not a generic word ("客商", "某企业", "3家企业") nor a place."""
-    return (2 <= len(name) <= 30 and display_company(name) not in _GENERIC_CO
-            and not re.match(r"[\d一二三四五六七八九十几多某该这那各]", name)
+    """Not a generic word ("客商", "某企业", "3家企业") nor a place; 一汽 and 三一重工 are fine."""
+    return (2 <= len(name) <= 30 and not _GENERIC_CO.fullmatch(display_company(name))
+            and not re.match(r"[某该这那各]|(?:\d+|[一二两三四五六七八九十几多]+)[家个位名批]", name)
             and name.lower() not in _PLACE_ALIAS)
 
 
@@ -413,23 +421,41 @@ def _resolved_companies(t: str, resolve: Resolver | None) -> list[tuple[str, str
 
 
 def _heuristic_companies(t: str, people: list[_Person], blocked: list[tuple[int, int]]) -> list[str]:
+    """The first strategy that finds something: the words before the people ("飞鹤|张总");
+    after 见了/拜访 ("拜访了|中粮集团"); a name ending in 公司/集团; the English patterns."""
     names = [p.company for p in people if p.company]
-    if not names:
-        for m in _ZH_AFTER_VISIT.finditer(t):
-            co = m["co"]
-            if _good_company(co) and not _overlaps(m.span("co"), blocked):
-                names.append(co)
-                break
-    for rx in (_EN_CO_BEFORE_TITLE, _EN_CO_OF, _EN_CO_AFTER_VERB):
+    for strategy in (_zh_after_visit, _zh_suffixed, _en_company):
         if names:
             break
+        names = strategy(t, people, blocked)
+    return list(dict.fromkeys(display_company(n) for n in names))
+
+
+def _zh_after_visit(t: str, people: list[_Person], blocked: list[tuple[int, int]]) -> list[str]:
+    for m in _ZH_AFTER_VISIT.finditer(t):
+        co = re.split(_ZH_VISIT, m["co"])[-1]           # "陪同市领导拜访了伊利集团" → 伊利集团
+        if _good_company(co) and not _overlaps((m.end("co") - len(co), m.end("co")), blocked):
+            return [co]
+    return []
+
+
+def _zh_suffixed(t: str, people: list[_Person], blocked: list[tuple[int, int]]) -> list[str]:
+    spans = clauses(t)
+    for m in re.finditer(r"集团|公司", t):
+        co = _company_left(t, m.end(), blocked, None, spans)
+        if co:
+            return [co]
+    return []
+
+
+def _en_company(t: str, people: list[_Person], blocked: list[tuple[int, int]]) -> list[str]:
+    for rx in (_EN_CO_BEFORE_TITLE, _EN_CO_OF, _EN_CO_AFTER_VERB):
         for m in rx.finditer(t):
             co = re.split(rf"\s+(?={_EN_TITLE}\b)", m["co"].strip())[0]     # "Feihe VP Zhang" → Feihe
             if _good_company(co) and co not in {p.name for p in people} and \
                     not _overlaps(m.span("co"), blocked) and co.split()[0] not in _NOT_NAMES:
-                names.append(co)
-                break
-    return list(dict.fromkeys(display_company(n) for n in names))
+                return [co]
+    return []
 
 
 def _fill_company(d: MeetingDraft, t: str, companies: list, people: list[_Person],
@@ -478,20 +504,23 @@ def _stage(t: str, dates: list[DateMention]) -> str:
 
 _SEG = r"[^，,。；;！!？?\n]"
 _TOPIC_ZH = re.compile(
-    rf"就(?P<a>{_SEG}{{2,30}}?)(?:进行|展开|开展|交换)"
+    rf"就(?P<a>{_SEG}{{2,30}}?)(?:进行|展开|开展|交换|达成)"
     rf"|关于(?P<b>{_SEG}+)|对(?P<d>{_SEG}{{2,30}}?)(?:很|非常|比较)?(?:感兴趣|有兴趣|有意向)"
     r"|(?<![座再会面约])(?:洽谈了?|商谈了?|谈了谈|谈到了?|谈判|谈了|谈|聊了聊|聊到了?|聊了|聊|讨论了?|交流了?"
-    rf"|探讨了?|沟通了?|商讨了?)(?P<c>{_SEG}+)")
+    rf"|探讨了?|沟通了?|商讨了?)(?!会)(?P<c>{_SEG}+)")
 _TOPIC_EN = re.compile(r"(?i:\b(?:discussed|discussing|talked about|talking about|spoke about|talk about|interested in"
                        r"|regarding|about|on the topic of)\s+)(?P<t>[^,;\n]+)")
-_TOPIC_LEAD = re.compile(r"^(?:了一下|一下|了|下|关于|有关|的|(?i:the|a|an|their|his|her|our)\b)\s*")
-_TOPIC_TAIL = re.compile(r"(?:的事情|的事|事宜|等事项|等|的|计划投资|总投资|投资额|投资|大约|约|金额|资金|项目总"
+_TOPIC_LEAD = re.compile(r"^(?:了一下|一下|了|下|关于|有关|的|到位|内资|外资|(?i:the|a|an|their|his|her|our)\b)\s*")
+_TOPIC_TAIL = re.compile(r"(?:的事情|的事|事宜|等事项|等|的|计划投资|总投资|投资额|投资|大约|约|金额|资金|项目总|到位|到账"
+                         r"|内资|外资"
                          r"|(?i:\s+(?:worth|with|of|for|about|around|at|in|on|investment|invest)))\s*$")
-_NEXT_CUE = re.compile(r"回访|复访|跟进|提供|寄送|寄给|发送|发给|安排|再约|再洽谈|再谈|再联系|再对接|约定|邀请"
+_NEXT_CUE = re.compile(r"回访|复访|跟进|下次|下回|提供|寄送|寄给|发送|发给|安排|再约|再洽谈|再谈|再联系|再对接|约定|邀请"
                        r"|报送|落实|协调|准备|下一步|(?i:follow[- ]?up|\bsend|\bprovide|\barrange|\binvite"
                        r"|\brevisit|\bschedule|call back|get back|\bprepare|next step)")
-_ANY_CUE = re.compile(r"见了|见到|见面|会见|拜访|拜会|走访|接待|会谈|座谈|碰面|考察|来访|调研|参观|签|入统|开工"
-                      r"|(?i:\bmet\b|meeting|visited|\bsaw\b|talked|spoke|signed)")
+_ANY_CUE = re.compile(r"见了|见到|见面|会见|拜访|拜会|走访|接待|会谈|座谈|碰面|考察|来访|调研|参观"
+                      r"|(?i:\bmet\b|meeting|visited|\bsaw\b|talked|spoke)")
+# a count or a phone in a clause: "带动就业500人", "电话139…" are facts, not the topic
+_COUNT = re.compile(r"\d+\s*(?:[人名个亩吨头只户辆台套家次件%％]|(?i:people|jobs|tons?|hectares?)\b)|\d{7,}")
 
 
 def _clean_topic(t: str, a: int, b: int, stops: list[tuple[int, int]]) -> str | None:
@@ -510,23 +539,24 @@ def _clean_topic(t: str, a: int, b: int, stops: list[tuple[int, int]]) -> str | 
 
 
 def _topic(t: str, blocked: list[tuple[int, int]], amounts: list[AmountMention],
-           dates: list[DateMention]) -> str | None:
+           dates: list[DateMention], company: str | None) -> str | None:
     stops = [a.span for a in amounts] + [m.span for m in dates]
     for rx, groups in ((_TOPIC_ZH, ("a", "b", "c", "d")), (_TOPIC_EN, ("t",))):
         for m in rx.finditer(t):
             g = next(g for g in groups if m[g] is not None)
             if topic := _clean_topic(t, m.start(g), m.end(g), stops):
                 return topic
-    return _bare_clause_topic(t, blocked)
+    return _bare_clause_topic(t, blocked, company)
 
 
-def _bare_clause_topic(t: str, blocked: list[tuple[int, int]]) -> str | None:
+def _bare_clause_topic(t: str, blocked: list[tuple[int, int]], company: str | None) -> str | None:
     """A clause that is none of date/place/company/amount/meeting/next step is the topic:
     "Met … yesterday, | dairy plant expansion |, RMB 200 million, follow up …".
-    Clauses with digits are counts, phones or money ("带动就业500人", "到位资金5000万"), not topics."""
+    Clauses with a stage word, a count or a phone are not topics."""
     for a, b in clauses(t):
         seg = t[a:b]
-        if _ANY_CUE.search(seg) or _NEXT_CUE.search(seg) or re.search(r"\d", seg):
+        if _ANY_CUE.search(seg) or _NEXT_CUE.search(seg) or _COUNT.search(seg) or \
+                any(rx.search(seg) for _, rx in _STAGE_CUES) or (company and company in seg):
             continue
         rest = "".join(" " if _overlaps((i, i + 1), blocked) else t[i] for i in range(a, b))
         rest = re.sub(r"\s+", " ", rest).strip()
