@@ -39,7 +39,7 @@ from pathlib import Path
 import yaml
 
 from promo.config import ROOT as SAMPLE_ROOT
-from promo.textnorm import char_pinyin, pinyin_syllables
+from promo.textnorm import SURNAME_READINGS, char_pinyin, pinyin_syllables
 
 COPIED = ["lists/chains.yaml", "lists/places.yaml", "lists/schools.yaml", "lists/projects.yaml",
           "lists/companies.yaml", "lists/companies-network.yaml"]
@@ -240,12 +240,8 @@ class Generator:
         given = "".join(self.rng.choice(pool) for _ in range(1 if self.rng.random() < 0.28 else 2))
         name = surname + given
         syl = pinyin_syllables(name, name=True)
-        cut = 1 if len(surname) == 1 or len(syl) < 2 else 2
-        if surname in ("长孙", "万俟", "尉迟", "澹台"):   # read as one syllable by SURNAME_READINGS
-            cut = 1
-        name_en = syl[0].capitalize() + (" " if len(surname) == 1 else "") if cut == 1 else \
-            "".join(syl[:cut]).capitalize() + " "
-        name_en = name_en.strip() + " " + "".join(syl[cut:]).capitalize()
+        k = 1 if len(surname) == 1 or surname in SURNAME_READINGS else len(surname)
+        name_en = "".join(syl[:k]).capitalize() + " " + "".join(syl[k:]).capitalize()
         return name, name_en
 
     def date(self, start: dt.date, end: dt.date) -> dt.date:
@@ -533,14 +529,14 @@ def make_queries(gen: Generator, people: dict[str, list[dict]], n: int, seed: in
         return rng.choice(gen.zh_keywords[c["id"]] or [c["name"]])
 
     makers = {
-        "clean": lambda: f"{company()['_short']} {rng.choice(titles)} {rng.choice(gen.city_names[:25])} "
-                         f"{chain_word(gen.chain[company()['_chain']])}",
+        "clean": lambda: (lambda c: f"{c['_short']} {rng.choice(titles)} {c['city']} "
+                                    f"{chain_word(gen.chain[c['_chain']])}")(company()),
         "full_name": lambda: f"{company()['name']} {rng.choice(titles)}",
         "person_context": lambda: (lambda p: f"{p.get('company') or p.get('ministry')} {p.get('city', '')} "
                                              f"{rng.choice(p.get('industries') or ['合作'])}")(rng.choice(all_people)),
         "typo": lambda: f"{typo(company()['_short'])} {rng.choice(titles)} {chain_word(rng.choice(chains))}",
         "pinyin": lambda: (lambda c: f"{''.join(pinyin_syllables(c['_short']))} {rng.choice(['fuzong', 'dongshizhang', ''])}")(company()),
-        "pinyin_spaced": lambda: " ".join(pinyin_syllables(company()["_zh"])) + " " + rng.choice(["ruye", "wuliu", "maoyi", ""]),
+        "pinyin_spaced": lambda: " ".join(pinyin_syllables(company()["_short"])) + " " + rng.choice(["fu zong", "dong shi zhang", ""]),
         "traditional": lambda: s2t.convert(f"{company()['_short']} {rng.choice(titles)} {rng.choice(gen.city_names[:25])}"),
         "english": lambda: (lambda c: f"{rng.choice([c['name_en'], *[a for a in c.get('aliases', []) if a.isascii()][:2]])} "
                                       f"{rng.choice(list(cities_en.values()))} {rng.choice(['video', 'deck', 'vp', ''])}")(rng.choice(chains)),

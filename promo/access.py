@@ -141,35 +141,37 @@ class AccessStore:
         """Make the allow-list contain the users of the config file. Idempotent.
 
         Each dict: `id` (or `user_id`, the Telegram user id), `name` (or `display_name`),
-        `role`, `unit`; optional `active: false` (revoke) and `reactivate: true` (re-admit a
+        `role`, `unit` (an empty name or unit keeps the stored one); optional `active: false` (revoke) and `reactivate: true` (re-admit a
         user an admin revoked). Returns counts of what changed."""
         now = as_utc(now)
         counts = {"added": 0, "updated": 0, "revoked": 0, "reactivated": 0, "unchanged": 0}
         with self.db.session() as s:
             for entry in users:
                 e = dict(entry)
-                uid = e.pop("id", None) or e.pop("user_id", None)
+                ids = (e.pop("id", None), e.pop("user_id", None))
+                uid = ids[0] if ids[0] is not None else ids[1]
                 if not isinstance(uid, int) or isinstance(uid, bool):
                     raise ValueError("every config user needs an integer 'id' (Telegram user id)")
-                name = str(e.pop("name", None) or e.pop("display_name", None) or uid).strip()
+                names = (e.pop("name", None), e.pop("display_name", None))
+                name = str(names[0] or names[1] or "").strip() or None
                 role = _role(e.pop("role", Role.officer.value))
-                unit = e.pop("unit", None)
-                unit = (str(unit).strip() or None) if unit is not None else None
+                unit = str(e.pop("unit", None) or "").strip() or None
                 active = e.pop("active", True)
                 reactivate = bool(e.pop("reactivate", False))
                 if e:
                     raise ValueError(f"unknown keys in config user {uid}: {sorted(e)}")
                 row = s.get(UserRow, uid)
                 if row is None:
-                    s.add(UserRow(user_id=uid, display_name=name, role=role, unit=unit,
+                    s.add(UserRow(user_id=uid, display_name=name or str(uid), role=role, unit=unit,
                                   active=bool(active), created_at=now, created_by=None,
                                   revoked_at=None if active else now, revoked_by=None,
                                   updated_at=now))
                     self._audit(s, now, None, "seed_add", uid, details={"role": role, "unit": unit})
                     counts["added"] += 1
                     continue
+                # a name or unit left out of the config keeps the stored one
                 changed = {k: v for k, v in (("display_name", name), ("role", role), ("unit", unit))
-                           if getattr(row, k) != v}
+                           if v is not None and getattr(row, k) != v}
                 for k, v in changed.items():
                     setattr(row, k, v)
                 if changed:

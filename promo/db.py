@@ -161,7 +161,8 @@ class Database:
     def alembic_config(self):
         from alembic.config import Config
 
-        cfg = Config(str(MIGRATIONS_DIR / "alembic.ini")) if (MIGRATIONS_DIR / "alembic.ini").exists() else Config()
+        ini = MIGRATIONS_DIR / "alembic.ini"
+        cfg = Config(str(ini)) if ini.exists() else Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         # '%' is interpolation syntax in ConfigParser
         cfg.set_main_option("sqlalchemy.url",

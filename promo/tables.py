@@ -199,8 +199,10 @@ class Meeting(Base):
     title: Mapped[str | None] = mapped_column(String(200))
     chain_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     topic: Mapped[str | None] = mapped_column(Text)
-    amount_yuan: Mapped[int | None] = mapped_column(BigInteger)
+    amount_yuan: Mapped[int | None] = mapped_column(BigInteger)   # in yuan (CNY amounts only)
+    amount: Mapped[int | None] = mapped_column(BigInteger)        # as said, in `currency`
     currency: Mapped[str | None] = mapped_column(String(8))
+    amount_kind: Mapped[str | None] = mapped_column(String(16))  # investment|domestic|foreign|in_place
     stage: Mapped[str | None] = mapped_column(String(16))
     next_step: Mapped[str | None] = mapped_column(Text)
     followup_date: Mapped[dt.date | None] = mapped_column(Date, index=True)

@@ -14,7 +14,7 @@ TITLES: dict[str, tuple[int, list[str]]] = {
     "创始人": (5, ["创始人", "创办人", "founder", "основатель", "chuangshiren"]),
     "副总裁": (4, ["副总裁", "副总", "副总经理", "vp", "vice president", "svp", "evp",
                   "вице-президент", "заместитель директора", "fuzong", "fuzongcai"]),
-    "总监": (3, ["总监", "部长", "director", "head", "руководитель", "zongjian"]),
+    "总监": (3, ["总监", "部长", "总经理助理", "总裁助理", "董事长助理", "director", "head", "руководитель", "zongjian"]),
     "经理": (2, ["经理", "主管", "manager", "менеджер", "jingli"]),
     "合伙人": (4, ["合伙人", "partner", "партнер", "hehuoren"]),
     "秘书长": (3, ["秘书长", "secretary general", "секретарь", "mishuzhang"]),
@@ -27,17 +27,18 @@ SCENARIOS: dict[str, list[str]] = {
     "fair_booth": ["展会", "展位", "展台", "博览会", "洽谈会", "交易会", "fair", "booth", "expo", "exhibition",
                    "выставка", "ярмарка", "zhanhui"],
     "hq_visit": ["总部", "拜访", "上门", "登门", "hq", "headquarters", "visit hq", "офис", "визит", "zongbu"],
-    "reception": ["来访", "接待", "来黑河", "来考察", "考察", "reception", "visiting us", "прием", "визит в хэйхэ"],
-    "online_call": ["线上", "视频会", "视频会议", "网上", "远程", "腾讯会议", "online", "zoom", "call",
+    "reception": ["来访", "接待", "座谈", "座谈会", "来黑河", "来考察", "考察", "reception", "visiting us", "прием",
+                  "визит в хэйхэ"],
+    "online_call": ["线上", "视频会", "视频会议", "视频连线", "微信视频", "网上", "远程", "腾讯会议", "online", "zoom", "call",
                     "video call", "онлайн", "видеозвонок"],
-    "forum_speech": ["论坛", "演讲", "致辞", "推介会", "大会", "峰会", "forum", "speech", "summit", "форум",
+    "forum_speech": ["论坛", "演讲", "致辞", "推介会", "招商会", "路演", "大会", "峰会", "forum", "speech", "summit", "форум",
                      "выступление", "luntan"],
     "site_visit": ["实地", "现场", "参观", "site visit", "tour", "экскурсия"],
 }
 
 KINDS: dict[str, list[str]] = {
     "video": ["视频", "短片", "宣传片", "片子", "video", "clip", "film", "видео", "ролик", "фильм", "shipin"],
-    "brochure": ["图册", "画册", "手册", "折页", "宣传册", "brochure", "booklet", "leaflet", "буклет",
+    "brochure": ["图册", "画册", "手册", "折页", "宣传册", "册子", "小册子", "brochure", "booklet", "leaflet", "буклет",
                  "брошюра", "tuce", "huace"],
     "ppt": ["ppt", "幻灯片", "课件", "演示稿", "讲稿", "slides", "deck", "slide deck", "presentation",
             "презентация", "слайды"],
@@ -63,8 +64,9 @@ AUDIENCES: dict[str, list[str]] = {
 
 LANGUAGES: dict[str, list[str]] = {
     "zh": ["中文", "汉语", "中文版", "chinese", "китайский", "на китайском"],
-    "en": ["英文", "英语", "英文版", "english", "in english", "английский", "на английском"],
-    "ru": ["俄文", "俄语", "俄文版", "俄语版", "russian", "in russian", "русский", "на русском", "по-русски"],
+    "en": ["英文", "英语", "英文版", "中英双语", "english", "in english", "английский", "на английском"],
+    "ru": ["俄文", "俄语", "俄文版", "俄语版", "中俄双语", "俄汉双语", "russian", "in russian", "русский", "на русском",
+           "по-русски"],
 }
 
 # Words that say a place is where the visitor comes FROM (hometown), not where they are based.

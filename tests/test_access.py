@@ -48,6 +48,14 @@ def test_seed_is_idempotent_and_updates(access):
     assert len(access.list_users()) == 3
 
 
+def test_seed_accepts_the_config_module_format(access):
+    """promo.config.parse_users gives user_id/role/unit/name, with '' for what is left out."""
+    access.seed([{"user_id": 777, "role": "officer", "unit": "", "name": ""}], T0)
+    assert (access.get(777).display_name, access.get(777).unit) == ("777", None)
+    access.seed([{"user_id": OFFICER, "role": "officer", "unit": "", "name": ""}], T0)
+    assert (access.get(OFFICER).display_name, access.get(OFFICER).unit) == ("张三", "爱辉区")
+
+
 def test_seed_rejects_bad_entries(access):
     with pytest.raises(ValueError):
         access.seed([{"name": "no id"}], T0)

@@ -154,10 +154,16 @@ def test_soft_delete_keeps_the_row_and_restores(store, users):
     assert [h.field for h in store.history(m.id)] == ["_created", "deleted_at", "deleted_at"]
 
 
-def test_missing_meeting(store, users):
+def test_missing_meeting_or_project(store, users):
     with pytest.raises(NotFound):
         store.edit(999, {"topic": "x"}, users[11], T0)
     assert store.get(999) is None
+    with pytest.raises(NotFound):
+        store.add({"company": "x", "project_id": 999}, users[11], T0)
+    m = store.add({"company": "x"}, users[11], T0)
+    with pytest.raises(NotFound):
+        store.edit(m.id, {"project_id": 999}, users[11], T0)
+    assert store.get(m.id).version == 1
 
 
 def test_mine_and_between(store, users):
@@ -201,3 +207,18 @@ def test_company_key_and_stage():
     assert company_key("") is None and company_key("有限公司")       # never stripped to nothing
     assert normalise_stage("签约") == "signed" and normalise_stage(" Started ") == "started"
     assert normalise_stage("") is None
+
+
+def test_add_takes_the_parsers_draft(store, users):
+    parse = pytest.importorskip("promo.meetings.parse")
+    draft = parse.parse_meeting("3月9日在深圳见了飞鹤乳业刘总，谈奶粉项目，投资5亿元，下周二回访",
+                                dt.date(2025, 3, 10))
+    m = store.add(draft, users[11], T0)
+    assert (m.meeting_date, m.company, m.amount_yuan, m.amount, m.currency) == (
+        dt.date(2025, 3, 9), "飞鹤乳业", 500_000_000, 500_000_000, "CNY")
+    assert m.raw == draft.raw and m.followup_date == draft.followup_date
+    usd = parse.parse_meeting("met Amur Logistics in Blagoveshchensk, 2 million USD warehouse",
+                              dt.date(2025, 3, 10))
+    m = store.add(usd, users[11], T0)
+    assert (m.amount_yuan, m.amount, m.currency, m.amount_kind) == (None, 2_000_000, "USD",
+                                                                    "investment")

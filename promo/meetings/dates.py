@@ -498,8 +498,8 @@ _PATTERNS: list[tuple[re.Pattern, Callable[[re.Match, date], _Hit | None]]] = [
     (re.compile(rf"\b(?P<mon>{_MONTH_RX})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}}))?", _I),
      _en_month_day),
     # 3 Dec, 3rd of December, 3 December 2026
-    (re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTH_RX})\b\.?(?:,?\s+(?P<y>\d{{4}}))?", _I),
-     _en_month_day),
+    (re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTH_RX})\b\.?"
+                rf"(?:,?\s+(?P<y>\d{{4}}))?", _I), _en_month_day),
     (re.compile(r"\bthe\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b", _I), _en_the_nth),
     (re.compile(rf"\b(?:in|within|after)\s+{_EN_CNT}?\s*(?P<u>days?|weeks?|months?|years?)\b", _I), _en_in),
     (re.compile(rf"\b{_EN_CNT}\s+(?P<u>days?|weeks?|months?|years?)\s+"

@@ -75,11 +75,15 @@ def export_xlsx(meetings: Iterable[Any], path_or_buffer: str | Path | IO[bytes],
         cell.font, cell.fill = header_font, fill
         cell.alignment = Alignment(horizontal="center", vertical="center")
     widths = [_width(h) for h in HEADERS]
+    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")  # shared
     n = 0
     for m in meetings:
         n += 1
         chains = [(chain_names or {}).get(c, c) for c in (_get(m, "chain_ids") or [])]
-        amount, currency = _get(m, "amount_yuan"), (_get(m, "currency") or "CNY")
+        # 万元 when the amount is known in yuan, else the amount as said, in its currency
+        amount, currency = _get(m, "amount_yuan"), "CNY"
+        if amount is None and _get(m, "amount") is not None:
+            amount, currency = _get(m, "amount"), (_get(m, "currency") or "CNY")
         logged_by = _get(m, "logged_by")
         recorder = (user_names or {}).get(logged_by) or _get(m, "logged_by_name") or logged_by
         created = _get(m, "created_at")
@@ -121,10 +125,7 @@ def export_xlsx(meetings: Iterable[Any], path_or_buffer: str | Path | IO[bytes],
                 unit = _CURRENCY_UNIT.get(currency, "" if currency == "CNY" else f"万{currency}")
                 cell.number_format = "#,##0.00" + (f'" {unit}"' if unit else "")
                 widths[c - 1] = max(widths[c - 1], len(f"{value:,.2f}") + _width(unit) + 2)
-            if header in _WRAP:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            else:
-                cell.alignment = Alignment(vertical="top")
+            cell.alignment = wrap if header in _WRAP else top
     for c, w in enumerate(widths, start=1):
         header = HEADERS[c - 1]
         ws.column_dimensions[get_column_letter(c)].width = max(8, min(w + 2, _MAX_WIDTH.get(header, 30)))

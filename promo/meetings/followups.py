@@ -47,10 +47,13 @@ class Nudge:
     days_since: int | None
 
 
-def _same_company(a: Meeting, b: Meeting) -> bool:
-    if a.company_id and b.company_id:
-        return a.company_id == b.company_id
-    return bool(a.company_key and a.company_key == b.company_key)
+def _scope(m: Meeting) -> Any:
+    """Whose follow-up it is: the unit's (or the officer's, for a meeting without a unit)."""
+    return m.unit if m.unit is not None else ("user", m.logged_by)
+
+
+# Two meetings are with the same company when both have a company id and the ids agree, or
+# otherwise when their company name keys agree.
 
 
 class FollowUps:
@@ -78,18 +81,39 @@ class FollowUps:
             cids = {m.company_id for m in candidates if m.company_id}
             if not keys and not cids:
                 return candidates
-            others = list(s.scalars(select(Meeting).where(
+            others = list(s.execute(select(
+                Meeting.id, Meeting.unit, Meeting.logged_by, Meeting.company_id,
+                Meeting.company_key, Meeting.meeting_date).where(
                 Meeting.deleted_at.is_(None),
                 Meeting.company_key.in_(keys) | Meeting.company_id.in_(cids))))
-        by_scope: dict[Any, list[Meeting]] = defaultdict(list)
+        # the latest (date, id) per scope and company, split the way _same_company matches:
+        # by id when both meetings have one, else by name key
+        by_id: dict[Any, tuple] = {}
+        by_key_no_id: dict[Any, tuple] = {}
+        by_key_any: dict[Any, tuple] = {}
+
+        def bump(d: dict, k: Any, v: tuple) -> None:
+            if k not in d or d[k] < v:
+                d[k] = v
+
         for o in others:
-            by_scope[o.unit if o.unit is not None else ("user", o.logged_by)].append(o)
+            scope, v = _scope(o), (o.meeting_date, o.id)
+            if o.company_id:
+                bump(by_id, (scope, o.company_id), v)
+            if o.company_key:
+                bump(by_key_any, (scope, o.company_key), v)
+                if not o.company_id:
+                    bump(by_key_no_id, (scope, o.company_key), v)
         result = []
         for m in candidates:
-            scope = m.unit if m.unit is not None else ("user", m.logged_by)
-            later = any(_same_company(m, o) and (o.meeting_date, o.id) > (m.meeting_date, m.id)
-                        for o in by_scope.get(scope, ()))
-            if not later:
+            scope, v = _scope(m), (m.meeting_date, m.id)
+            latest = []
+            if m.company_id:
+                latest.append(by_id.get((scope, m.company_id)))
+                latest.append(by_key_no_id.get((scope, m.company_key)))
+            else:
+                latest.append(by_key_any.get((scope, m.company_key)))
+            if not any(x is not None and x > v for x in latest):
                 result.append(m)
         return result
 

@@ -26,7 +26,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from promo.db import Conflict, Database, NotFound, PermissionDenied, as_utc
-from promo.tables import Meeting, MeetingHistory
+from promo.tables import Meeting, MeetingHistory, Project
 from promo.tables import User as UserRow
 
 __all__ = ["MeetingStore", "Meeting", "MeetingHistory", "PriorContact", "STAGES", "STAGE_LABELS",
@@ -111,7 +111,9 @@ FIELDS: dict[str, tuple[str, int | None]] = {
     "chain_ids": ("list", None),
     "topic": ("text", None),
     "amount_yuan": ("int", None),
+    "amount": ("int", None),
     "currency": ("currency", None),
+    "amount_kind": ("amount_kind", None),
     "stage": ("stage", None),
     "next_step": ("text", None),
     "followup_date": ("date", None),
@@ -119,6 +121,10 @@ FIELDS: dict[str, tuple[str, int | None]] = {
     "raw": ("text", None),
 }
 EDITABLE = frozenset(FIELDS)
+AMOUNT_KINDS = ("investment", "domestic", "foreign", "in_place")
+# Fields of the parser's MeetingDraft that are about the parsing, not the meeting: dropped.
+PARSER_ONLY = frozenset({"language", "amount_text", "amount_approx", "questions", "dates",
+                         "amounts"})
 
 _BAD_CHARS = re.compile(r"[\x00]")  # PostgreSQL text cannot hold NUL
 
@@ -165,6 +171,11 @@ def _clean_value(name: str, value: Any) -> Any:
         return v
     if kind == "stage":
         return normalise_stage(value)
+    if kind == "amount_kind":
+        v = str(value).strip().lower() or None
+        if v is not None and v not in AMOUNT_KINDS:
+            raise ValueError(f"{name}: one of {', '.join(AMOUNT_KINDS)}")
+        return v
     raise AssertionError(kind)  # pragma: no cover
 
 
@@ -179,7 +190,7 @@ def _as_dict(draft: Any) -> dict[str, Any]:
 
 
 def clean_fields(draft: Any, *, ignore_unknown: bool = False) -> dict[str, Any]:
-    data = _as_dict(draft)
+    data = {k: v for k, v in _as_dict(draft).items() if k not in PARSER_ONLY}
     unknown = sorted(set(data) - set(FIELDS))
     if unknown and not ignore_unknown:
         raise ValueError(f"unknown meeting fields {unknown}; known: {', '.join(FIELDS)}")
@@ -223,25 +234,39 @@ class MeetingStore:
 
     def add(self, draft_fields: Any, user: Actor, now: dt.datetime | None = None, *,
             ignore_unknown: bool = False) -> Meeting:
-        """Store a confirmed meeting and commit. `meeting_date` defaults to today (Beijing time).
-        The unit is the logging user's unit."""
+        """Store a confirmed meeting and commit. `draft_fields`: a dict, or the parser's
+        `MeetingDraft` (its parsing-only fields are dropped); other unknown keys are an error
+        unless `ignore_unknown`. `meeting_date` defaults to today (Beijing time). The unit is
+        the logging user's unit. Amounts: `amount` in `currency` as said, `amount_yuan` in
+        yuan (filled from `amount` for CNY; left None for foreign currencies)."""
         now = as_utc(now)
         values = clean_fields(draft_fields, ignore_unknown=ignore_unknown)
         values.setdefault("chain_ids", [])
         if values.get("meeting_date") is None:
             values["meeting_date"] = local_today(now)
-        if values.get("amount_yuan") is not None and not values.get("currency"):
-            values["currency"] = "CNY"
+        if values.get("amount_yuan") is not None or values.get("amount") is not None:
+            values["currency"] = values.get("currency") or "CNY"
+            if values["currency"] == "CNY":       # the same number, said in yuan
+                if values.get("amount") is None:
+                    values["amount"] = values["amount_yuan"]
+                elif values.get("amount_yuan") is None:
+                    values["amount_yuan"] = values["amount"]
         m = Meeting(**values, company_key=company_key(values.get("company")),
                     logged_by=int(user.user_id), logged_by_name=getattr(user, "display_name", None),
                     unit=getattr(user, "unit", None), created_at=now, updated_at=now)
         with self.db.session() as s:
+            self._check_project(s, values.get("project_id"))
             s.add(m)
             s.flush()
             s.add(MeetingHistory(meeting_id=m.id, field="_created", old_value=None,
                                  new_value=None, changed_by=m.logged_by, changed_at=now,
                                  version=m.version))
         return m
+
+    @staticmethod
+    def _check_project(s, project_id: int | None) -> None:
+        if project_id is not None and s.get(Project, project_id) is None:
+            raise NotFound(f"project {project_id} not found")
 
     @staticmethod
     def can_edit(meeting: Meeting, user: Actor) -> bool:
@@ -278,6 +303,8 @@ class MeetingStore:
                 diffs = {k: (getattr(m, k), v) for k, v in values.items() if getattr(m, k) != v}
                 if not diffs:
                     return m
+                if "project_id" in diffs:
+                    self._check_project(s, values["project_id"])
                 for k, (_old, new) in diffs.items():
                     setattr(m, k, new)
                 if "company" in diffs:
