@@ -18,6 +18,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 LUNCH_WINDOW, LUNCH_MIN = (690, 810), 60          # 11:30–13:30, 60 minutes
 DINNER_WINDOW, DINNER_MIN = (1050, 1170), 90      # 17:30–19:30, 90 minutes
 HOTEL_BY = 23 * 60
+DINNER_IF_HOTEL_AND_START_BY = 16 * 60
 KM_FACTOR, TOWN_SPEED, ROAD_SPEED, TOWN_STRETCH, STOP_OVERHEAD = 1.3, 30.0, 60.0, 10.0, 10
 COUNTY_ROLE_NAMES = {"county_head", "county_deputy", "park_head"}
 
@@ -303,6 +304,10 @@ def check_plan(plan, request, lists: dict) -> list[str]:
             if day_start <= window[0] and day_end >= window[1] and not count:
                 v.append(f"{d.date}: with us from {day_start // 60:02d}:{day_start % 60:02d} to "
                          f"{day_end // 60:02d}:{day_end % 60:02d} but no {which}")
+        if end_stop.kind == "hotel" and day_start <= DINNER_IF_HOTEL_AND_START_BY and not any(
+                s.meal == "dinner" for s in meals):
+            v.append(f"{d.date}: an evening at a hotel after a day begun at "
+                     f"{day_start // 60:02d}:{day_start % 60:02d} but no dinner")
         program_ends = [_mins(s.end, d.date) for s in d.stops
                         if s.kind in ("site", "talk") or (s.kind == "meal" and s.meal == "lunch")]
         if d.kind == "program" and program_ends:

@@ -343,10 +343,14 @@ class _Planner:
         last = days[-1]
         if rq.departure is None:
             start = self.arrival_min if last.index == 0 else self._day_start_min()
-            back = _ceil5(start + last.budget)
-            back = -(-back // 30) * 30
             ready = (self.arrival_min + self.arr_venue.arrive_minutes) if last.index == 0 else start
-            back = max(min(back, 21 * 60), ready + 30) if back > 21 * 60 else back
+            back = start + last.budget
+            if back > 21 * 60:
+                back = max(21 * 60, ready + 30)
+            transfer = self.tt(rq.arrival_place, self.dep_place)
+            if transfer:                  # leaving from elsewhere: time to get there, and for lunch
+                back = max(back, ready + transfer + 90)
+            back = -(-back // 30) * 30
             dep = dt.datetime.combine(last.date, dt.time(0, 0), tzinfo=TZ) + dt.timedelta(
                 minutes=back + self.dep_venue.depart_minutes)
             self.departure = dep
@@ -414,7 +418,7 @@ class _Planner:
             return self._memo[key]
         result = None
         required_dinner = spec.ends == "hotel" and start <= DINNER_REQUIRED_IF_START_BY
-        dinner_options = (True,) if required_dinner and items else (True, False)
+        dinner_options = (True,) if required_dinner else (True, False)
         if spec.ends == "departure" and self.deadline < DINNER[0] + DINNER[2]:
             dinner_options = (False,)
         for want_dinner in dinner_options:
@@ -665,6 +669,8 @@ class _Planner:
                                         if s.kind is SiteKind.government and p not in avoid)
             venues = [p for p in venues if any(data.sites[p].open_on(d.date) for d in self.days
                                                if d.kind == "program")]
+            dropped += [Dropped(p, data.sites[p].name, "按要求安排座谈，但" + self.closed_reason(data.sites[p]))
+                        for p in gov_must if p not in venues]
             if venues:
                 cands.append(_Cand("talk", tuple(venues), "talk", 50.0, bool(gov_must), False))
                 self.talk_options = tuple(venues)
@@ -797,6 +803,15 @@ class _Planner:
     def plan(self) -> TourPlan:
         tour: list[tuple] = [() for _ in self.days]
         runs = self.simulate(tour)
+        for _ in range(12):               # a default departure moves later until the tour fits
+            if runs is not None or not self.departure_default:
+                break
+            later = self.departure + dt.timedelta(minutes=30)
+            if later.date() != self.departure.date():
+                break
+            self.departure, self.deadline = later, self.deadline + 30
+            self._memo.clear()
+            runs = self.simulate(tour)
         if runs is None:
             raise InfeasibleRequest(self.infeasible_reason())
         cands, dropped, fillers_skipped = self.candidates()
@@ -1003,6 +1018,9 @@ class _Planner:
                 notes.append("只安排了座谈，没有可安排的考察点位（点位关闭、季节不合或时间不足）")
         if not rq.profile.chain_ids:
             notes.append("来访者未对应具体产业链：以城市名片点位和城市推介座谈为主")
+        elif not any(set(rq.profile.chain_ids) & set(s.chains) for s in self.data.sites.values()):
+            names = "、".join(chain_label(c, self.chain_names) for c in rq.profile.chain_ids)
+            notes.append(f"没有与{names}相关的考察点位：以城市名片点位和城市推介座谈为主")
         if fillers_skipped:
             notes.append(f"另有{fillers_skipped}个城市名片点位因时间、距离或开放时间未安排")
         if rq.language != "zh":

@@ -118,7 +118,7 @@ def resolve_reception(profile, escort: str | None, officials: list[Official],
         o = next((o for o in officials if role in o.roles and o.county is None), None)
         if o and o not in with_officials and o is not receiver:
             with_officials.append(o)
-    lead = leads.get(primary, [None])[0] if primary else None
+    lead = (leads.get(primary) or [None])[0] if primary else None
     office = next((o for o in officials if OfficialRole.taskforce_office in o.roles and primary in o.chains
                    and o.county is None), None) if primary else None
     bureau = next((o for o in officials if OfficialRole.bureau_head in o.roles), None)

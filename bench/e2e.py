@@ -1,0 +1,448 @@
+"""End to end: the real PTB application against a fake Bot API on 127.0.0.1.
+
+Two processes, so the fake server does not eat the bot's core:
+
+- `python -m bench.e2e serve` — a tiny HTTP/1.1 server on asyncio streams (keep-alive,
+  Content-Length bodies, form-encoded as PTB posts them), answering every Bot API method the bot
+  calls with a plausible result; no rate limits; an optional delay per request stands in for
+  Telegram's round trip. Pinned to the second core when there is one.
+- `python -m bench.e2e run` — the bot: `Services(settings).start()` and
+  `handlers.app.build_application(settings, services, rate_limiter=False)` exactly as
+  production builds it (its HTTPXRequest with a pool of 16 connections, the SQL persistence,
+  the retrying request), pointed at the fake server with `BOT_API_URL`; pinned to one core.
+  Officers' updates (answer cards, /say, /whom, button presses) are fed by asyncio tasks:
+
+  * closed loop: N officers, each sends the next message when the last reply came back
+    (saturation: the highest sustained replies/s, with the latency that costs);
+  * open loop: updates arrive at a fixed rate (Poisson) from many officers, latency counted
+    from the arrival (so queueing is included): the p99 at a given load;
+  * sequential: through `app.update_queue` and PTB's own update fetcher, as the application is
+    configured today (`concurrent_updates` off: one update at a time).
+
+  A variant adds a database write per update (a meeting logged with `MeetingStore.add`, or a
+  `KVStore.set` when the meeting store is not there) in a handler group before the others.
+
+Results are printed as one JSON line (`BENCH-RESULT {...}`) for `bench.run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import parse_qs
+
+BOT = {"id": 4242, "is_bot": True, "first_name": "招商助手", "username": "promo_bench_bot",
+       "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True}
+RESULT_TAG = "BENCH-RESULT "
+
+
+def pin(cpu_index: int) -> int | None:
+    """Pin this process to the cpu_index-th allowed core (modulo); return the core or None."""
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+        cpu = cpus[cpu_index % len(cpus)]
+        os.sched_setaffinity(0, {cpu})
+        return cpu
+    except (AttributeError, OSError):
+        return None
+
+
+# --------------------------------------------------------------------------- the fake Bot API
+
+class FakeBotAPI:
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay
+        self.counts: dict[str, int] = {}
+        self.message_id = 0
+
+    def answer(self, method: str, body: bytes):
+        self.counts[method] = self.counts.get(method, 0) + 1
+        if method == "getMe":
+            return BOT
+        if method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"):
+            form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()} if body[:1] != b"-" else {}
+            chat_id = int(form.get("chat_id", 0) or 0)
+            if method == "editMessageText":
+                message_id = int(form.get("message_id", 0) or 0)
+            else:
+                self.message_id += 1
+                message_id = self.message_id
+            message = {"message_id": message_id, "date": int(time.time()), "from": BOT,
+                       "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+                       "text": form.get("text", "")[:64]}
+            return message
+        if method == "getUpdates":
+            return []
+        return True
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.split(b"\r\n")
+                verb, path, _ = lines[0].split(b" ", 2)
+                length = 0
+                for line in lines[1:]:
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                body = await reader.readexactly(length) if length else b""
+                name = path.rsplit(b"/", 1)[-1].decode()
+                if path.startswith(b"/control/"):
+                    parts = path.decode().split("/")
+                    if parts[2] == "delay":
+                        self.delay = float(parts[3]) / 1000
+                    payload = json.dumps({"ok": True, "result": self.counts}).encode()
+                else:
+                    if self.delay:
+                        await asyncio.sleep(self.delay)
+                    payload = json.dumps({"ok": True, "result": self.answer(name, body)},
+                                         ensure_ascii=False).encode()
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                             + str(len(payload)).encode() + b"\r\n\r\n" + payload)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+
+async def _serve(port: int, delay: float) -> None:
+    api = FakeBotAPI(delay)
+    server = await asyncio.start_server(api.handle, "127.0.0.1", port, limit=1 << 20)
+    print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+def start_server(delay_ms: float = 0.0, cpu_index: int = 1) -> tuple[subprocess.Popen, int]:
+    proc = subprocess.Popen([sys.executable, "-m", "bench.e2e", "serve", "--delay-ms", str(delay_ms),
+                             "--cpu", str(cpu_index)], stdout=subprocess.PIPE, text=True,
+                            cwd=str(Path(__file__).resolve().parent.parent))
+    line = proc.stdout.readline()
+    if not line.startswith("PORT "):
+        proc.kill()
+        raise RuntimeError(f"fake Bot API did not start: {line!r}")
+    return proc, int(line.split()[1])
+
+
+def control(port: int, what: str) -> dict:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/control/{what}", timeout=5) as r:
+        return json.loads(r.read())["result"]
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of another process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+# --------------------------------------------------------------------------- the load
+
+class Officers:
+    """Officers' updates: answer cards, /say, /whom and button presses on their last card."""
+
+    def __init__(self, app, texts: list[str], first_id: int, count: int, seed: int):
+        self.app = app
+        self.texts = texts
+        self.ids = list(range(first_id, first_id + count))
+        self.rng = random.Random(seed)
+        self.update_id = 0
+        self.last_qid: dict[int, str] = {}
+
+    def user(self, uid: int) -> dict:
+        return {"id": uid, "is_bot": False, "first_name": f"官员{uid}", "language_code": "zh-hans"}
+
+    def next_update(self, uid: int):
+        from telegram import Update
+
+        from handlers.answer import Ask
+
+        self.update_id += 1
+        chat = {"id": uid, "type": "private", "first_name": f"官员{uid}"}
+        r = self.rng.random()
+        qid = self.last_qid.get(uid)
+        if qid and r < 0.2:
+            op, arg = self.rng.choice([("k", "video"), ("l", "en"), ("m", "15"), ("v", "say"), ("p", "1")])
+            data = {"update_id": self.update_id, "callback_query": {
+                "id": str(self.update_id), "from": self.user(uid), "chat_instance": str(uid),
+                "data": Ask(qid, op, arg).pack(),
+                "message": {"message_id": 1, "date": int(time.time()), "chat": chat, "from": BOT, "text": "…"}}}
+            return Update.de_json(data, self.app.bot), "press"
+        text = self.rng.choice(self.texts)
+        kind = "card"
+        entities = None
+        if r > 0.9:
+            command = "/say" if r > 0.95 else "/whom"
+            text, kind = f"{command} {text}", command[1:]
+            entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        message = {"message_id": self.update_id, "date": int(time.time()), "chat": chat,
+                   "from": self.user(uid), "text": text}
+        if entities:
+            message["entities"] = entities
+        return Update.de_json({"update_id": self.update_id, "message": message}, self.app.bot), kind
+
+    def remember(self, uid: int) -> None:
+        """The query id of this officer's last card (for the next button press)."""
+        store = self.app.bot_data.get("queries")
+        if store is None:
+            return
+        for n, (qid, q) in enumerate(reversed(store._items.items())):
+            if q.user_id == uid:
+                self.last_qid[uid] = qid
+                return
+            if n > 400:
+                return
+
+
+def _summary(latencies: list[float], elapsed: float, kinds: dict[str, int], errors: int) -> dict:
+    import numpy as np
+
+    a = np.array(latencies) * 1000 if latencies else np.zeros(1)
+    return {"updates": len(latencies), "seconds": round(elapsed, 2),
+            "per_second": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
+            "p50_ms": round(float(np.percentile(a, 50)), 2), "p99_ms": round(float(np.percentile(a, 99)), 2),
+            "max_ms": round(float(a.max()), 2), "kinds": kinds, "errors": errors}
+
+
+async def closed_loop(app, officers: Officers, users: int, seconds: float, errors: list) -> dict:
+    latencies: list[float] = []
+    kinds: dict[str, int] = {}
+    stop = time.perf_counter() + seconds
+
+    async def officer(uid: int) -> None:
+        while time.perf_counter() < stop:
+            update, kind = officers.next_update(uid)
+            t0 = time.perf_counter()
+            await app.process_update(update)
+            latencies.append(time.perf_counter() - t0)
+            kinds[kind] = kinds.get(kind, 0) + 1
+            if kind != "press":
+                officers.remember(uid)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(officer(uid) for uid in officers.ids[:users]))
+    return _summary(latencies, time.perf_counter() - t0, kinds, len(errors))
+
+
+async def open_loop(app, officers: Officers, rate: float, seconds: float, errors: list) -> dict:
+    latencies: list[float] = []
+    kinds: dict[str, int] = {}
+    rng = random.Random(11)
+    pending: set = set()
+
+    async def one(update, kind, uid, due):
+        await app.process_update(update)
+        latencies.append(time.perf_counter() - due)
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if kind != "press":
+            officers.remember(uid)
+
+    t0 = due = time.perf_counter()
+    while True:
+        due += rng.expovariate(rate)
+        if due - t0 > seconds:
+            break
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        uid = rng.choice(officers.ids)
+        update, kind = officers.next_update(uid)
+        task = asyncio.create_task(one(update, kind, uid, due))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    if pending:
+        await asyncio.gather(*pending)
+    return _summary(latencies, time.perf_counter() - t0, kinds, len(errors)) | {"offered_per_second": rate}
+
+
+async def sequential(app, officers: Officers, seconds: float, errors: list, done_times: dict) -> dict:
+    """Through app.update_queue: PTB's fetcher handles one update at a time (as configured)."""
+    kinds: dict[str, int] = {}
+    backlog = 20
+    sent: dict[int, float] = {}
+    t0 = time.perf_counter()
+    stop = t0 + seconds
+    n = 0
+    while time.perf_counter() < stop:
+        waiting = len(sent) - len(sent.keys() & done_times.keys())
+        for _ in range(max(0, backlog - waiting)):
+            uid = officers.ids[n % len(officers.ids)]
+            n += 1
+            update, kind = officers.next_update(uid)
+            sent[update.update_id] = time.perf_counter()
+            kinds[kind] = kinds.get(kind, 0) + 1
+            await app.update_queue.put(update)
+        await asyncio.sleep(0.005)
+    elapsed = time.perf_counter() - t0
+    finished = sorted(done_times[u] for u in sent.keys() & done_times.keys() if done_times[u] <= stop)
+    drain_until = time.perf_counter() + 120
+    while len(sent.keys() & done_times.keys()) < len(sent) and time.perf_counter() < drain_until:
+        await asyncio.sleep(0.01)    # let the backlog go through before the next variant
+    # Service time: gaps between consecutive replies while the queue is never empty.
+    gaps = [b - a for a, b in zip(finished, finished[1:])]
+    result = _summary(gaps, elapsed, kinds, len(errors))
+    result["updates"] = len(finished)
+    result["per_second"] = round(len(finished) / elapsed, 1)
+    result["latency_is"] = "time between consecutive replies (queue never empty)"
+    return result
+
+
+async def run_variants(root: Path, seconds: float, users: int, rate: float, variants: list[str],
+                       texts: list[str], workdir: Path, persistence: bool = True) -> dict:
+    import logging
+
+    from telegram import Update
+    from telegram.ext import TypeHandler
+
+    from handlers.app import build_application
+    from promo.config import Settings
+    from promo.services import Services
+
+    logging.basicConfig(level=logging.ERROR)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    results: dict = {}
+    server, port = start_server(0.0, cpu_index=1)
+    try:
+        n_officers = max(users, 1000)
+        first_id = 10_000
+        env = {"PROMO_DATA_DIR": str(root), "PROMO_DB_URL": f"sqlite:///{workdir / 'e2e.db'}",
+               "PROMO_USERS": ";".join(f"{u}:officer:招商局:官员{u}" for u in range(first_id, first_id + n_officers)),
+               "PROMO_RELOAD_SECONDS": "0", "TELEGRAM_BOT_TOKEN": "123456:bench",
+               "BOT_API_URL": f"http://127.0.0.1:{port}", "PROMO_LOG_LEVEL": "ERROR"}
+        settings = Settings.load(env=env, dotenv=workdir / "no.env")
+        t0 = time.perf_counter()
+        services = Services(settings)
+        services.start()
+        results["services_start_s"] = round(time.perf_counter() - t0, 2)
+        app = build_application(settings, services, rate_limiter=False,
+                                 **({} if persistence else {"persistence": False}))
+        errors: list = []
+
+        async def count_error(update, context):
+            errors.append(type(context.error).__name__)
+
+        app.add_error_handler(count_error)
+        done_times: dict[int, float] = {}
+
+        async def mark_done(update, context):
+            done_times[update.update_id] = time.perf_counter()
+
+        app.add_handler(TypeHandler(Update, mark_done), group=1000)
+        db_write = {"on": False}
+        meetings = getattr(services, "meetings", None)
+
+        async def log_meeting(update, context):
+            if not db_write["on"] or update.effective_user is None:
+                return
+            user = services.user(update.effective_user.id)
+            text = (update.effective_message.text if update.effective_message else "") or ""
+            if meetings is not None:
+                meetings.add({"company": text[:40] or "bench", "topic": text[:200], "raw": text}, user,
+                             now=services.now())
+            else:
+                from promo.kvstore import KVStore
+
+                KVStore(services.db).set("bench", f"u{update.update_id}", {"text": text})
+
+        app.add_handler(TypeHandler(Update, log_meeting), group=-1)
+        officers = Officers(app, texts, first_id, n_officers, seed=5)
+        async with app:
+            await app.post_init(app)
+            await app.start()
+            # Warm up: the templates, the pool's connections, the matcher's small caches.
+            await closed_loop(app, officers, min(users, 20), min(2.0, seconds / 5), [])
+            for variant in variants:
+                errors.clear()
+                db_write["on"] = variant.endswith("+db")
+                base = variant.removesuffix("+db")
+                delay = 50.0 if base.endswith("@50ms") else 0.0
+                before = control(port, f"delay/{delay}")
+                cpu0, scpu0, load0 = time.process_time(), _proc_cpu(server.pid), os.getloadavg()[0]
+                if base.startswith("closed"):
+                    r = await closed_loop(app, officers, users, seconds, errors)
+                    r["users"] = users
+                elif base.startswith("open"):
+                    r = await open_loop(app, officers, rate, seconds, errors)
+                elif base.startswith("sequential"):
+                    r = await sequential(app, officers, min(seconds, 15.0), errors, done_times)
+                else:
+                    raise ValueError(variant)
+                r["bot_cpu_per_update_ms"] = round((time.process_time() - cpu0) * 1000 / max(1, r["updates"]), 2)
+                r["bot_cpu_share"] = round((time.process_time() - cpu0) / max(r["seconds"], 1e-9), 2)
+                r["server_cpu_per_update_ms"] = round((_proc_cpu(server.pid) - scpu0) * 1000 / max(1, r["updates"]), 2)
+                r["loadavg"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
+                after = control(port, "delay/0")
+                r["api_calls"] = {k: after.get(k, 0) - before.get(k, 0) for k in after
+                                  if after.get(k, 0) - before.get(k, 0)}
+                r["error_kinds"] = sorted(set(errors))
+                r["api_delay_ms"] = delay
+                r["db_write"] = db_write["on"]
+                results[variant] = r
+                print(f"  e2e {variant}: {r['per_second']}/s p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms "
+                      f"errors {r['errors']}", file=sys.stderr, flush=True)
+            await app.stop()
+            await app.post_shutdown(app)
+        results["meeting_store"] = meetings is not None
+        results["maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return results
+
+
+VARIANTS = ["closed", "open", "open+db", "closed+db", "sequential", "sequential@50ms", "open@50ms"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="end-to-end benchmark of the bot (see bench/e2e.py)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("serve")
+    s.add_argument("--port", type=int, default=0)
+    s.add_argument("--delay-ms", type=float, default=0.0)
+    s.add_argument("--cpu", type=int, default=1)
+    r = sub.add_parser("run")
+    r.add_argument("--root", type=Path, required=True)
+    r.add_argument("--seconds", type=float, default=30.0)
+    r.add_argument("--users", type=int, default=100)
+    r.add_argument("--rate", type=float, default=300.0)
+    r.add_argument("--variants", default=",".join(VARIANTS))
+    r.add_argument("--no-persistence", action="store_true",
+                   help="build the application with persistence=False (diagnosis: what PTB persistence costs)")
+    args = ap.parse_args(argv)
+    if args.cmd == "serve":
+        pin(args.cpu)
+        try:
+            asyncio.run(_serve(args.port, args.delay_ms / 1000))
+        except KeyboardInterrupt:
+            pass
+        return 0
+    cpu = pin(0)
+    queries_file = args.root / "bench_queries.json"
+    texts = [q["text"] for q in json.loads(queries_file.read_text(encoding="utf-8"))] if queries_file.is_file() \
+        else ["飞鹤乳业 副总 北京 奶粉"]
+    with tempfile.TemporaryDirectory(prefix="promo-e2e-") as tmp:
+        result = asyncio.run(run_variants(args.root, args.seconds, args.users, args.rate,
+                                          args.variants.split(","), texts, Path(tmp),
+                                          persistence=not args.no_persistence))
+    result["persistence"] = not args.no_persistence
+    result["cpu"] = cpu
+    print(RESULT_TAG + json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
