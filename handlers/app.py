@@ -27,7 +27,7 @@ def features():
     """Feature modules in handler order. Order matters: deep-link /start before plain /start,
     conversations (tour, meeting forms) before the plain-text answer card, which takes any text."""
     mods = [start, admin]
-    for optional in ("handlers.tour", "handlers.meetings"):
+    for optional in ("handlers.tour", "handlers.meetings", "handlers.projects", "handlers.followups"):
         try:
             mods.append(__import__(optional, fromlist=["handlers"]))
         except ImportError:

@@ -117,12 +117,6 @@ class Gazetteer:
         self.pinyin = dict(self.pinyin)
         self.cyr_prefix = dict(self.cyr_prefix)
         self._cjk_keys = list(self._fuzzy_cjk)
-        # Two-character names (蒙牛, 伊利) by the character they keep: a typo changes the other.
-        self._two_char: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for key in self._cjk_keys:
-            if len(key) == 2:
-                self._two_char[(0, key[0])].append(key)
-                self._two_char[(1, key[1])].append(key)
         self._lat_keys = list(self._fuzzy_lat)
         self._cyr_keys = list(self._fuzzy_cyr)
         self._frozen = True
@@ -155,13 +149,13 @@ class Gazetteer:
         syllables = pinyin_syllables(run)
         cands = []
         for a in range(n):
-            for b in range(min(n, a + MAX_SURFACE), a + 1, -1):
+            for b in range(min(n, a + MAX_SURFACE), a, -1):
                 s = run[a:b]
                 terms = self.exact.get(s)
                 if terms:
                     cands.append((a, b, terms, "exact"))
                     continue
-                if b - a <= 8:
+                if 2 <= b - a <= 8:
                     terms = self.pinyin.get("".join(syllables[a:b]))
                     if terms:
                         cands.append((a, b, terms, "pinyin"))
@@ -182,8 +176,6 @@ class Gazetteer:
             pos = gap.index(piece, pos) + len(piece)
             if len(piece) < 2:
                 continue
-            if len(piece) == 2 and self._link_two(piece, start, result):
-                continue
             if len(piece) >= 3 and self._cjk_keys:
                 best = process.extractOne(piece, self._cjk_keys, scorer=fuzz.ratio, score_cutoff=70)
                 if best:
@@ -192,21 +184,6 @@ class Gazetteer:
                                                 round(score / 100 * 0.85, 3), "fuzzy"))
                     continue
             result.leftovers.append(piece)
-
-    def _link_two(self, piece: str, start: int, result: LinkResult) -> bool:
-        """蒙午 → 蒙牛: one character kept, the other sounding alike (pinyin similarity)."""
-        typed = pinyin_key(piece)
-        best, best_score = None, 0.0
-        for pos in (0, 1):
-            for key in self._two_char.get((pos, piece[pos]), []):
-                score = fuzz.ratio(typed, pinyin_key(key))
-                if score > best_score or (score == best_score and best is not None and key < best):
-                    best, best_score = key, score
-        if best is None or best_score < 70:
-            return False
-        result.matches.append(Match(start, start + 2, piece, self._fuzzy_cjk[best],
-                                    round(best_score / 100 * 0.8, 3), "fuzzy"))
-        return True
 
     def _link_words(self, group, script: str, result: LinkResult) -> None:
         words = [t[1] for t in group]
@@ -220,7 +197,7 @@ class Gazetteer:
                     start, end = group[i][2], group[i + length - 1][3]
                     result.matches.append(Match(start, end, " ".join(span), terms, score, how))
                     if script == "lat":
-                        if how in ("pinyin", "initials"):
+                        if how in ("pinyin", "initials") or all(map(is_pinyin_word, span)):
                             result.latin_pinyin += length
                         else:
                             result.latin_other += length
@@ -228,7 +205,10 @@ class Gazetteer:
                     break
             else:
                 if script == "lat":
-                    result.latin_other += 1
+                    if is_pinyin_word(words[i]):
+                        result.latin_pinyin += 1
+                    else:
+                        result.latin_other += 1
                 if len(words[i]) >= 2:
                     result.leftovers.append(words[i])
                 i += 1
@@ -277,6 +257,17 @@ class Gazetteer:
         return index[key], "fuzzy", round(score / 100 * 0.85, 3)
 
 
+_INITIAL = "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])"
+_FINAL = ("(?:iang|iong|uang|ang|eng|ing|ong|uai|uan|ian|iao|ai|ei|ao|ou|an|en|in|un|vn|ia|ie|iu|ua|uo|ue|ve|ui"
+          "|er|a|o|e|i|u|v)")
+_PINYIN_RE = re.compile(f"^(?:{_INITIAL}{_FINAL}|a|ai|an|ang|ao|e|ei|en|eng|er|o|ou)+$")
+
+
+def is_pinyin_word(word: str) -> bool:
+    """Whether a Latin word reads as toneless pinyin syllables (feihe, zhongchuliang; not dairy)."""
+    return len(word) >= 2 and bool(_PINYIN_RE.match(word))
+
+
 def _term_score(terms: list[Term], base: float) -> float:
     return round(base * max(SCORE.get(t.how, 1.0) for t in terms), 3)
 
@@ -315,7 +306,7 @@ _DURATION_RE = re.compile(
 def _take_durations(norm: str, result: LinkResult) -> str:
     """Read 'N minutes' style durations into result.minutes and blank them out of the text."""
     masked = norm
-    for word, minutes in vocab.duration_words().items():
+    for word, minutes in sorted(vocab.duration_words().items(), key=lambda kv: -len(kv[0])):
         if word in masked:
             result.minutes = minutes
             masked = masked.replace(word, " " * len(word))

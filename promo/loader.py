@@ -150,7 +150,17 @@ class _LineLoader(_BaseLoader):
         data.update(self.construct_mapping(node))
 
 
+    def construct_lenient_timestamp(self, node):
+        """An impossible date (2026-13-45) stays text, so the model reports it at its line
+        instead of PyYAML raising a bare ValueError."""
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_lenient_timestamp)
 
 
 def _load_yaml(text: str) -> tuple[Any, dict[int, dict[str, int]]]:
@@ -199,6 +209,8 @@ def _describe(err: dict, model: type[BaseModel]) -> tuple[str, str]:
         msg = str(err.get("ctx", {}).get("error", err["msg"]))
         return (f"{loc}: {msg}" if err["loc"] else msg), "correct the value as the message says"
     fix = _TYPE_FIXES.get(kind, "correct the value (see the README next to the file)")
+    if model is models.Person:   # people lists are personal data: never echo their values
+        return f"{loc}: {err['msg']}", fix
     return f"{loc}: {err['msg']} (got {err.get('input')!r})", fix
 
 

@@ -33,6 +33,7 @@ class VisitorProfile:
     company: str | None = None            # display name
     group_id: str | None = None           # parent group of the company, if any
     chain_ids: list[str] = field(default_factory=list)
+    inherited_chain_ids: list[str] = field(default_factory=list)   # only via the company / project
     title: str | None = None
     seniority: int | None = None          # 1..5, see SENIORITY_NAMES
     audience: str | None = None           # central_soe, private, foreign, ... (models.Audience)
@@ -113,13 +114,13 @@ def _apply(p: VisitorProfile, kind: str, terms, m, library, places) -> None:
         for t in terms:
             if t.ref not in p.chain_ids:
                 p.chain_ids.append(t.ref)
+            if t.ref in p.inherited_chain_ids:
+                p.inherited_chain_ids.remove(t.ref)
     elif kind == "company":
         company = library.get("companies", term.ref)
         p.company_id, p.company = term.ref, term.label
         p.group_id = company.group if company else None
-        for chain_id in (company.chains if company else []):
-            if chain_id not in p.chain_ids:
-                p.chain_ids.append(chain_id)
+        _inherit(p, company.chains if company else [])
     elif kind == "place":
         places.append((m, terms))
     elif kind == "school":
@@ -127,9 +128,7 @@ def _apply(p: VisitorProfile, kind: str, terms, m, library, places) -> None:
     elif kind == "project":
         p.project_id = term.ref
         project = library.get("projects", term.ref)
-        for chain_id in (project.chains if project else []):
-            if chain_id not in p.chain_ids:
-                p.chain_ids.append(chain_id)
+        _inherit(p, project.chains if project else [])
     elif kind == "title":
         level = vocab.TITLES[term.ref][0]
         if p.seniority is None or level > p.seniority:
@@ -146,16 +145,25 @@ def _apply(p: VisitorProfile, kind: str, terms, m, library, places) -> None:
         p.language, p.language_explicit = term.ref, True
 
 
+def _inherit(p: VisitorProfile, chain_ids) -> None:
+    for chain_id in chain_ids:
+        if chain_id not in p.chain_ids:
+            p.chain_ids.append(chain_id)
+            p.inherited_chain_ids.append(chain_id)
+
+
 def _apply_places(p: VisitorProfile, places, norm: str, library) -> None:
     """Our own counties are hometowns; other places are where the visitor is based, unless
     the words around them say origin (哈尔滨人, 山东籍, 老家在…)."""
-    from .vocab import ORIGIN_MARKERS
+    from .vocab import ORIGIN_AFTER, ORIGIN_BEFORE
 
     for m, terms in places:
         place = library.get("places", terms[0].ref)
         label = place.name if place else terms[0].label
-        after, before = norm[m.end:m.end + 2], norm[max(0, m.start - 3):m.start]
-        marked = any(after.startswith(w) for w in ORIGIN_MARKERS) or any(w in before for w in ORIGIN_MARKERS)
+        # A marker right after the place (哈尔滨人) or right before it (老家北安) — not one that
+        # belongs to a neighbouring place ("哈尔滨人 在北京").
+        after, before = norm[m.end:m.end + 2], norm[max(0, m.start - 8):m.start].rstrip(" 在是:：")
+        marked = any(after.startswith(w) for w in ORIGIN_AFTER) or any(before.endswith(w) for w in ORIGIN_BEFORE)
         if (place is not None and place.local) or marked:
             if p.origin is None:
                 p.origin, p.origin_id, p.origin_local = label, terms[0].ref, bool(place and place.local)
@@ -169,6 +177,7 @@ def _language_from_script(text: str, link) -> str:
     script = script_of(text)
     if script == "ru":
         return "ru"
-    if script == "en" and link.latin_other > link.latin_pinyin:
+    has_chinese = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    if script == "en" and not has_chinese and link.latin_other > link.latin_pinyin:
         return "en"
     return "zh"

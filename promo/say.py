@@ -3,8 +3,9 @@
 A material's score is its *relevance* (does it speak about what the visitor cares for?)
 times a *fit* factor per request (format, language, length, scenario, audience, scope):
 
-    relevance: same project 1.0 · chain material on one of the visitor's chains 0.9 ·
-               project of one of those chains 0.75 · words of the text in title/tags 0.7 ·
+    relevance: same project 1.0 · chain material on a chain the text names 0.9 (0.8 when the
+               chain only comes with the visitor's company) · project of such a chain 0.75 (0.7) ·
+               words of the text in title/tags 0.7 (+0.1 on top of another reason) ·
                whole-city material 0.6 (0.85 when the text names no industry)
     fit:       1.0 when the material is what was asked for, down to 0.5 when it is not
 
@@ -123,6 +124,9 @@ class MaterialIndex:
         n = len(self.materials)
         qchains = [self.chain_ix[c] for c in p.chain_ids if c in self.chain_ix]
         overlap = self.chains[:, qchains].any(axis=1) if qchains else np.zeros(n, dtype=bool)
+        # Chains the officer named outrank those only inherited from the company (中粮 玉米).
+        named = [self.chain_ix[c] for c in p.chain_ids if c in self.chain_ix and c not in p.inherited_chain_ids]
+        named_overlap = self.chains[:, named].any(axis=1) if named else overlap
         words = [normalize(w) for w in p.words if len(w) >= 2]
         if p.origin_local and p.origin:   # a county named in a pitch query: its own projects first
             words += [p.origin, *strip_place(p.origin)]
@@ -136,8 +140,10 @@ class MaterialIndex:
         rel = np.zeros(n)
         rel[city] = 0.6 if topic else 0.85
         if topic:
-            rel[chain & overlap] = 0.9
-            rel[project & overlap] = 0.75
+            rel[chain & overlap] = 0.8
+            rel[chain & named_overlap] = 0.9
+            rel[project & overlap] = 0.7
+            rel[project & named_overlap] = 0.75
             if p.project_id:
                 rel[self.project == p.project_id] = 1.0
         else:
@@ -153,14 +159,19 @@ class MaterialIndex:
         if kind:
             fit *= np.where(self.kind == self.kind_ix[kind], 1.0, 0.5)
         if language:
+            # Asked for (俄语版) weighs most; text typed in Russian almost always means a Russian
+            # visitor; English words are often just how the officer typed the industry.
             has = self.langs[:, self.lang_ix[language]]
-            fit *= np.where(has, 1.0, 0.6 if explicit_lang or language != "zh" else 0.8)
+            miss = 0.6 if explicit_lang or language == "ru" else 0.75 if language == "en" else 0.85
+            fit *= np.where(has, 1.0, miss)
         if scope:
             fit *= np.where(self.scope == self.scope_ix[scope], 1.0, 0.5)
         if minutes:
             m = self.minutes
             with np.errstate(invalid="ignore"):
-                fit *= np.where(np.isnan(m), 0.9, np.where(m <= minutes, 1.0, np.where(m <= 1.5 * minutes, 0.8, 0.5)))
+                # Within the time: the closer to it the better (a 3-minute slot wants the 3-minute clip).
+                within = 0.9 + 0.1 * np.minimum(1.0, m / minutes)
+                fit *= np.where(np.isnan(m), 0.9, np.where(m <= minutes, within, np.where(m <= 1.5 * minutes, 0.8, 0.5)))
         if p.scenario:
             has = self.scens[:, self.scen_ix[p.scenario]]
             fit *= np.where(has, 1.0, np.where(self.scens.any(axis=1), 0.8, 0.9))

@@ -29,9 +29,8 @@ def cross_check(lib: Library, today: dt.date, field_lines: dict) -> list[Problem
         known = [r.id for r in lib.lists.get(target, [])]
         close = process.extractOne(value, known, score_cutoff=60) if known else None
         hint = f"did you mean '{close[0]}'?" if close else f"add it to the {target} list first"
-        problems.append(Problem(*at(name, record_id, fname),
-                                f"{fname}: unknown {target[:-1] if target.endswith('s') else target} id '{value}'",
-                                hint))
+        noun = {"companies": "company", "chains": "chain", "projects": "project", "places": "place"}.get(target, target)
+        problems.append(Problem(*at(name, record_id, fname), f"{fname}: unknown {noun} id '{value}'", hint))
 
     for name, fname, target in REFERENCES:
         known = {r.id for r in lib.lists.get(target, [])}

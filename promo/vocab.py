@@ -70,7 +70,8 @@ LANGUAGES: dict[str, list[str]] = {
 }
 
 # Words that say a place is where the visitor comes FROM (hometown), not where they are based.
-ORIGIN_MARKERS = ("籍", "人", "老家", "老乡", "出生", "出身", "家乡", "native", "from", "родом")
+ORIGIN_BEFORE = ("老家", "祖籍", "出生于", "出生在", "出身", "家乡", "来自", "native of", "from", "родом из")
+ORIGIN_AFTER = ("籍", "人", "老乡", "出生", "出身")
 
 # Agents list regions; these say which cities a region covers.
 REGIONS: dict[str, list[str]] = {
@@ -97,4 +98,4 @@ NATIONWIDE = ("全国", "全球", "national", "nationwide")
 def duration_words() -> dict[str, int]:
     """Typed durations that are not 'N minutes'."""
     return {"半小时": 30, "一刻钟": 15, "一小时": 60, "一个小时": 60, "半个小时": 30,
-            "half an hour": 30, "an hour": 60, "quarter of an hour": 15, "полчаса": 30, "час": 60}
+            "一个半小时": 90, "一个半钟头": 90, "half an hour": 30, "an hour": 60, "quarter of an hour": 15, "полчаса": 30, "час": 60}

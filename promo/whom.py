@@ -8,7 +8,10 @@ once with numpy.
 The score is a noisy-OR of the shared features, each weighted by how much it helps and by how
 sure the text was about it, times a factor for relationship strength:
 
-    score = (1 - Π (1 - w_f · confidence_f · hit_f)) · (0.8 + 0.04 · strength)
+    score = (1 - Π_kinds (1 - max_f∈kind w_f · confidence_f · hit_f)) · (0.8 + 0.04 · strength)
+
+where a kind is one fact: the organisation (same company 0.75 or same group 0.5), the chains,
+the city (base 0.25, an agent's region 0.2, nationwide 0.08), the hometown, the school.
 
 It is in [0, 1] and means the same for every query, so `GOOD` is a real threshold: a person
 who merely lives in the visitor's city (0.25) is not a door-opener on that alone; the same
@@ -91,16 +94,20 @@ class PeopleIndex:
         if not query:
             return WhomResult(profile, [], 0, "没有从这段话里认出企业、产业、城市、学校或家乡，"
                                                "请补充一点信息，例如：飞鹤乳业 北京 奶粉")
-        cand = np.unique(np.concatenate([self.postings[k] for k, _, _ in query]))
+        cand = np.unique(np.concatenate([self.postings[k] for k, _, _, _ in query]))
+        hits = {key: np.isin(cand, self.postings[key], assume_unique=True) for key, _, _, _ in query}
+        # One factor per kind of evidence: the same company and its group, several shared
+        # chains, or a city seen as base / region / nationwide are one fact each, not several.
         keep = np.ones(len(cand), dtype=np.float64)
-        hits = {}
-        for key, weight, conf in query:
-            hit = np.isin(cand, self.postings[key], assume_unique=True)
-            hits[key] = hit
-            feature = key[0]
-            if feature == "group":
-                hit = hit & ~hits.get(("company", profile.company_id), np.zeros(len(cand), bool))
-            keep *= 1.0 - weight * conf * hit
+        for group in dict.fromkeys(g for _, _, _, g in query):
+            strongest, count = np.zeros(len(cand)), np.zeros(len(cand))
+            for key, weight, conf, g in query:
+                if g == group:
+                    strongest = np.maximum(strongest, weight * conf * hits[key])
+                    count += hits[key]
+            if group == "chain":   # sharing two chains is a little more than sharing one
+                strongest = np.minimum(0.6, strongest * (1 + 0.1 * np.maximum(0, count - 1)))
+            keep *= 1.0 - strongest
         score = (1.0 - keep) * np.minimum(1.0, 0.8 + 0.04 * self.strength[cand])
         if lists:
             allowed = np.array([self.people[i].list.value in lists for i in cand], dtype=bool)
@@ -116,23 +123,27 @@ class PeopleIndex:
         return WhomResult(profile, items, total, message)
 
     def _query(self, profile: VisitorProfile):
+        """(posting key, weight, confidence, evidence group) for what the profile says."""
         out = []
 
-        def add(feature, key, conf):
+        def add(feature, key, conf, group):
             if key is not None and (feature, key) in self.postings:
-                out.append(((feature, key), WEIGHTS[feature], conf))
+                out.append(((feature, key), WEIGHTS[feature], conf, group))
 
-        add("company", profile.company_id, profile.confidence("company"))
-        add("group", profile.group_id or profile.company_id, profile.confidence("company"))
+        company_conf = profile.confidence("company")
+        add("company", profile.company_id, company_conf, "org")
+        add("group", profile.group_id or profile.company_id, company_conf, "org")
+        chain_conf = profile.confidence("chain") if not profile.company_id else \
+            max(profile.confidence("chain"), company_conf)
         for chain_id in profile.chain_ids:
-            add("chain", chain_id, profile.confidence("chain") if not profile.company_id else
-                max(profile.confidence("chain"), profile.confidence("company")))
-        add("city", profile.city_id, profile.confidence("place"))
-        add("region", profile.city_id, profile.confidence("place"))
+            add("chain", chain_id, chain_conf, "chain")
+        place_conf = profile.confidence("place")
+        add("city", profile.city_id, place_conf, "city")
+        add("region", profile.city_id, place_conf, "city")
         if profile.city_id:
-            add("nationwide", "*", 1.0)
-        add("origin", profile.origin_id, profile.confidence("place"))
-        add("school", profile.school_id, profile.confidence("school"))
+            add("nationwide", "*", 1.0, "city")
+        add("origin", profile.origin_id, place_conf, "origin")
+        add("school", profile.school_id, profile.confidence("school"), "school")
         return out
 
     def _explain(self, i: int, score: float, hit: dict, profile: VisitorProfile) -> RankedPerson:

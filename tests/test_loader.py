@@ -219,9 +219,6 @@ def test_unknown_chain_id_without_a_close_match(data):
     assert "chains list" in p.fix
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "validate.cross_check.unknown builds the noun with target[:-1] → 'companie'; "
-    "use a table of singular names (chain, company, project, place)"))
 def test_unknown_company_id_message_reads_well(data):
     rel = "lists/people/hometown.yaml"
     n = data.field(rel, "ht-001", "company_id")
@@ -325,12 +322,6 @@ def test_bad_date(data, bad):
     assert "YYYY-MM-DD" in p.fix
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "PyYAML's timestamp constructor turns 2026-13-45 into datetime.date(2026, 13, 45) and raises "
-    "a plain ValueError ('month must be in 1..12'); loader._load_file catches only "
-    "UnicodeDecodeError and MarkedYAMLError, so load_library (and `bot.py check`) crash with a "
-    "traceback; register a timestamp constructor on _LineLoader that returns the text when the "
-    "date is impossible, so pydantic reports it at its line"))
 def test_impossible_date(data):
     rel = "pitch_library/city.yaml"
     n = data.field(rel, "city_deck_20", "updated")
@@ -413,11 +404,6 @@ def test_warnings_and_errors_are_reported_together(data):
 
 # =========================================================================== people data stays private
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader._describe appends `(got {input!r})` to type errors for every model, so a phone "
-    "typed without quotes (an int) appears in the problem text, in `bot.py check` output and "
-    "in logs; lists/people/README.md promises 'a validation problem names the file, line and "
-    "field, never the value': omit the input for models.Person"))
 def test_person_problem_does_not_show_the_value(data):
     rel = "lists/people/hometown.yaml"
     n = data.field(rel, "ht-001", "phone")

@@ -253,10 +253,7 @@ def test_button_overrides_beat_the_text(matcher):
 # =========================================================================== noise
 
 NOISE = ["asdf qwer", "今天天气不错", "？？？", "123", "hello there", "привет как дела",
-         pytest.param("今天 天气 不错", marks=pytest.mark.xfail(strict=True, reason=(
-             "linker.Gazetteer._link_two links any two-character word that shares one character "
-             "with a two-character name when the pinyin ratio is ≥ 70: 天气 → 天津 (also 金融 → 金风, "
-             "医院 → 黑院, 水泥 → 水电), so small talk typed with spaces gets a city and an answer"))),
+         pytest.param("今天 天气 不错"),
          ]
 
 
@@ -319,11 +316,6 @@ def test_close_relationship_ranks_higher(matcher):
     assert people["ht-011"].score > people["al-001"].score
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "whom.PeopleIndex._query adds city, region and nationwide features for one base city and "
-    "rank() noisy-ORs them: an agent based in Shanghai whose regions (长三角) cover Shanghai gets "
-    "city 0.25 + region 0.2 → 0.358 ≥ GOOD on the city alone (ag-002), against the promise in "
-    "whom.py; take the max of city/region/nationwide instead of multiplying them"))
 def test_living_in_the_city_alone_is_not_enough(matcher):
     result = matcher.whom("上海", top=None)
     assert all(r.features != ["city"] for r in result.items)

@@ -9,8 +9,18 @@ import pytest
 from pydantic import ValidationError
 
 from promo.tour import check as checker
-from promo.tour.models import (TOUR_LISTS, Road, Site, SiteKind, Venue, VenueKind, check_tour_references,
-                               parse_hours, parse_months, parse_weekdays)
+from promo.tour.models import (
+    TOUR_LISTS,
+    Road,
+    Site,
+    SiteKind,
+    Venue,
+    VenueKind,
+    check_tour_references,
+    parse_hours,
+    parse_months,
+    parse_weekdays,
+)
 from promo.tour.travel import TravelModel
 from tests.test_tour_support import CHAINS, COUNTIES, ROOT, chain_ids, material_ids, tour_lists
 

@@ -16,7 +16,7 @@ from tests.test_tour_property import requests
 from tests.test_tour_support import profile, request, tour_lists
 
 LISTS = tour_lists()
-STAMP = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+STAMP = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
 
 def _events(ics: bytes):

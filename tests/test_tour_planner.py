@@ -8,7 +8,7 @@ import pytest
 
 from promo.tour.check import check_plan
 from promo.tour.planner import InfeasibleRequest, TourRequest, plan_tour
-from tests.test_tour_support import profile, request, tour_lists, town_blocks
+from tests.test_tour_support import request, tour_lists, town_blocks
 
 OFFICIALS = {o.id: o for o in tour_lists()["officials"]}
 

@@ -29,13 +29,14 @@ from sqlalchemy import select
 
 from promo.db import NotFound, PermissionDenied
 from promo.meetings.amounts import parse_amounts
-from promo.meetings.dates import FOLLOWUP, MEETING, parse_dates
+from promo.meetings.dates import parse_dates
 from promo.meetings.export import export_xlsx
 from promo.meetings.followups import FollowUps, Nudge, keep_in_touch
 from promo.meetings.funnel import ProjectStore, ProjectView, month_bounds
-from promo.meetings.parse import MeetingDraft, date_label, detect_language, money_label, parse_meeting
+from promo.meetings.parse import MeetingDraft, date_label, money_label, parse_meeting
 from promo.meetings.resolver import MatcherResolver
-from promo.meetings.store import STAGE_LABELS, STAGES, MeetingStore, PriorContact, company_key
+from promo.meetings.store import (STAGE_LABELS, MeetingStore, PriorContact, company_key,
+                                  normalise_stage)
 from promo.tables import Meeting, Project
 
 __all__ = ["looks_like_meeting", "MeetingService", "FieldInput", "SaveResult", "FIELDS", "LABELS",
@@ -156,7 +157,9 @@ def answer_question(draft: dict, index: int) -> bool:
         set_fields(draft, {"company_id": value[0], "company": value[1]})
     elif q["field"] in ("amount_yuan", "amount"):
         currency = draft["f"].get("currency") or "CNY"
-        set_fields(draft, {"amount": value, "amount_yuan": value if currency == "CNY" else None})
+        set_fields(draft, {"amount": value, "amount_yuan": value if currency == "CNY" else None,
+                           "currency": currency,
+                           "amount_kind": draft["f"].get("amount_kind") or "investment"})
     else:
         set_fields(draft, {q["field"]: value})
     draft["q"].pop(0)
@@ -365,7 +368,6 @@ class MeetingService:
                                             "values": values})
             return FieldInput({"company": text, "company_id": None})
         if name == "stage":
-            from promo.meetings.store import normalise_stage
             try:
                 return FieldInput({"stage": normalise_stage(text)})
             except ValueError:
@@ -552,6 +554,14 @@ class MeetingService:
     def project(self, project_id: int) -> ProjectView | None:
         return self.projects.get(project_id)
 
+    def unit_projects(self, unit: str | None, limit: int = 8) -> list[Project]:
+        """The unit's most recently changed projects."""
+        if not unit:
+            return []
+        with self.svc.db.read() as s:
+            return list(s.scalars(select(Project).where(Project.unit == unit)
+                                  .order_by(Project.updated_at.desc(), Project.id.desc()).limit(limit)))
+
 
 # --------------------------------------------------------------------------- small parsers
 
@@ -609,8 +619,16 @@ def parse_capital(text: str) -> tuple[int, dict[str, tuple[int, bool]]]:
     return pid, out
 
 
-def language_of(text: str) -> str:
-    return detect_language(text)
+def person_label(person: str | None, title: str | None) -> str:
+    """张 + 总 → 张总; 冷友斌 + 董事长 → 冷友斌 董事长; Li + VP → VP Li."""
+    person, title = (person or "").strip(), (title or "").strip()
+    if not title:
+        return person
+    if not person:
+        return title
+    if re.match(r"[A-Za-z]", person):
+        return f"{title} {person}"
+    return person + title if len(person) == 1 else f"{person} {title}"
 
 
-__all__ += ["ProjectChoice", "Todo", "language_of", "MEETING", "FOLLOWUP", "STAGES"]
+__all__ += ["ProjectChoice", "Todo", "person_label"]

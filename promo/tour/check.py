@@ -55,8 +55,7 @@ class _Roads:
                 if dik == inf:
                     continue
                 for j in towns:
-                    if dik + dist[k][j] < dist[i][j]:
-                        dist[i][j] = dik + dist[k][j]
+                    dist[i][j] = min(dist[i][j], dik + dist[k][j])
         self.dist = dist
 
     def get(self, a, b):

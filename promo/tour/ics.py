@@ -43,14 +43,15 @@ def _description(stop) -> str:
 def plan_to_ics(plan, dtstamp: dt.datetime | None = None) -> bytes:
     """The calendar as bytes (CRLF lines, UTF-8). `dtstamp`: creation time (default now, UTC)."""
     tz = ZoneInfo(TZID)
-    stamp = (dtstamp or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+    stamp = (dtstamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    who = plan.visitor.get("company") or plan.visitor.get("raw") or "来访客商"
-    cal.add("x-wr-calname", f"考察行程：{who}")
+    who = str(plan.visitor.get("company") or plan.visitor.get("raw") or "")
+    who = " ".join("".join(ch for ch in who if ch.isprintable() or ch.isspace()).split())[:60]
+    cal.add("x-wr-calname", f"考察行程：{who or '来访客商'}")
     cal.add("x-wr-timezone", TZID)
     for i, stop in enumerate(plan.stops):
         ev = Event()

@@ -19,6 +19,7 @@ already the gazetteer of lists/places.yaml.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import re
 from enum import Enum
@@ -27,7 +28,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from ..models import Audience, Id, IdList, Lang, Record, StrList
+from ..models import Audience, Id, IdList, Lang, Record
 
 # --------------------------------------------------------------------------- vocabularies
 
@@ -244,9 +245,10 @@ def _dates(value):
     return out
 
 
-Weekdays = Annotated[list[int], BeforeValidator(parse_weekdays)]
-Months = Annotated[list[int], BeforeValidator(parse_months)]
-DateList = Annotated[list[dt.date], BeforeValidator(_dates)]
+# What staff may type (the JSON Schema for editors shows these input forms, not the parsed ones).
+Weekdays = Annotated[list[int], BeforeValidator(parse_weekdays, json_schema_input_type=str | int | list[str | int])]
+Months = Annotated[list[int], BeforeValidator(parse_months, json_schema_input_type=str | int | list[str | int])]
+DateList = Annotated[list[dt.date], BeforeValidator(_dates, json_schema_input_type=str | dt.date | list[str | dt.date])]
 Level = Annotated[int, Field(ge=1, le=5)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 Lon = Annotated[float, Field(ge=-180, le=180)]
@@ -516,6 +518,10 @@ def check_tour_references(lists: dict[str, list], material_ids: set[str],
     def add(stem, i, fname, message, fix):
         problems.append((files[stem], i, fname, message, fix))
 
+    def hint(value, known, otherwise):
+        close = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.75)
+        return f"did you mean '{close[0]}'? ({otherwise})" if close else otherwise
+
     def ok(stem):
         return [(i, r) for i, r in enumerate(recs[stem]) if r is not None]
 
@@ -542,7 +548,7 @@ def check_tour_references(lists: dict[str, list], material_ids: set[str],
     def town_ref(stem, i, fname, town_id, county):
         if town_id not in venues:
             add(stem, i, fname, f"unknown town id '{town_id}'",
-                f"use the id of a venue of kind town (known: {', '.join(sorted(towns))})")
+                hint(town_id, towns, f"use the id of a venue of kind town (known: {', '.join(sorted(towns))})"))
             return None
         if town_id not in towns:
             add(stem, i, fname, f"'{town_id}' is a {venues[town_id].kind.value}, not a town",
@@ -558,16 +564,18 @@ def check_tour_references(lists: dict[str, list], material_ids: set[str],
         town = town_ref("sites", i, "town", s.town, s.county)
         for c in s.chains:
             if c not in chain_ids:
-                add("sites", i, "chains", f"unknown chain id '{c}'", "use an id from lists/chains.yaml")
+                add("sites", i, "chains", f"unknown chain id '{c}'",
+                    hint(c, chain_ids, "use an id from lists/chains.yaml"))
         for m in s.materials:
             if m not in material_ids:
                 add("sites", i, "materials", f"unknown material id '{m}'",
-                    "use the id of a material in pitch_library/*.yaml")
+                    hint(m, material_ids, "use the id of a material in pitch_library/*.yaml"))
         for h in s.hosts:
             if h not in officials and h not in HOST_EXTRA_ROLES and h not in OfficialRole.__members__:
+                roles = [*OfficialRole.__members__, *HOST_EXTRA_ROLES]
                 add("sites", i, "hosts", f"unknown host '{h}'",
-                    "use an official id from lists/tour/officials.yaml or a role: "
-                    + ", ".join([*OfficialRole.__members__, *HOST_EXTRA_ROLES]))
+                    hint(h, [*officials, *roles], "use an official id from lists/tour/officials.yaml "
+                         "or a role: " + ", ".join(roles)))
         if town is not None and great_circle_km(s.lat, s.lon, town.lat, town.lon) > 150:
             add("sites", i, "lat", f"{great_circle_km(s.lat, s.lon, town.lat, town.lon):.0f} km from "
                 f"its town '{town.id}'", "check lat/lon or choose the town the site is reached from")
@@ -614,7 +622,8 @@ def check_tour_references(lists: dict[str, list], material_ids: set[str],
     for i, o in ok("officials"):
         for c in o.chains:
             if c not in chain_ids:
-                add("officials", i, "chains", f"unknown chain id '{c}'", "use an id from lists/chains.yaml")
+                add("officials", i, "chains", f"unknown chain id '{c}'",
+                    hint(c, chain_ids, "use an id from lists/chains.yaml"))
 
     has_fallback = False
     for i, rule in ok("reception"):

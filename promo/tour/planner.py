@@ -11,14 +11,15 @@ How a plan is made (lists/tour/README.md says the same for officers):
    not meant for the audience, and sites closed on every tour day are dropped with the reason.
 3. Cheapest insertion: each candidate in that order goes where it adds the least travel (plus a
    quarter of the waiting) to a feasible schedule; positions that would split a town into two
-   blocks within a day are not tried. A filler may add at most 60 minutes of driving.
+   blocks within a day are not tried. A filler may add at most 60 minutes of driving; a day
+   holds at most six site visits.
 4. Improvement: 2-opt (reversing a run of stops) and moving single stops, kept when the cost falls;
    then the dropped candidates get a second chance.
 
 A schedule is feasible when every stop is inside its opening hours (one range holds the whole
 visit), on an open day and in season; travel times follow travel.py; lunch (60 min inside
 11:30–13:30) and dinner (90 min inside 17:30–19:30) are taken whenever the day runs through their
-window (dinner always on an evening that ends at a hotel and started before 16:00); a day's
+window (and dinner on every evening that ends at a hotel after a day begun by 16:00); a day's
 programme — from its start to the end of its last site, talk or lunch — stays within
 max_day_minutes (half of it on a half day); nothing is before the arrival; the visitor reaches the
 departure point `depart_minutes` before the departure. Everything is deterministic.
@@ -30,15 +31,13 @@ import datetime as dt
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from ..profile import SENIORITY_NAMES, VisitorProfile
 from .models import ARRIVAL_KINDS, Official, ReceptionRule, Site, SiteKind, Venue, VenueKind
 from .reception import Reception, resolve_reception, site_hosts, visitor_level
-from .text import (AUDIENCE_WORDS, LEVEL_WORDS, SITE_KIND_WORDS, chain_label, clock, months_text,
-                   weekdays_text)
+from .text import AUDIENCE_WORDS, LEVEL_WORDS, SITE_KIND_WORDS, chain_label, months_text, weekdays_text
 from .travel import TravelModel
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -171,6 +170,7 @@ class Stop:
     lat: float | None = None
     lon: float | None = None
     name_en: str | None = None
+    name_ru: str | None = None
     materials: list[MaterialRef] = field(default_factory=list)
     host: str | None = None     # who hosts, in words
     host_ids: list[str] = field(default_factory=list)
@@ -246,6 +246,7 @@ class TourData:
         self.hotels = sorted(v.id for v in self.venues.values() if v.kind is VenueKind.hotel)
         self.restaurants = sorted(v.id for v in self.venues.values() if v.kind is VenueKind.restaurant)
         self.materials = {m.id: m for m in lists.get("materials", [])}
+        self.ranges = {s.id: s.ranges for s in self.sites.values()}
 
     def town(self, pid: str) -> str:
         return self.points[pid][2]
@@ -314,8 +315,8 @@ class _Planner:
         self.level = visitor_level(request.profile.seniority)
         self.audience = request.profile.audience
         self._memo: dict[tuple, _DayRun | None] = {}
-        self._rest_memo: dict[tuple[str, str], str] = {}
         self.talk_options: tuple = ()
+        self._meal_memo: dict[tuple, tuple | None] = {}
         self._build_days()
 
     # ------------------------------------------------------------------ days
@@ -378,14 +379,6 @@ class _Planner:
         return self.rq.day_start.hour * 60 + self.rq.day_start.minute
 
     # ------------------------------------------------------------------ places
-    def restaurant(self, prev: str, nxt: str | None) -> str:
-        key = (prev, nxt or "")
-        if key not in self._rest_memo:
-            towns = {self.data.town(prev)} | ({self.data.town(nxt)} if nxt else set())
-            near = [r for r in self.data.restaurants if self.data.town(r) in towns] or self.data.restaurants
-            self._rest_memo[key] = min(near, key=lambda r: (self.tt(prev, r) + (self.tt(r, nxt) if nxt else 0), r))
-        return self._rest_memo[key]
-
     def hotel_options(self, pos: str, next_first: str | None) -> list[str]:
         town = self.data.town(pos)
         here = [h for h in self.data.hotels if self.data.town(h) == town]
@@ -405,7 +398,7 @@ class _Planner:
         site = self.data.sites[pid]
         dur = self.reception.talk_minutes if kind == "talk" else site.visit_minutes
         start = _ceil5(arrive)
-        for s, e in site.ranges:
+        for s, e in self.data.ranges[pid]:
             begin = max(start, s)
             if begin + dur <= e:
                 return begin, begin + dur
@@ -433,13 +426,12 @@ class _Planner:
 
     def _meal(self, which, pos: str, t: int, nxt: str | None,
               avoid_towns: frozenset = frozenset()) -> tuple[str, int, int] | None:
-        """A meal inside its window: near `pos` or `nxt` if it fits, else at the restaurant on
-        the way that reaches `nxt` first (never in a town the day visits at another time)."""
+        """A meal inside its window at the restaurant that gets the visitor on to `nxt` soonest
+        (ties: the shorter detour, then the id); never in a town the day visits at another time."""
         w_start, w_end, dur = which
-        r = self.restaurant(pos, nxt)
-        begin = max(_ceil5(t + self.tt(pos, r)), w_start)
-        if begin + dur <= w_end:
-            return r, begin, begin + dur
+        key = (which, pos, t, nxt, avoid_towns)
+        if key in self._meal_memo:
+            return self._meal_memo[key]
         best = None
         for r in self.data.restaurants:
             if self.data.town(r) in avoid_towns:
@@ -447,10 +439,13 @@ class _Planner:
             begin = max(_ceil5(t + self.tt(pos, r)), w_start)
             if begin + dur > w_end:
                 continue
-            key = (begin + dur + (self.tt(r, nxt) if nxt else 0), r)
-            if best is None or key < best[0]:
-                best = (key, (r, begin, begin + dur))
-        return best[1] if best else None
+            onward = self.tt(r, nxt) if nxt else 0
+            rank = (begin + dur + onward, self.tt(pos, r) + onward, r)
+            if best is None or rank < best[0]:
+                best = (rank, (r, begin, begin + dur))
+        result = best[1] if best else None
+        self._meal_memo[key] = result
+        return result
 
     def _run(self, spec, start_pt, start, ready, items, next_first, want_lunch, want_dinner) -> _DayRun | None:
         tt = self.tt
@@ -900,7 +895,7 @@ class _Planner:
             rec_ = site or data.venues[pid]
             return Stop(kind=kind, place_id=pid, name=rec_.name, start=start, end=end, travel=leg,
                         town=data.town(pid), county=rec_.county.value, lat=rec_.lat, lon=rec_.lon,
-                        name_en=rec_.name_en, **kw)
+                        name_en=rec_.name_en, name_ru=rec_.name_ru, **kw)
 
         escort_words = rec.escort_label
         out_days: list[TourDay] = []

@@ -35,14 +35,15 @@ def _time(stop) -> str:
     return f"{start:%H:%M}–{end:%H:%M}"
 
 
-def _stop_view(stop) -> dict:
+def _stop_view(stop, language: str = "zh") -> dict:
     travel = ""
     if stop.travel and stop.travel.minutes:
         travel = f"{stop.travel.minutes}分钟"
     return {
         "kind": stop.kind, "kind_label": ("午餐" if stop.meal == "lunch" else "晚餐") if stop.kind == "meal"
         else STOP_KIND_WORDS.get(stop.kind, stop.kind),
-        "time": _time(stop), "name": stop.name, "name_en": stop.name_en, "county": stop.county,
+        "time": _time(stop), "name": stop.name, "county": stop.county,
+        "name_en": (stop.name_ru or stop.name_en) if language == "ru" else stop.name_en,
         "why": stop.why, "materials": stop.materials, "notes": stop.notes, "host": stop.host,
         "travel": travel,
     }
@@ -57,7 +58,7 @@ def render_printable(plan, generated: dt.datetime | None = None, templates: Path
     for d in plan.days:
         stops = []
         for s in d.stops:
-            view = _stop_view(s)
+            view = _stop_view(s, plan.request.language)
             # the only markup we add ourselves: a line break between two times
             view["time"] = Markup("<br>").join(view["time"].split("<br>"))
             stops.append(view)

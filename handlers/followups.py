@@ -1,0 +1,196 @@
+"""Follow-ups in the chat: /todo (due today, overdue, the next 7 days, people to keep in touch
+with) and reminders at 09:00 on the follow-up date through the job queue.
+
+Reminders are rebuilt from the database, never from memory: `post_init` schedules every open
+follow-up whose reminder has not gone out (`FollowUps.reminders_to_schedule`; ones missed while
+the bot was down fire at once), a daily 09:00 scan picks up what changed since, and saving or
+editing a meeting schedules its own. A reminder is claimed in the database (`reminder_sent`)
+*before* it is sent: if two jobs ever race (the scan and the job at 09:00), one sends and the
+other stays silent. The price: a reminder whose send fails for good is not retried — the
+follow-up still shows in /todo.
+
+Keep-in-touch nudges name people from the lists: only in the officer's private chat, and only
+people whose liaison is the officer's unit or names the officer (sensitive people: only the
+officer named) — see `MeetingService.liaison_matches`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from promo.db import NotFound, PermissionDenied
+from promo.meetings.service import person_label
+from promo.render import render
+
+from .callbacks import CallbackData, decode
+from .common import Command, is_private, keyboard, require_user, send, svc
+from .meetings import msvc, service_for
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [Command("todo", "待办：回访提醒和该联系的人", "to-do: follow-ups and people to keep in touch with")]
+JOB_PREFIX = "mtg-remind:"
+SCAN_JOB = "mtg-remind-scan"
+MAX_ITEMS = 30
+
+
+@dataclass(frozen=True)
+class TodoDone(CallbackData):
+    """✓ on a follow-up; src: t = the /todo list (re-drawn), r = a reminder message."""
+
+    PREFIX = "md"
+    meeting_id: int
+    src: str
+
+
+# ---------------------------------------------------------------------- /todo
+
+def _todo_view(context, user):
+    s = svc(context)
+    today = s.today()
+    todo = msvc(context).todo(user, today)
+    items = (todo.due_today + todo.overdue + todo.upcoming)[:MAX_ITEMS]
+    number = {m.id: i + 1 for i, m in enumerate(items)}
+    buttons = [(f"✓ {number[m.id]}", TodoDone(m.id, "t").pack()) for m in items]
+    rows = [buttons[i:i + 5] for i in range(0, len(buttons), 5)]
+    ctx = dict(todo=todo, number=number, today=today, lib=s.library,
+               days=s.settings.keep_in_touch_days, who=person_label)
+    return ctx, rows
+
+
+async def todo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    user = await require_user(update, context)
+    if user is None:
+        return
+    if not is_private(update):
+        # the list names people from the lists: never in a group
+        await send(update, context, "meeting_note.html.j2", kind="private", text=None)
+        return
+    ctx, rows = await asyncio.to_thread(_todo_view, context, user)
+    await send(update, context, "todo.html.j2", markup=keyboard(rows), **ctx)
+
+
+async def done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    cq = update.callback_query
+    data = decode(update, TodoDone)
+    user = await require_user(update, context)
+    if user is None:
+        return
+    if data is None:
+        await cq.answer("这个按钮已过期，请重新发送 /todo。", show_alert=True)
+        return
+    s = svc(context)
+    try:
+        m = await asyncio.to_thread(msvc(context).followups.mark_done, data.meeting_id, user, s.now())
+    except NotFound:
+        await cq.answer("这条记录已不存在。", show_alert=True)
+        return
+    except PermissionDenied:
+        await cq.answer("只有记录人或本单位负责人可以完成这条回访。", show_alert=True)
+        return
+    await cq.answer("已完成 ✓")
+    if data.src == "t":
+        ctx, rows = await asyncio.to_thread(_todo_view, context, user)
+        await send(update, context, "todo.html.j2", markup=keyboard(rows), edit=True, **ctx)
+    else:
+        await send(update, context, "todo_reminder.html.j2", edit=True, m=m, done=True,
+                   today=s.today(), lib=s.library, who=person_label)
+
+
+# ---------------------------------------------------------------------- reminders
+
+def job_name(meeting_id: int, when: dt.datetime) -> str:
+    return f"{JOB_PREFIX}{meeting_id}:{int(when.timestamp())}"
+
+
+def schedule(app, meeting_id: int, user_id: int, when: dt.datetime) -> bool:
+    """One job per (meeting, reminder time); True when a job is (already) queued."""
+    jq = app.job_queue
+    if jq is None:
+        return False
+    name = job_name(meeting_id, when)
+    if jq.get_jobs_by_name(name):
+        return True
+    # misfire_grace_time=None: a reminder whose time passed while the bot was down (or before
+    # the scheduler started) runs as soon as it can instead of being dropped
+    jq.run_once(_remind, when, data={"meeting_id": meeting_id, "user_id": user_id,
+                                     "when": when.isoformat()},
+                name=name, user_id=user_id, job_kwargs={"misfire_grace_time": None})
+    return True
+
+
+def schedule_meeting(app, meeting) -> dt.datetime | None:
+    """Schedule the reminder of a just saved or edited meeting; its time, or None."""
+    ms = service_for(app)
+    now = app.bot_data["svc"].now()
+    if meeting.followup_date is None or meeting.followup_done_at is not None:
+        return None
+    when = ms.followups.remind_time(meeting.followup_date)
+    if when <= now:
+        return None
+    schedule(app, meeting.id, meeting.logged_by, when)
+    return when
+
+
+def schedule_all(app) -> int:
+    """Queue every reminder the database says is still to go out."""
+    ms = service_for(app)
+    pending = ms.followups.reminders_to_schedule(app.bot_data["svc"].now())
+    for meeting_id, user_id, when in pending:
+        schedule(app, meeting_id, user_id, when)
+    return len(pending)
+
+
+async def _remind(context: ContextTypes.DEFAULT_TYPE) -> None:
+    app = context.application
+    data = context.job.data
+    s = app.bot_data["svc"]
+    ms = service_for(app)
+    meeting_id, user_id = data["meeting_id"], data["user_id"]
+    when = dt.datetime.fromisoformat(data["when"])
+    m = ms.meetings.get(meeting_id)
+    # the follow-up may have changed since the job was queued: done, re-dated, superseded
+    if m is None or m.followup_done_at is not None or m.followup_date is None \
+            or ms.followups.remind_time(m.followup_date) != when:
+        return
+    if meeting_id not in {o.id for o in ms.followups.open_followups(user_id=user_id)}:
+        return
+    if s.user(user_id) is None:           # revoked since
+        return
+    if not ms.followups.reminder_sent(meeting_id, when, s.now()):
+        return                            # another job sent it already
+    text = render("todo_reminder.html.j2", m=m, done=False, today=s.today(), lib=s.library,
+                  who=person_label)
+    try:
+        await context.bot.send_message(user_id, text, parse_mode=ParseMode.HTML,
+                                       reply_markup=keyboard([[("✓ 已回访", TodoDone(m.id, "r").pack())]]))
+    except TelegramError as exc:
+        log.warning("reminder for meeting %s not delivered: %s", meeting_id, type(exc).__name__)
+
+
+async def _scan(context: ContextTypes.DEFAULT_TYPE) -> None:
+    schedule_all(context.application)
+
+
+async def post_init(app) -> None:
+    if app.job_queue is None:
+        log.warning("no job queue (install python-telegram-bot[job-queue]): follow-up reminders are off")
+        return
+    n = schedule_all(app)
+    tz = ZoneInfo(app.bot_data["svc"].settings.timezone)
+    if not app.job_queue.get_jobs_by_name(SCAN_JOB):
+        app.job_queue.run_daily(_scan, dt.time(9, 0, tzinfo=tz), name=SCAN_JOB)
+    log.info("follow-up reminders scheduled: %d", n)
+
+
+def handlers():
+    return [CommandHandler("todo", todo), CallbackQueryHandler(done, pattern=TodoDone.pattern())]
