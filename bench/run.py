@@ -71,11 +71,35 @@ def _emit(result: dict) -> None:
     print(RESULT_TAG + json.dumps(result, ensure_ascii=False, default=str), flush=True)
 
 
+_CODE = REPO     # where the workers import the code from: a snapshot taken when the run starts
+SNAPSHOT = ("promo", "handlers", "templates", "migrations", "bench", "lists", "pitch_library")
+
+
+def snapshot(dest: Path) -> str:
+    """Copy the code (and the sample lists) the workers will run, so that edits made in the tree
+    while the bench runs neither mix two versions in one table nor invalidate the warm cache
+    (its key includes the code). Returns a short hash of the copied code."""
+    import hashlib
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".cache", "out")
+    for name in SNAPSHOT:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, dest / name, ignore=ignore)
+    for path in [*REPO.glob("*.py"), *REPO.glob("*.ini"), *REPO.glob("*.toml")]:
+        shutil.copy2(path, dest / path.name)
+    digest = hashlib.sha256()
+    for path in sorted([*(dest / "promo").rglob("*.py"), *(dest / "handlers").rglob("*.py"),
+                        *(dest / "templates").rglob("*")]):
+        if path.is_file():
+            digest.update(str(path.relative_to(dest)).encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _subprocess(args: list[str], env: dict | None = None, timeout: float = 3600) -> dict:
     """Run a worker (`python -m ...`) and return its BENCH-RESULT; fail loudly otherwise."""
     full_env = {**os.environ, **(env or {})}
-    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), full_env.get("PYTHONPATH")]))
-    proc = subprocess.run([sys.executable, *args], cwd=REPO, env=full_env, capture_output=True, text=True,
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_CODE), full_env.get("PYTHONPATH")]))
+    proc = subprocess.run([sys.executable, *args], cwd=_CODE, env=full_env, capture_output=True, text=True,
                           timeout=timeout)
     for line in proc.stderr.splitlines():
         if line.startswith("  e2e "):
@@ -346,8 +370,12 @@ def run(sizes: list[str], quick: bool, out: Path | None, queries_file: Path, n_q
     today = dt.date.today().isoformat()
     report: dict = {"env": environment(), "sizes": {}, "command": command, "quick": quick,
                     "e2e_seconds": e2e_seconds, "started": time.time()}
+    global _CODE
     base = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="promo-bench-"))
     base.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(base / "code", ignore_errors=True)
+    report["env"]["code_hash"] = snapshot(base / "code")
+    _CODE = base / "code"
     e2e_sizes = e2e_sizes if e2e_sizes is not None else sorted({sizes[0], sizes[-1]}, key=sizes.index)
     try:
         for size in sizes:
@@ -388,11 +416,14 @@ def run(sizes: list[str], quick: bool, out: Path | None, queries_file: Path, n_q
             report["sizes"][size] = entry
         if queries_file.is_file():
             log(f"quality on the sample data ({queries_file}) …")
+            shutil.copyfile(queries_file, base / "queries.yaml")     # labels as they were at the start
             report["quality"] = _worker("quality", {"PROMO_CACHE_DIR": str(base / "cache-sample")},
-                                        queries_file=str(queries_file))
+                                        queries_file=str(base / "queries.yaml"))
+            report["quality"]["file"] = str(queries_file)
         else:
             log(f"no labelled queries at {queries_file}: quality skipped")
     finally:
+        _CODE = REPO
         if not keep and not workdir:
             shutil.rmtree(base, ignore_errors=True)
     report["env"]["loadavg_end"] = os.getloadavg()
@@ -477,7 +508,8 @@ def render(report: dict) -> str:
              + f" · {report.get('elapsed_s', '?')} s", "",
              f"- machine: {env['cpu']}, {env['cores']} cores, {env['memory_gb']} GB; {env['os']}",
              f"- Python {env['python']}; " + ", ".join(f"{k} {v}" for k, v in env["packages"].items()),
-             f"- code: {env['commit']}",
+             f"- code: {env['commit']} (snapshot {env.get('code_hash', '?')} of promo/, handlers/, templates/ taken "
+             "at the start; every measurement ran on that copy)",
              f"- load average at start / end: {env['loadavg_start'][0]:.2f} / "
              f"{env.get('loadavg_end', env['loadavg_start'])[0]:.2f} (other processes share this machine; the "
              "CPU-time columns are immune to that, the wall-clock ones are not)", ""]

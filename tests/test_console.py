@@ -24,7 +24,7 @@ async def test_console_chat_answers_and_presses_buttons(tmp_path):
     services.start()
     out = io.StringIO()
     api = ConsoleBotAPI(out=out)
-    app = build_application(settings, services, request=api, rate_limiter=False, persistence=False)
+    app = build_application(settings, services, request=api, rate_limiter=False)
     await run_console(app, api, lines=["飞鹤乳业 副总 北京 奶粉", "1", "/help", "/quit"])
     text = out.getvalue()
     assert "黑河招商助手" in text                       # /start greeting

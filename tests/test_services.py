@@ -64,7 +64,7 @@ def test_api_url_points_requests_at_a_self_hosted_server(tmp_path):
                         clock=Clock())
     services.start()
     try:
-        app = build_application(services.settings, services, persistence=False)
+        app = build_application(services.settings, services)
         assert app.bot.base_url == "http://127.0.0.1:8081/bot123:ABC"
         assert app.bot.base_file_url == "http://127.0.0.1:8081/file/bot123:ABC"
     finally:

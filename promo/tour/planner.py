@@ -698,7 +698,11 @@ class _Planner:
                 continue
             scored.append(_Cand(pid, (pid,), "site", s, False, not match))
         scored.sort(key=lambda c: (-c.score, c.key))
-        return cands + scored, dropped, fillers_skipped
+        must = [c for c in cands if c.kind == "site"]
+        talk = [c for c in cands if c.kind == "talk"]
+        # the talk goes in after the chain's sites, so that it is held where the tour goes
+        order = must + [c for c in scored if not c.filler] + talk + [c for c in scored if c.filler]
+        return order, dropped, fillers_skipped
 
     # ------------------------------------------------------------------ search
     def program_days(self) -> list[int]:
@@ -783,6 +787,27 @@ class _Planner:
                 break
         return tour, runs
 
+    def make_room(self, talk: _Cand, tour: list[tuple], runs: list[_DayRun], cands: list[_Cand],
+                  left: list[_Cand]):
+        """The 座谈 is the heart of a visit: if it does not fit, take out the least relevant
+        sites placed so far (never a must-see), up to three, until it does; they get their
+        second chance later."""
+        score = {c.key: c for c in cands}
+        placed = sorted((score[p] for items in tour for p, k in items if k == "site" and not score[p].must),
+                        key=lambda c: (c.score, c.key))
+        removed: list[_Cand] = []
+        for victim in placed[:3]:
+            removed.append(victim)
+            tour = [tuple(x for x in items if x[0] != victim.key) for items in tour]
+            runs = self.simulate(tour)
+            if runs is None:
+                continue
+            best = self.try_insert(talk, tour, runs)
+            if best is not None:
+                left.extend(removed)
+                return best
+        return None
+
     def nofit_reason(self, cand: _Cand, tour: list[tuple]) -> str:
         pid = cand.options[0]
         site = self.data.sites[pid]
@@ -813,6 +838,8 @@ class _Planner:
         left: list[_Cand] = []
         for cand in cands:
             best = self.try_insert(cand, tour, runs)
+            if best is None and cand.kind == "talk":
+                best = self.make_room(cand, tour, runs, cands, left)
             if best is None:
                 left.append(cand)
             else:
