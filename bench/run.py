@@ -376,6 +376,8 @@ def run(sizes: list[str], quick: bool, out: Path | None, queries_file: Path, n_q
     shutil.rmtree(base / "code", ignore_errors=True)
     report["env"]["code_hash"] = snapshot(base / "code")
     _CODE = base / "code"
+    if queries_file.is_file():
+        shutil.copyfile(queries_file, base / "queries.yaml")     # the labels as they were at the start
     e2e_sizes = e2e_sizes if e2e_sizes is not None else sorted({sizes[0], sizes[-1]}, key=sizes.index)
     try:
         for size in sizes:
@@ -414,9 +416,8 @@ def run(sizes: list[str], quick: bool, out: Path | None, queries_file: Path, n_q
                         ["-m", "bench.e2e", "run", "--root", str(ds.root), "--seconds", str(e2e_seconds),
                          "--users", str(e2e_users), "--variants", "closed,open", "--no-persistence"], cache_env)
             report["sizes"][size] = entry
-        if queries_file.is_file():
+        if (base / "queries.yaml").is_file():
             log(f"quality on the sample data ({queries_file}) …")
-            shutil.copyfile(queries_file, base / "queries.yaml")     # labels as they were at the start
             report["quality"] = _worker("quality", {"PROMO_CACHE_DIR": str(base / "cache-sample")},
                                         queries_file=str(base / "queries.yaml"))
             report["quality"]["file"] = str(queries_file)

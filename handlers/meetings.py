@@ -166,7 +166,8 @@ def _btn(item: dict, label: str, op: str, arg: str = "") -> tuple[str, str] | No
         return None
 
 
-def _rows(*rows) -> list[list[tuple[str, str]]]:
+def _rows(rows) -> list[list[tuple[str, str]]]:
+    """Rows without the buttons `_btn` had to leave out."""
     return [[b for b in row if b] for row in rows]
 
 
@@ -223,7 +224,6 @@ def _view(context, item: dict, user, note: str | None = None):
     ms = msvc(context)
     today = s.today()
     b = lambda label, op, arg="": _btn(item, label, op, arg)  # noqa: E731
-    item["await"] = item.get("await")
     if item["q"]:
         q = item["q"][0]
         item["await"] = _question_field(q)
@@ -278,7 +278,7 @@ def _card(context, item: dict, user, note: str | None = None, *, buttons: bool =
 async def _show(update: Update, context, item: dict, user, *, edit: bool, note: str | None = None) -> int:
     template, ctx, rows, state = _view(context, item, user, note)
     _store(context)["active"] = "edit" if item.get("kind") == "edit" else "draft"
-    await send(update, context, template, markup=keyboard(rows),
+    await send(update, context, template, markup=keyboard(_rows(rows)),
                edit=edit and update.callback_query is not None, **ctx)
     return state
 

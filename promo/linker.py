@@ -92,7 +92,8 @@ class Gazetteer:
         if compact != s and all(c.isascii() for c in compact):
             self._add_unique(self.exact, compact, term)
         if any(is_cjk(c) for c in s):
-            cjk = "".join(c for c in s if is_cjk(c))
+            # A mixed alias (ozon电商) is only itself: its Chinese part alone must not mean it.
+            cjk = "".join(c for c in s if is_cjk(c)) if all(is_cjk(c) or not c.isalnum() for c in s) else ""
             if len(cjk) >= 2:
                 self._add_unique(self.pinyin, pinyin_key(cjk), term)
                 self._add_unique(self._fuzzy_cjk, cjk, term)

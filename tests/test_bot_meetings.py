@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
@@ -179,6 +178,18 @@ async def test_log_command_with_text_and_a_stale_card(bot, fakebot):
         profile = await fakebot.send_text(bot.app, bot.officer, "乳制品 视频")
         assert "说什么" in fakebot.plain(profile[-1].params["text"])
     assert not meetings_of(bot)
+
+
+async def test_commands_menu_help_and_start_line(bot, fakebot):
+    async with running(bot):
+        menus = fakebot.requests("setMyCommands")
+        start = await fakebot.send_text(bot.app, bot.officer, "/start")
+        help_text = texts(await fakebot.send_text(bot.app, bot.officer, "/help"))
+    private = [c for c in menus if c.params.get("scope", {}).get("type") == "all_private_chats"]
+    names = {cmd["command"] for c in private for cmd in c.params["commands"]}
+    assert {"log", "todo", "mine", "project", "export", "capital"} <= names
+    assert all(f"/{name}" in help_text for name in ("log", "todo", "mine", "project", "export"))
+    assert "记录对接" in texts(start) and "/log" in texts(start)
 
 
 async def test_meeting_text_in_a_group_is_not_logged(bot, fakebot):

@@ -271,10 +271,7 @@ def test_noise_is_not_recognised(parse, text):
     pytest.param("天气", "city_id"),
     pytest.param("金融", "company_id"),
     pytest.param("医院", "school_id"),
-    pytest.param("dian shang", "company_id", marks=xfail(
-        "linker.Gazetteer.add indexes the CJK part of a mixed-script alias on its own: Ozon's alias "
-        "'ozon电商' puts 电商 / dianshang in the pinyin index, so any 'e-commerce' typed in pinyin "
-        "becomes the company Ozon; index mixed-script aliases only as a whole")),
+    pytest.param("dian shang", "company_id"),
     ("今天", "city_id"), ("你好", "company_id"),
 ])
 def test_common_words_are_not_taken_for_names(parse, text, field):

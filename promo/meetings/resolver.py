@@ -55,11 +55,12 @@ class MatcherResolver:
     # ----------------------------------------------------------------------- the protocol
 
     def find_company(self, text: str) -> list[tuple[str, str, int, int, float]]:
-        out = []
+        best: dict[tuple[str, int, int], tuple[str, str, int, int, float]] = {}
         for term, start, end, score in self._best(text, "company"):
-            if score >= MIN_COMPANY_SCORE:
-                out.append((term.ref, term.label, start, end, score))
-        return out
+            key = (term.ref, start, end)         # a name and its derived form: one hit
+            if score >= MIN_COMPANY_SCORE and (key not in best or score > best[key][4]):
+                best[key] = (term.ref, term.label, start, end, score)
+        return sorted(best.values(), key=lambda h: (h[2], -h[4]))
 
     def find_chains(self, text: str) -> list[str]:
         return list(dict.fromkeys(term.ref for term, *_ in self._best(text, "chain")))

@@ -109,7 +109,7 @@ def new_draft(mode: str = "card", lang: str = "zh") -> dict:
 def _question(q) -> dict:
     """A parser Question as JSON; company choices keep (id or None, label)."""
     if q.field == "company":
-        values = [[c if c != label else None, label] for c, label in zip(q.choices, q.labels)]
+        values = [[c if c != label else None, label] for c, label in zip(q.choices, q.labels, strict=False)]
     elif q.field in DATE_FIELDS:
         values = [_iso(c) for c in q.choices]
     else:
@@ -245,7 +245,10 @@ def _date_input(name: str, text: str, today: dt.date) -> FieldInput:
         return FieldInput({name: dt.date.fromisoformat(t).isoformat()})
     except ValueError:
         pass
-    mentions = parse_dates(t, today)
+    # the field says which date it is: a cue word after the text lets the date parser read
+    # "12月3日" / "周五" as the past meeting day or the coming follow-up day
+    cue = "见了" if name == "meeting_date" else "回访"
+    mentions = parse_dates(f"{t} {cue}", today)
     if not mentions:
         return FieldInput(error="没看懂这个日期，请写成 11月20日、昨天、下周三 或 2026-11-20。")
     m = mentions[0]
@@ -499,7 +502,10 @@ class MeetingService:
         changes = {k: v for k, v in changes.items() if k != "amount_approx"}
         if "company_id" in changes and "company" not in changes:
             changes.pop("company_id")
-        return self.meetings.edit(meeting_id, changes, user, now, expected_version=version)
+        m = self.meetings.edit(meeting_id, changes, user, now, expected_version=version)
+        if "followup_date" in changes:
+            self._settle_reminder(m, now)
+        return m
 
     # ----------------------------------------------------------------------- follow-ups
 

@@ -10,7 +10,8 @@ How a plan is made (lists/tour/README.md says the same for officers):
    talk, then the rest by score (ties by id). Must-avoid ids, sites below the visitor's level or
    not meant for the audience, and sites closed on every tour day are dropped with the reason.
 3. Cheapest insertion: each candidate in that order goes where it adds the least travel (plus a
-   quarter of the waiting) to a feasible schedule; positions that would split a town into two
+   quarter of the waiting, plus two hours' worth for each return to a town already left on an
+   earlier day) to a feasible schedule; positions that would split a town into two
    blocks within a day are not tried. A filler may add at most 60 minutes of driving; a day
    holds at most six site visits.
 4. Improvement: 2-opt (reversing a run of stops) and moving single stops, kept when the cost falls;
@@ -51,6 +52,7 @@ LATEST_ARRIVAL_ON_TOUR_DAY = 21 * 60 + 30    # later: start the tour the next da
 MAX_SITES_PER_DAY = 6
 FILLER_MAX_DETOUR = 60                       # minutes of extra driving a showcase filler may add
 WAIT_WEIGHT = 0.25
+REVISIT_PENALTY = 120                        # cost of coming back to a town on a later day
 
 
 class InfeasibleRequest(ValueError):
@@ -456,6 +458,8 @@ class _Planner:
         lunch_done = False
         prog_end = None
         limit = start + spec.budget
+        seen: set[str] = set()          # towns of the day's sites, talks and meals so far
+        block: list[str | None] = [None]  # the town of the latest of them
 
         def add(kind, pid, begin, end, meal=None):
             nonlocal t, pos, travel, wait, prog_end
@@ -466,14 +470,22 @@ class _Planner:
             t, pos = end, pid
             if kind in ("site", "talk") or meal == "lunch":
                 prog_end = end
+            if kind in ("site", "talk", "meal"):
+                seen.add(self.data.town(pid))
+                block[0] = self.data.town(pid)
+
+        def avoid(*allowed) -> frozenset:
+            """Meals stay in the current town, the next one, or a town the day does not visit."""
+            return frozenset(set(item_towns) | seen) - {x for x in (block[0], *allowed) if x}
 
         for k, (pid, kind) in enumerate(items):
             if want_lunch and not lunch_done:
                 sl = self.slot(pid, kind, t + tt(pos, pid), spec.date)
                 later = items[k + 1][0] if k + 1 < len(items) else None
-                avoid = frozenset(item_towns) - {self.data.town(pos), self.data.town(pid)}
-                if sl is None or self._meal(LUNCH, pid, sl[1], later, avoid) is None:
-                    meal = self._meal(LUNCH, pos, t, pid, avoid)
+                town = self.data.town(pid)
+                after = avoid(town, self.data.town(later) if later else None)
+                if sl is None or self._meal(LUNCH, pid, sl[1], later, after) is None:
+                    meal = self._meal(LUNCH, pos, t, pid, avoid(town))
                     if meal is not None:
                         add("meal", meal[0], meal[1], meal[2], "lunch")
                         lunch_done = True
@@ -483,7 +495,7 @@ class _Planner:
             add(kind, pid, sl[0], sl[1])
         end_pt = self.dep_place if spec.ends == "departure" else None
         if want_lunch and not lunch_done:
-            meal = self._meal(LUNCH, pos, t, end_pt, frozenset(item_towns) - {self.data.town(pos)})
+            meal = self._meal(LUNCH, pos, t, end_pt, avoid())
             if meal is not None and meal[2] <= limit:
                 add("meal", meal[0], meal[1], meal[2], "lunch")
                 lunch_done = True
@@ -498,7 +510,7 @@ class _Planner:
                 t2, pos2 = t, pos
                 dinner = None
                 if want_dinner:
-                    dinner = self._meal(DINNER, pos, t, hotel, frozenset(item_towns) - {self.data.town(pos)})
+                    dinner = self._meal(DINNER, pos, t, hotel, avoid())
                     if dinner is None:
                         return None
                     t2, pos2 = dinner[2], dinner[0]
@@ -520,7 +532,7 @@ class _Planner:
             end_arrive = arrive
         else:
             if want_dinner:
-                dinner = self._meal(DINNER, pos, t, self.dep_place, frozenset(item_towns) - {self.data.town(pos)})
+                dinner = self._meal(DINNER, pos, t, self.dep_place, avoid())
                 if dinner is None or dinner[2] + tt(dinner[0], self.dep_place) > self.deadline:
                     return None
                 add("meal", dinner[0], dinner[1], dinner[2], "dinner")
@@ -574,9 +586,18 @@ class _Planner:
                                     if 6 * 60 <= m < just_in_time]
         return list(dict.fromkeys(options))
 
-    @staticmethod
-    def cost(runs: list[_DayRun]) -> float:
-        return sum(r.travel + WAIT_WEIGHT * r.wait for r in runs)
+    def cost(self, runs: list[_DayRun]) -> float:
+        """Minutes of driving, a quarter of the waiting, and REVISIT_PENALTY for every return to
+        a town the tour has already left (back and forth across days)."""
+        blocks: list[str] = []
+        for r in runs:
+            for v in r.visits:
+                if v.kind in ("site", "talk"):
+                    town = self.data.town(v.pid)
+                    if not blocks or blocks[-1] != town:
+                        blocks.append(town)
+        revisits = len(blocks) - len(set(blocks))
+        return sum(r.travel + WAIT_WEIGHT * r.wait for r in runs) + REVISIT_PENALTY * revisits
 
     def contiguous(self, items: tuple) -> bool:
         seen: list[str] = []
@@ -804,7 +825,7 @@ class _Planner:
                 continue
             best = self.try_insert(talk, tour, runs)
             if best is not None:
-                left.extend(removed)
+                left.extend(sorted(removed, key=lambda c: (-c.score, c.key)))
                 return best
         return None
 
@@ -836,10 +857,14 @@ class _Planner:
             raise InfeasibleRequest(self.infeasible_reason())
         cands, dropped, fillers_skipped = self.candidates()
         left: list[_Cand] = []
-        for cand in cands:
+        queue = list(cands)
+        while queue:
+            cand = queue.pop(0)
             best = self.try_insert(cand, tour, runs)
             if best is None and cand.kind == "talk":
-                best = self.make_room(cand, tour, runs, cands, left)
+                removed: list[_Cand] = []
+                best = self.make_room(cand, tour, runs, cands, removed)
+                queue[:0] = removed          # the sites taken out try again right away
             if best is None:
                 left.append(cand)
             else:
