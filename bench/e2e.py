@@ -239,10 +239,13 @@ async def closed_loop(app, officers: Officers, users: int, seconds: float, error
 
 
 async def open_loop(app, officers: Officers, rate: float, seconds: float, errors: list) -> dict:
+    """Poisson arrivals at `rate` for `seconds`; latency from the arrival. When the bot cannot keep
+    up, what is still unanswered `seconds` after the window is cancelled and counted as
+    unfinished, its latency taken as the time waited so far (so p99 is a lower bound)."""
     latencies: list[float] = []
     kinds: dict[str, int] = {}
     rng = random.Random(11)
-    pending: set = set()
+    pending: dict = {}
 
     async def one(update, kind, uid, due):
         await app.process_update(update)
@@ -252,6 +255,7 @@ async def open_loop(app, officers: Officers, rate: float, seconds: float, errors
             officers.remember(uid)
 
     t0 = due = time.perf_counter()
+    offered = 0
     while True:
         due += rng.expovariate(rate)
         if due - t0 > seconds:
@@ -262,11 +266,24 @@ async def open_loop(app, officers: Officers, rate: float, seconds: float, errors
         uid = rng.choice(officers.ids)
         update, kind = officers.next_update(uid)
         task = asyncio.create_task(one(update, kind, uid, due))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
+        offered += 1
+        pending[task] = due
+        task.add_done_callback(lambda t: pending.pop(t, None))
+    window_end = time.perf_counter()
+    answered_in_window = len(latencies)
     if pending:
-        await asyncio.gather(*pending)
-    return _summary(latencies, time.perf_counter() - t0, kinds, len(errors)) | {"offered_per_second": rate}
+        await asyncio.wait(list(pending), timeout=seconds)
+    unfinished = dict(pending)
+    now = time.perf_counter()
+    for task in unfinished:
+        task.cancel()
+    if unfinished:
+        await asyncio.gather(*unfinished, return_exceptions=True)
+    result = _summary(latencies + [now - d for d in unfinished.values()], window_end - t0, kinds, len(errors))
+    result.update({"offered_per_second": rate, "offered": offered, "unfinished": len(unfinished),
+                   "per_second": round(answered_in_window / (window_end - t0), 1),
+                   "answered": len(latencies)})
+    return result
 
 
 async def sequential(app, officers: Officers, seconds: float, errors: list, done_times: dict) -> dict:
