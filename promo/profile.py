@@ -23,7 +23,8 @@ class Evidence:
     ref: str           # id or value it was linked to
     label: str         # display name (Chinese)
     score: float       # 0..1, 1 = exact
-    how: str           # exact, alias, pinyin, initials, fuzzy, keyword
+    how: str           # exact, pinyin, initials, stem, fuzzy, pattern
+    source: str = ""   # what the words matched in the lists: name, alias, keyword, derived, vocab
 
 
 @dataclass
@@ -83,7 +84,7 @@ def build_profile(text: str, link, library) -> VisitorProfile:
             by_kind.setdefault(t.kind, []).append(t)
         for kind, terms in by_kind.items():
             term = terms[0]
-            p.evidence.append(Evidence(m.text, kind, term.ref, term.label, m.score, m.how))
+            p.evidence.append(Evidence(m.text, kind, term.ref, term.label, m.score, m.how, term.how))
             if kind == "company":
                 if m.score <= company_score:
                     continue

@@ -72,8 +72,13 @@ class MaterialIndex:
         self.released = np.array([m.released.toordinal() if m.released else 0 for m in ms], dtype=np.int64)
         self.expires = np.array([m.expires.toordinal() if m.expires else _FAR_FUTURE for m in ms],
                                 dtype=np.int64)
+        self.first_lang = np.array([self.lang_ix[m.languages[0].value] for m in ms], dtype=np.int8)
         self.current = np.array([m.status == "current" for m in ms], dtype=bool)
-        self.text = [normalize(" ".join(filter(None, [m.title, m.title_en, m.title_ru, *m.tags]))) for m in ms]
+        self.text = np.array([normalize(" ".join(filter(None, [m.title, m.title_en, m.title_ru, *m.tags])))
+                              for m in ms], dtype=str)
+        # The first chain listed is the material's main subject; the others are side topics.
+        self.main_chain = np.array([self.chain_ix.get(m.chains[0], -1) if m.chains else -1 for m in ms],
+                                   dtype=np.int64)
         # Ties go to the more focused material (fewer chains), then the fresher, then by id.
         order = sorted(range(n), key=lambda i: (len(ms[i].chains), -(ms[i].updated or dt.date.min).toordinal(),
                                                 ms[i].id))
@@ -127,21 +132,18 @@ class MaterialIndex:
         # Chains the officer named outrank those only inherited from the company (中粮 玉米).
         named = [self.chain_ix[c] for c in p.chain_ids if c in self.chain_ix and c not in p.inherited_chain_ids]
         named_overlap = self.chains[:, named].any(axis=1) if named else overlap
-        words = [normalize(w) for w in p.words if len(w) >= 2]
-        if p.origin_local and p.origin:   # a county named in a pitch query: its own projects first
-            words += [p.origin, *strip_place(p.origin)]
-        word_hit = np.array([any(w in t for w in words) for t in self.text], dtype=bool) \
-            if words else np.zeros(n, dtype=bool)
+        hits = self._word_hits(p)
         topic = bool(qchains or p.project_id)
         asked_for_material = bool(p.kind or p.scenario or p.minutes or p.language_explicit or p.scope)
-        if not (topic or word_hit.any() or asked_for_material or p.recognised):
+        if not (topic or hits.any() or asked_for_material or p.recognised):
             return None
         city, chain, project = (self.scope == self.scope_ix[s] for s in ("city", "chain", "project"))
         rel = np.zeros(n)
         rel[city] = 0.6 if topic else 0.85
         if topic:
             rel[chain & overlap] = 0.8
-            rel[chain & named_overlap] = 0.9
+            rel[chain & named_overlap] = 0.85
+            rel[chain & np.isin(self.main_chain, named or qchains)] = 0.9
             rel[project & overlap] = 0.7
             rel[project & named_overlap] = 0.75
             if p.project_id:
@@ -149,9 +151,26 @@ class MaterialIndex:
         else:
             rel[chain] = 0.5
             rel[project] = 0.45
-        # Words of the text found in a title or tag: a topic of their own, or a plus on one.
-        rel[word_hit] = np.where(rel[word_hit] > 0, np.minimum(1.0, rel[word_hit] + 0.1), 0.7)
+        # Words of the text found in a title or tag: a topic of their own, or +0.1 a word on top
+        # of another reason (灌装, hub, 矿泉水 tell which of the chain's materials is meant).
+        hit = hits > 0
+        rel[hit] = np.where(rel[hit] > 0, np.minimum(1.0, rel[hit] + 0.1 * np.minimum(hits[hit], 3)),
+                            np.minimum(0.8, 0.6 + 0.1 * hits[hit]))
         return rel
+
+    def _word_hits(self, p: VisitorProfile) -> np.ndarray:
+        """How many of the text's words (left over, or linked to a company, place, project or a
+        chain's product word) appear in each material's titles and tags."""
+        words = {normalize(w) for w in p.words if len(w) >= 2}
+        # A chain's name is already the chain's relevance; its product words (矿泉水) are not.
+        words |= {e.text for e in p.evidence if len(e.text) >= 2 and (
+            e.kind in ("company", "place", "project") or e.kind == "chain" and e.source == "keyword")}
+        if p.origin_local and p.origin:   # a county named in a pitch query: its own projects first
+            words |= {p.origin, *strip_place(p.origin)}
+        hits = np.zeros(len(self.materials), dtype=np.int64)
+        for w in words:
+            hits += np.char.find(self.text, w) >= 0
+        return hits
 
     def _fit(self, kind, language, explicit_lang, scope, minutes, p: VisitorProfile) -> np.ndarray:
         n = len(self.materials)
@@ -159,11 +178,13 @@ class MaterialIndex:
         if kind:
             fit *= np.where(self.kind == self.kind_ix[kind], 1.0, 0.5)
         if language:
-            # Asked for (俄语版) weighs most; text typed in Russian almost always means a Russian
-            # visitor; English words are often just how the officer typed the industry.
+            # Asked for (俄语版), or typed in Russian (a Russian visitor cannot use a Chinese deck),
+            # weighs most; English words are often just how the officer typed the industry.
             has = self.langs[:, self.lang_ix[language]]
-            miss = 0.6 if explicit_lang or language == "ru" else 0.75 if language == "en" else 0.85
-            fit *= np.where(has, 1.0, miss)
+            miss = 0.6 if explicit_lang else {"ru": 0.6, "en": 0.8}.get(language, 0.85)
+            # A version made for that language (listed first) beats a multilingual one.
+            first = self.first_lang == self.lang_ix[language]
+            fit *= np.where(first, 1.0, np.where(has, 0.95, miss))
         if scope:
             fit *= np.where(self.scope == self.scope_ix[scope], 1.0, 0.5)
         if minutes:
