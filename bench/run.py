@@ -414,7 +414,7 @@ def run(sizes: list[str], quick: bool, out: Path | None, queries_file: Path, n_q
                 if not e2e_variants:       # what PTB persistence costs: same load without it
                     entry["e2e_no_persistence"] = _subprocess(
                         ["-m", "bench.e2e", "run", "--root", str(ds.root), "--seconds", str(e2e_seconds),
-                         "--users", str(e2e_users), "--variants", "closed,open", "--no-persistence"], cache_env)
+                         "--users", str(e2e_users), "--variants", "closed,open-half", "--no-persistence"], cache_env)
             report["sizes"][size] = entry
         if (base / "queries.yaml").is_file():
             log(f"quality on the sample data ({queries_file}) …")

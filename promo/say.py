@@ -3,8 +3,9 @@
 A material's score is its *relevance* (does it speak about what the visitor cares for?)
 times a *fit* factor per request (format, language, length, scenario, audience, scope):
 
-    relevance: same project 1.0 · chain material on a chain the text names 0.9 (0.8 when the
-               chain only comes with the visitor's company) · project of such a chain 0.75 (0.7) ·
+    relevance: same project 1.0 · chain material whose main chain the text names 0.9 (0.85 when
+               it is a side chain; 0.7 when the chain only comes with the visitor's company and the
+               text names another) · project of such a chain 0.75 (0.6) ·
                words of the text in title/tags 0.7 (+0.1 on top of another reason) ·
                whole-city material 0.6 (0.85 when the text names no industry)
     fit:       1.0 when the material is what was asked for, down to 0.5 when it is not
@@ -141,10 +142,11 @@ class MaterialIndex:
         rel = np.zeros(n)
         rel[city] = 0.6 if topic else 0.85
         if topic:
-            rel[chain & overlap] = 0.8
+            # When the text names a chain, the company's other chains are a side topic.
+            rel[chain & overlap] = 0.7
             rel[chain & named_overlap] = 0.85
             rel[chain & np.isin(self.main_chain, named or qchains)] = 0.9
-            rel[project & overlap] = 0.7
+            rel[project & overlap] = 0.6
             rel[project & named_overlap] = 0.75
             if p.project_id:
                 rel[self.project == p.project_id] = 1.0

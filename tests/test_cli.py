@@ -165,7 +165,7 @@ def test_query_on_broken_data_refuses_with_problems(broken_copy):
 def test_say_text(sample):
     out = query(sample, "say", "飞鹤乳业 副总 北京 奶粉").stdout
     lines = out.strip().splitlines()
-    assert re.match(r"^1\. \[0\.\d\d\] \S", lines[0]), out
+    assert re.match(r"^1\. \[(?:0\.\d\d|1\.00)\] \S", lines[0]), out
     assert "乳制品产业链招商推介" in out and "https://promo.heihe.example/" in out
     assert re.search(r"（共 \d+ 条相关材料）$", out.strip())
     assert "2025版" not in out and "旧版" not in out       # withdrawn materials

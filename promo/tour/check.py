@@ -296,17 +296,19 @@ def check_plan(plan, request, lists: dict) -> list[str]:
         end_stop = d.stops[-1]
         day_end = _mins(end_stop.start, d.date)
         meals = [s for s in d.stops if s.kind == "meal"]
+        # meals are owed from the moment the visitor has left the arrival point
+        with_us = _mins(d.stops[0].end, d.date) if di == 0 and d.stops[0].kind == "arrival" else day_start
         for which, window in (("lunch", LUNCH_WINDOW), ("dinner", DINNER_WINDOW)):
             count = sum(1 for s in meals if s.meal == which)
             if count > 1:
                 v.append(f"{d.date}: {count} {which}es")
-            if day_start <= window[0] and day_end >= window[1] and not count:
-                v.append(f"{d.date}: with us from {day_start // 60:02d}:{day_start % 60:02d} to "
+            if with_us <= window[0] and day_end >= window[1] and not count:
+                v.append(f"{d.date}: with us from {with_us // 60:02d}:{with_us % 60:02d} to "
                          f"{day_end // 60:02d}:{day_end % 60:02d} but no {which}")
-        if end_stop.kind == "hotel" and day_start <= DINNER_IF_HOTEL_AND_START_BY and not any(
+        if end_stop.kind == "hotel" and with_us <= DINNER_IF_HOTEL_AND_START_BY and not any(
                 s.meal == "dinner" for s in meals):
             v.append(f"{d.date}: an evening at a hotel after a day begun at "
-                     f"{day_start // 60:02d}:{day_start % 60:02d} but no dinner")
+                     f"{with_us // 60:02d}:{with_us % 60:02d} but no dinner")
         program_ends = [_mins(s.end, d.date) for s in d.stops
                         if s.kind in ("site", "talk") or (s.kind == "meal" and s.meal == "lunch")]
         if d.kind == "program" and program_ends:

@@ -6,24 +6,28 @@ How a plan is made (lists/tour/README.md says the same for officers):
    says who receives and chairs the 座谈 (talk), who joins, and the rank of site hosts; the
    escort may raise that rank, chair the talk, or favour their county or chains.
 2. Candidates: every site scored for this visitor (chain match first, then importance, audience
-   fit, the escort's preferences); showcase sites are fillers; must-see ids come first, then the
-   talk, then the rest by score (ties by id). Must-avoid ids, sites below the visitor's level or
-   not meant for the audience, and sites closed on every tour day are dropped with the reason.
-3. Cheapest insertion: each candidate in that order goes where it adds the least travel (plus a
-   quarter of the waiting, plus two hours' worth for each return to a town already left on an
-   earlier day) to a feasible schedule; positions that would split a town into two
-   blocks within a day are not tried. A filler may add at most 60 minutes of driving; a day
-   holds at most six site visits.
-4. Improvement: 2-opt (reversing a run of stops) and moving single stops, kept when the cost falls;
-   then the dropped candidates get a second chance.
+   fit, the escort's preferences); showcase sites are fillers. Must-see ids come first, then the
+   chain-matching sites by score (ties by id), then the talk (if it does not fit, up to three of
+   the least relevant sites placed so far make room for it), then the fillers. Must-avoid ids,
+   sites below the visitor's level or not meant for the audience, and sites closed on every
+   tour day are dropped with the reason.
+3. Cheapest insertion: each candidate in that order goes where it adds the least cost — minutes
+   of driving, a quarter of the waiting, two hours for each return to a town already left on an
+   earlier day — to a feasible schedule; positions that would split a town into two blocks
+   within a day are not tried. A filler may add at most 60 minutes of driving; a day holds at
+   most six site visits.
+4. Improvement: 2-opt (reversing a run of stops) and moving single stops (the talk also to
+   another meeting room), kept when the cost falls; then the dropped candidates get a second
+   chance.
 
 A schedule is feasible when every stop is inside its opening hours (one range holds the whole
 visit), on an open day and in season; travel times follow travel.py; lunch (60 min inside
-11:30–13:30) and dinner (90 min inside 17:30–19:30) are taken whenever the day runs through their
-window (and dinner on every evening that ends at a hotel after a day begun by 16:00); a day's
-programme — from its start to the end of its last site, talk or lunch — stays within
-max_day_minutes (half of it on a half day); nothing is before the arrival; the visitor reaches the
-departure point `depart_minutes` before the departure. Everything is deterministic.
+11:30–13:30) and dinner (90 min inside 17:30–19:30) are taken whenever the visitor is with us,
+from leaving the arrival point, through their window, and dinner on every evening that ends at a
+hotel after a day begun by 16:00; a day's programme — from its start to the end of its last
+site, talk or lunch — stays within max_day_minutes (half of it on a half day); hotels are
+reached by 23:00; nothing is before the arrival; the visitor reaches the departure point
+`depart_minutes` before the departure. Everything is deterministic.
 """
 
 from __future__ import annotations
@@ -412,7 +416,7 @@ class _Planner:
         if key in self._memo:
             return self._memo[key]
         result = None
-        required_dinner = spec.ends == "hotel" and start <= DINNER_REQUIRED_IF_START_BY
+        required_dinner = spec.ends == "hotel" and ready <= DINNER_REQUIRED_IF_START_BY
         dinner_options = (True,) if required_dinner else (True, False)
         if spec.ends == "departure" and self.deadline < DINNER[0] + DINNER[2]:
             dinner_options = (False,)
@@ -542,10 +546,10 @@ class _Planner:
                 return None
             add("departure", self.dep_place, arrive, arrive)
             end_arrive = arrive
-        # whoever is with us through a meal window gets the meal
-        if not lunch_done and start <= LUNCH[0] and end_arrive >= LUNCH[1]:
+        # whoever is with us (from leaving the arrival point) through a meal window gets the meal
+        if not lunch_done and ready <= LUNCH[0] and end_arrive >= LUNCH[1]:
             return None
-        if not dinner_done and start <= DINNER[0] and end_arrive >= DINNER[1]:
+        if not dinner_done and ready <= DINNER[0] and end_arrive >= DINNER[1]:
             return None
         return _DayRun(start, visits, visits[-1].pid, travel, wait)
 
