@@ -59,7 +59,6 @@ class Query:
     say_page: int = 0
     whom_page: int = 0
     version: int = 0              # data version the query was made on
-    user_id: int = 0
 
 
 class QueryStore:
@@ -110,7 +109,7 @@ async def _ask(update: Update, context, text: str, view: str) -> None:
     if not text:
         await send(update, context, "ask_usage.html.j2", view=view)
         return
-    query = Query(text=text, view=view, version=svc(context).data_version, user_id=user.user_id)
+    query = Query(text=text, view=view, version=svc(context).data_version)
     qid = queries(context).add(query)
     await show(update, context, qid, query, edit=False)
 

@@ -8,6 +8,8 @@ two messages.
 
 from __future__ import annotations
 
+import html
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,19 +47,16 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def visible_len(html: str) -> int:
+def visible_len(markup: str) -> int:
     """Length Telegram counts: text after tags are removed and entities decoded."""
-    import html as html_lib
-    import re
-
-    return utf16_len(html_lib.unescape(re.sub(r"<[^>]+>", "", html)))
+    return utf16_len(html.unescape(re.sub(r"<[^>]+>", "", markup)))
 
 
 def split_message(text: str, limit: int = LIMIT - 96) -> list[str]:
     """Cut a rendered reply at its CUT marks into messages of at most `limit` visible units.
 
-    A single item longer than the limit (a hostile or absurd record) is cut hard at a line
-    break, with its tags closed by the template's own structure not relied upon.
+    A single item longer than the limit (a hostile or absurd record) is sent as plain text cut
+    at line breaks: cutting inside markup could leave a tag open.
     """
     pieces = [p.strip("\n") for p in text.split(CUT)]
     out, current = [], ""
@@ -80,15 +79,10 @@ def split_message(text: str, limit: int = LIMIT - 96) -> list[str]:
 
 
 def _hard_cut(piece: str, limit: int) -> tuple[str, str]:
-    import re
-
-    plain = re.sub(r"<[^>]+>", "", piece)   # drop markup: safer than cutting inside a tag
-    import html as html_lib
-
-    plain = html_lib.unescape(plain)
+    plain = html.unescape(re.sub(r"<[^>]+>", "", piece))
     cut = plain.rfind("\n", 0, limit)
     cut = cut if cut > limit // 2 else limit
-    return html_lib.escape(plain[:cut], quote=False), html_lib.escape(plain[cut:].lstrip("\n"), quote=False)
+    return html.escape(plain[:cut], quote=False), html.escape(plain[cut:].lstrip("\n"), quote=False)
 
 
 def format_yuan(amount) -> str:
