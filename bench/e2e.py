@@ -195,17 +195,30 @@ class Officers:
             message["entities"] = entities
         return Update.de_json({"update_id": self.update_id, "message": message}, self.app.bot), kind
 
-    def remember(self, uid: int) -> None:
-        """The query id of this officer's last card (for the next button press)."""
-        store = self.app.bot_data.get("queries")
-        if store is None:
-            return
-        for n, (qid, q) in enumerate(reversed(store._items.items())):
-            if q.user_id == uid:
-                self.last_qid[uid] = qid
-                return
-            if n > 400:
-                return
+    def watch_replies(self) -> None:
+        """Read the query id of each officer's last card off the buttons the bot sends: wrap the
+        bot's request object (the real one stays underneath)."""
+        from handlers.answer import Ask
+
+        prefix = Ask.PREFIX + ":"
+        request = self.app.bot._request[1]
+        send = request.do_request
+
+        async def peek(url, method, request_data=None, *args, **kwargs):
+            if request_data is not None and url.endswith(("/sendMessage", "/editMessageText")):
+                params = request_data.parameters
+                markup = params.get("reply_markup")
+                if isinstance(markup, str):
+                    markup = json.loads(markup)
+                for row in (markup or {}).get("inline_keyboard", []):
+                    data = next((b.get("callback_data") for b in row
+                                 if str(b.get("callback_data", "")).startswith(prefix)), None)
+                    if data:
+                        self.last_qid[int(params.get("chat_id", 0))] = data.split(":")[1]
+                        break
+            return await send(url, method, request_data, *args, **kwargs)
+
+        request.do_request = peek
 
 
 def _summary(latencies: list[float], elapsed: float, kinds: dict[str, int], errors: int) -> dict:
@@ -230,8 +243,6 @@ async def closed_loop(app, officers: Officers, users: int, seconds: float, error
             await app.process_update(update)
             latencies.append(time.perf_counter() - t0)
             kinds[kind] = kinds.get(kind, 0) + 1
-            if kind != "press":
-                officers.remember(uid)
 
     t0 = time.perf_counter()
     await asyncio.gather(*(officer(uid) for uid in officers.ids[:users]))
@@ -251,8 +262,6 @@ async def open_loop(app, officers: Officers, rate: float, seconds: float, errors
         await app.process_update(update)
         latencies.append(time.perf_counter() - due)
         kinds[kind] = kinds.get(kind, 0) + 1
-        if kind != "press":
-            officers.remember(uid)
 
     t0 = due = time.perf_counter()
     offered = 0
@@ -318,6 +327,40 @@ async def sequential(app, officers: Officers, seconds: float, errors: list, done
     return result
 
 
+def _null_persistence():
+    """A persistence that keeps nothing (the conversations need one): what the SQL persistence's
+    writes cost is the difference."""
+    from telegram.ext import BasePersistence, PersistenceInput
+
+    class NullPersistence(BasePersistence):
+        def __init__(self):
+            super().__init__(store_data=PersistenceInput(bot_data=False, callback_data=False), update_interval=3600)
+
+        async def get_user_data(self):
+            return {}
+
+        async def get_chat_data(self):
+            return {}
+
+        async def get_bot_data(self):
+            return {}
+
+        async def get_callback_data(self):
+            return None
+
+        async def get_conversations(self, name):
+            return {}
+
+        async def _nothing(self, *args, **kwargs):
+            return None
+
+        update_user_data = update_chat_data = update_bot_data = update_callback_data = _nothing
+        update_conversation = drop_user_data = drop_chat_data = _nothing
+        refresh_user_data = refresh_chat_data = refresh_bot_data = flush = _nothing
+
+    return NullPersistence()
+
+
 async def echo_ceiling(port: int, texts: list[str], users: int, seconds: float, first_id: int) -> dict:
     """The framework alone: a PTB application whose only handler answers every text with "ok",
     through the same HTTPXRequest (16 connections) and fake Bot API. What one core can do
@@ -370,7 +413,7 @@ async def run_variants(root: Path, seconds: float, users: int, rate: float, vari
         services.start()
         results["services_start_s"] = round(time.perf_counter() - t0, 2)
         app = build_application(settings, services, rate_limiter=False,
-                                 **({} if persistence else {"persistence": False}))
+                                 **({} if persistence else {"persistence": _null_persistence()}))
         errors: list = []
 
         async def count_error(update, context):
@@ -401,6 +444,7 @@ async def run_variants(root: Path, seconds: float, users: int, rate: float, vari
 
         app.add_handler(TypeHandler(Update, log_meeting), group=-1)
         officers = Officers(app, texts, first_id, n_officers, seed=5)
+        officers.watch_replies()
         if "echo" in variants:
             results["echo"] = await echo_ceiling(port, texts, users, seconds, first_id)
             variants = [v for v in variants if v != "echo"]
@@ -409,50 +453,60 @@ async def run_variants(root: Path, seconds: float, users: int, rate: float, vari
         async with app:
             await app.post_init(app)
             await app.start()
-            # Warm up: the templates, the pool's connections, the matcher's small caches.
-            await closed_loop(app, officers, min(users, 20), min(2.0, seconds / 5), [])
-            for variant in variants:
-                errors.clear()
-                db_write["on"] = variant.endswith("+db")
-                base = variant.removesuffix("+db")
-                delay = 50.0 if base.endswith("@50ms") else 0.0
-                before = control(port, f"delay/{delay}")
-                cpu0, scpu0, load0 = time.process_time(), _proc_cpu(server.pid), os.getloadavg()[0]
-                wall0 = time.perf_counter()
-                if base.startswith("closed"):
-                    r = await closed_loop(app, officers, users, seconds, errors)
-                    r["users"] = users
-                elif base.startswith("open-half"):    # half of what the closed loop sustained
-                    capacity = max((v.get("per_second", 0) for k, v in results.items()
-                                    if k.startswith("closed") and isinstance(v, dict)), default=rate)
-                    r = await open_loop(app, officers, max(1.0, round(capacity / 2)), seconds, errors)
-                elif base.startswith("open"):
-                    r = await open_loop(app, officers, rate, seconds, errors)
-                elif base.startswith("sequential"):
-                    r = await sequential(app, officers, min(seconds, 15.0), errors, done_times)
-                else:
-                    raise ValueError(variant)
-                r["bot_cpu_per_update_ms"] = round((time.process_time() - cpu0) * 1000 / max(1, r.get("answered", r["updates"])), 2)
-                r["bot_cpu_share"] = round((time.process_time() - cpu0) / (time.perf_counter() - wall0), 2)
-                r["server_cpu_per_update_ms"] = round((_proc_cpu(server.pid) - scpu0) * 1000 / max(1, r["updates"]), 2)
-                r["loadavg"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
-                after = control(port, "delay/0")
-                r["api_calls"] = {k: after.get(k, 0) - before.get(k, 0) for k in after
-                                  if after.get(k, 0) - before.get(k, 0)}
-                r["error_kinds"] = sorted(set(errors))
-                r["api_delay_ms"] = delay
-                r["db_write"] = db_write["on"]
-                results[variant] = r
-                print(f"  e2e {variant}: {r['per_second']}/s p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms "
-                      f"errors {r['errors']}", file=sys.stderr, flush=True)
-            await app.stop()
-            await app.post_shutdown(app)
+            try:
+                await _variants(app, officers, variants, results, users, rate, seconds, errors, done_times,
+                                db_write, server, port)
+            finally:
+                if app.running:
+                    await app.stop()
+                await app.post_shutdown(app)
         results["meeting_store"] = meetings is not None
         results["maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     finally:
         server.terminate()
         server.wait(timeout=10)
     return results
+
+
+async def _variants(app, officers, variants, results, users, rate, seconds, errors, done_times, db_write,
+                    server, port) -> None:
+    """Run the variants one after the other on the running application."""
+    # Warm up: the templates, the pool's connections, the matcher's small caches.
+    await closed_loop(app, officers, min(users, 20), min(2.0, seconds / 5), [])
+    for variant in variants:
+        errors.clear()
+        db_write["on"] = variant.endswith("+db")
+        base = variant.removesuffix("+db")
+        delay = 50.0 if base.endswith("@50ms") else 0.0
+        before = control(port, f"delay/{delay}")
+        cpu0, scpu0, load0 = time.process_time(), _proc_cpu(server.pid), os.getloadavg()[0]
+        wall0 = time.perf_counter()
+        if base.startswith("closed"):
+            r = await closed_loop(app, officers, users, seconds, errors)
+            r["users"] = users
+        elif base.startswith("open-half"):    # half of what the closed loop sustained
+            capacity = max((v.get("per_second", 0) for k, v in results.items()
+                            if k.startswith("closed") and isinstance(v, dict)), default=rate)
+            r = await open_loop(app, officers, max(1.0, round(capacity / 2)), seconds, errors)
+        elif base.startswith("open"):
+            r = await open_loop(app, officers, rate, seconds, errors)
+        elif base.startswith("sequential"):
+            r = await sequential(app, officers, min(seconds, 15.0), errors, done_times)
+        else:
+            raise ValueError(variant)
+        r["bot_cpu_per_update_ms"] = round((time.process_time() - cpu0) * 1000 / max(1, r.get("answered", r["updates"])), 2)
+        r["bot_cpu_share"] = round((time.process_time() - cpu0) / (time.perf_counter() - wall0), 2)
+        r["server_cpu_per_update_ms"] = round((_proc_cpu(server.pid) - scpu0) * 1000 / max(1, r["updates"]), 2)
+        r["loadavg"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
+        after = control(port, "delay/0")
+        r["api_calls"] = {k: after.get(k, 0) - before.get(k, 0) for k in after
+                          if after.get(k, 0) - before.get(k, 0)}
+        r["error_kinds"] = sorted(set(errors))
+        r["api_delay_ms"] = delay
+        r["db_write"] = db_write["on"]
+        results[variant] = r
+        print(f"  e2e {variant}: {r['per_second']}/s p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms "
+              f"errors {r['errors']}", file=sys.stderr, flush=True)
 
 
 VARIANTS = ["echo", "closed", "open", "open-half", "closed+db", "open-half+db", "sequential", "sequential@50ms",
@@ -473,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--rate", type=float, default=300.0)
     r.add_argument("--variants", default=",".join(VARIANTS))
     r.add_argument("--no-persistence", action="store_true",
-                   help="build the application with persistence=False (diagnosis: what PTB persistence costs)")
+                   help="a persistence that writes nothing instead of the SQL one (diagnosis: what its writes cost)")
     args = ap.parse_args(argv)
     if args.cmd == "serve":
         pin(args.cpu)

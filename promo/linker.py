@@ -36,7 +36,7 @@ REGION_PREFIXES = ("黑龙江省", "黑龙江", "北京市", "北京", "上海�
 PLACE_SUFFIXES = ("特别行政区", "自治区", "市", "省", "县", "区", "镇")
 
 SCORE = {"name": 1.0, "alias": 0.97, "keyword": 0.9, "vocab": 1.0, "derived": 0.95,
-         "pinyin": 0.9, "initials": 0.8, "stem": 0.9}
+         "pinyin": 0.9, "folded": 0.85, "initials": 0.8, "stem": 0.9}
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ class Gazetteer:
         self.exact: dict[str, list[Term]] = defaultdict(list)
         self.pinyin: dict[str, list[Term]] = defaultdict(list)
         self.initials: dict[str, list[Term]] = defaultdict(list)
+        self.folded: dict[str, list[Term]] = defaultdict(list)     # pinyin with accent pairs merged
         self.cyr_prefix: dict[str, list[tuple[str, Term]]] = defaultdict(list)
         self._fuzzy_cjk: dict[str, list[Term]] = defaultdict(list)
         self._fuzzy_lat: dict[str, list[Term]] = defaultdict(list)
@@ -99,6 +100,7 @@ class Gazetteer:
                 self._add_unique(self._fuzzy_cjk, cjk, term)
             if len(cjk) >= 3:
                 self._add_unique(self.initials, initials_key(cjk), term)
+                self._add_unique(self.folded, fold_pinyin(pinyin_syllables(cjk)), term)
         elif any("\u0400" <= c <= "\u04ff" for c in s):
             self.cyr_prefix[s[:4]].append((s, term))
             self._add_unique(self._fuzzy_cyr, s, term)
@@ -116,6 +118,7 @@ class Gazetteer:
                          if len({(t.kind, t.ref) for t in v}) == 1 and k not in self.exact}
         self.exact = dict(self.exact)
         self.pinyin = dict(self.pinyin)
+        self.folded = dict(self.folded)
         self.cyr_prefix = dict(self.cyr_prefix)
         self._cjk_keys = list(self._fuzzy_cjk)
         self._lat_keys = list(self._fuzzy_lat)
@@ -160,14 +163,33 @@ class Gazetteer:
                     terms = self.pinyin.get("".join(syllables[a:b]))
                     if terms:
                         cands.append((a, b, terms, "pinyin"))
+                    elif b - a >= 3:
+                        terms = self.folded.get(fold_pinyin(syllables[a:b]))
+                        if terms:
+                            cands.append((a, b, terms, "folded"))
         covered = [False] * n
         for a, b, terms, how in sorted(cands, key=lambda c: (-(c[1] - c[0]), c[3] != "exact", c[0])):
             if any(covered[a:b]):
                 continue
             covered[a:b] = [True] * (b - a)
             result.matches.append(_match(offset + a, offset + b, run[a:b], terms, how))
-        for a, b in _gaps(covered):
+        gaps = list(_gaps(covered))
+        if any(b - a >= 2 for a, b in gaps) and 3 <= n <= 8 and self._fuzzy_whole_run(run, offset, result):
+            return
+        for a, b in gaps:
             self._link_cjk_gap(run[a:b], offset + a, result)
+
+    def _fuzzy_whole_run(self, run: str, offset: int, result: LinkResult) -> bool:
+        """飞鹌乳业: an exact part (乳业) leaves a gap, but the whole run is one wrong character
+        away from a name. Then the name replaces the parts."""
+        best = process.extractOne(run, self._cjk_keys, scorer=fuzz.ratio, score_cutoff=75)
+        if not best or len(best[0]) < len(run) - 1:
+            return False
+        key, score, _ = best
+        result.matches[:] = [m for m in result.matches if not offset <= m.start < offset + len(run)]
+        result.matches.append(Match(offset, offset + len(run), run, self._fuzzy_cjk[key],
+                                    round(score / 100 * 0.85, 3), "fuzzy"))
+        return True
 
     def _link_cjk_gap(self, gap: str, offset: int, result: LinkResult) -> None:
         pieces = [p for p in re.split("[" + "".join(STOP_CHARS) + "]", gap) if p]
@@ -227,6 +249,8 @@ class Gazetteer:
                 return self.initials[compact], "initials", SCORE["initials"]
             if len(span) == 1 and len(compact) >= 4:
                 return self._fuzzy(compact, self._lat_keys, self._fuzzy_lat, 80)
+            if len(span) > 1 and len(compact) >= 8:   # "colld testing": a typo inside a phrase
+                return self._fuzzy(phrase, self._lat_keys, self._fuzzy_lat, 88)
             return None
         if len(span) == 1:
             return self._cyr_stem(compact) or self._fuzzy(compact, self._cyr_keys, self._fuzzy_cyr, 82)
@@ -262,6 +286,27 @@ _INITIAL = "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])"
 _FINAL = ("(?:iang|iong|uang|ang|eng|ing|ong|uai|uan|ian|iao|ai|ei|ao|ou|an|en|in|un|vn|ia|ie|iu|ua|uo|ue|ve|ui"
           "|er|a|o|e|i|u|v)")
 _PINYIN_RE = re.compile(f"^(?:{_INITIAL}{_FINAL}|a|ai|an|ang|ao|e|ei|en|eng|er|o|ou)+$")
+
+
+_FOLD_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
+_FOLD_FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
+
+
+def fold_pinyin(syllables: list[str]) -> str:
+    """Pinyin with the pairs many speakers merge (z/zh, c/ch, s/sh, n/l, in/ing, en/eng, an/ang)
+    made equal: 完达三 (wandasan) meets 完达山 (wandashan)."""
+    out = []
+    for s in syllables:
+        for a, b in _FOLD_INITIALS:
+            if s.startswith(a):
+                s = b + s[len(a):]
+                break
+        for a, b in _FOLD_FINALS:
+            if s.endswith(a):
+                s = s[: -len(a)] + b
+                break
+        out.append(s)
+    return "".join(out)
 
 
 def is_pinyin_word(word: str) -> bool:

@@ -98,6 +98,11 @@ def build_gazetteer(library: Library) -> Gazetteer:
         _add_named(g, "school", s)
     for p in library.lists.get("projects", []):
         _add_named(g, "project", p)
+    # The bodies people work in (商务部, 深圳市黑龙江商会): "商务部 老乡" asks for them.
+    for body in sorted({b for person in library.people for b in (person.ministry, person.organisation) if b}):
+        g.add(body, Term("org", body, body, "name"))
+        for form in strip_company(body):
+            g.add(form, Term("org", body, body, "derived"))
     g.freeze()
     return g
 

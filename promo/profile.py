@@ -45,6 +45,7 @@ class VisitorProfile:
     origin_local: bool = False            # the origin is one of Heihe's own units
     school: str | None = None             # Chinese full name
     school_id: str | None = None
+    organisation: str | None = None       # a ministry or agency named (商务部, 某商会)
     language: str = "zh"                  # zh / en / ru: the language to pitch in
     language_explicit: bool = False       # asked for ("俄语版") rather than guessed from script
     scenario: str | None = None           # models.Scenario value
@@ -126,6 +127,8 @@ def _apply(p: VisitorProfile, kind: str, terms, m, library, places) -> None:
         places.append((m, terms))
     elif kind == "school":
         p.school, p.school_id = term.label, term.ref
+    elif kind == "org":
+        p.organisation = term.ref
     elif kind == "project":
         p.project_id = term.ref
         project = library.get("projects", term.ref)

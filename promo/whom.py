@@ -10,7 +10,8 @@ sure the text was about it, times a factor for relationship strength:
 
     score = (1 - Π_kinds (1 - max_f∈kind w_f · confidence_f · hit_f)) · (0.8 + 0.04 · strength)
 
-where a kind is one fact: the organisation (same company 0.75 or same group 0.5), the chains,
+where a kind is one fact: the organisation (same company 0.75, the ministry or agency named
+0.7, same group 0.5), the chains,
 the city (base 0.25, an agent's region 0.2, nationwide 0.08), the hometown, the school.
 
 It is in [0, 1] and means the same for every query, so `GOOD` is a real threshold: a person
@@ -29,7 +30,7 @@ from . import vocab
 from .models import Person, PersonList
 from .profile import VisitorProfile
 
-WEIGHTS = {"company": 0.75, "group": 0.5, "chain": 0.45, "origin": 0.5, "school": 0.55,
+WEIGHTS = {"company": 0.75, "org": 0.7, "group": 0.5, "chain": 0.45, "origin": 0.5, "school": 0.55,
            "city": 0.25, "region": 0.2, "nationwide": 0.08}
 GOOD = 0.35
 LIST_LABELS = {PersonList.hometown: "乡贤", PersonList.alumni: "校友",
@@ -72,6 +73,9 @@ class PeopleIndex:
         if p.company_id:
             yield "company", p.company_id
             yield "group", (company.group if company and company.group else p.company_id)
+        for body in (p.ministry, p.organisation):
+            if body:
+                yield "org", body
         for chain_id in p.chains:
             yield "chain", chain_id
         if p.city and place_ids(p.city):
@@ -133,6 +137,7 @@ class PeopleIndex:
         company_conf = profile.confidence("company")
         add("company", profile.company_id, company_conf, "org")
         add("group", profile.group_id or profile.company_id, company_conf, "org")
+        add("org", profile.organisation, profile.confidence("org"), "org")
         chain_conf = profile.confidence("chain") if not profile.company_id else \
             max(profile.confidence("chain"), company_conf)
         for chain_id in profile.chain_ids:
@@ -174,7 +179,10 @@ class PeopleIndex:
         elif hit.get(("region", profile.city_id)):
             why.append("业务覆盖" + "、".join(p.regions[:2]))
             features.append("region")
-        if p.list is PersonList.ministry and p.ministry:
+        if hit.get(("org", profile.organisation)):
+            why.append(f"就在{profile.organisation}")
+            features.append("org")
+        elif p.list is PersonList.ministry and p.ministry:
             why.append(p.ministry + (p.department or ""))
         if p.list is PersonList.agent and p.organisation:
             why.append(f"委托招商：{p.organisation}")
