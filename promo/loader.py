@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,15 @@ class _LineLoader(_BaseLoader):
             return self.construct_scalar(node)
 
 
+    def construct_line_seq(self, node):
+        data: list = []
+        self.lines[id(data)] = [item.start_mark.line + 1 for item in node.value]
+        yield data
+        data.extend(self.construct_sequence(node))
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_line_seq)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_lenient_timestamp)
 
 
@@ -278,21 +287,37 @@ def _load_uncached(root: Path, files, key: str, today: dt.date) -> Library:
     return lib
 
 
+_QUOTED_START = re.compile(r"^\s*(?:-\s+)?(?:[^\s:#'\"][^:#]*:\s+)?(['\"])(.*)$")
+
+
+def _syntax_problem(rel: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
+    """Where the author has to look: an unclosed quote is reported where it opens, not where
+    the parser finally gave up (the end of the file, or the next apostrophe)."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    for n, source in enumerate(text.split("\n")[:line], 1):
+        m = _QUOTED_START.match(source)
+        if m and (m.group(2).replace("''", "").count(m.group(1)) % 2 == 0 if m.group(1) == "'"
+                  else m.group(2).replace('\\"', "").count('"') % 2 == 0):
+            return Problem(rel, n, "YAML syntax error: a quote opened here is not closed on this line",
+                           f"close the quotes: end the value with {m.group(1)} (for a quote inside the text, use the other kind)")
+    return Problem(rel, line, f"YAML syntax error: {exc.problem or 'cannot read the file'}",
+                   "check indentation (spaces, not tabs) and put text containing ':' or '#' in quotes")
+
+
 def _load_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], lib: Library,
                field_lines: dict) -> list:
+    raw = path.read_bytes()
     try:
-        data, lines = _load_yaml(path.read_text(encoding="utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(rel, 1, f"the file is not UTF-8 ({exc.reason})",
+        problems.append(Problem(rel, raw.count(b"\n", 0, exc.start) + 1, f"the file is not UTF-8 ({exc.reason})",
                                 "save it as UTF-8 (in WPS/Excel: 'Save as' → UTF-8 text)"))
         return []
+    try:
+        data, lines = _load_yaml(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        what = exc.problem or "YAML syntax error"
-        problems.append(Problem(rel, line, f"YAML syntax error: {what}",
-                                "check indentation (spaces, not tabs) and put text containing "
-                                "':' or '#' in quotes"))
+        problems.append(_syntax_problem(rel, text, exc))
         return []
     if data is None:
         return []
@@ -301,8 +326,9 @@ def _load_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], li
                                 "start each record with '- ' at the left margin (see README)"))
         return []
     records = []
-    for item in data:
-        item_lines = lines.get(id(item), {"": 1}) if isinstance(item, dict) else {"": 1}
+    starts = lines.get(id(data), [])
+    for index, item in enumerate(data):
+        item_lines = lines.get(id(item)) or {"": starts[index] if index < len(starts) else 1}
         if not isinstance(item, dict):
             problems.append(Problem(rel, item_lines[""], "a record must be a set of 'field: value' lines",
                                     "indent the fields of the record under its '- '"))

@@ -129,13 +129,6 @@ def test_bad_indentation_names_the_line(data, rel, record, field, bad):
     assert "indentation" in p.fix
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader._load_file reports `exc.problem_mark or exc.context_mark`. An unclosed double quote: "
-    "problem_mark is the end of the file (schools.yaml:197) and only context_mark ('while scanning "
-    "a quoted scalar') is the opening quote → prefer it. An unclosed single quote swallows lines up "
-    "to the next apostrophe (Bei'an…) and fails later (city.yaml:92, 'while parsing a block "
-    "mapping') → when a YAML error is found, look for a quoted scalar that spans several lines "
-    "before the error and report its first line as 'unclosed quote'"))
 @pytest.mark.parametrize("rel, record, field, bad", [
     ("lists/schools.yaml", "heihe_university", "name", '  name: "黑河学院'),
     ("pitch_library/city.yaml", "city_video_3min", "title_en", "  title_en: 'Heihe, the Twin City"),
@@ -170,10 +163,6 @@ def test_record_that_is_not_a_mapping(data):
     assert p.file == rel and "indent" in p.fix
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader._LineLoader records lines for mappings only; a list item that is a plain value gets "
-    "the fallback line 1 in loader._load_file; record the start line of every sequence item "
-    "(e.g. walk the composed node tree) so '- 哈尔滨理工大学' is reported where it is"))
 def test_record_that_is_not_a_mapping_names_its_line(data):
     rel = "lists/schools.yaml"
     n = data.append(rel, "- 哈尔滨理工大学")
@@ -188,9 +177,6 @@ def test_non_utf8_file(data):
     assert p.file == rel and "UTF-8" in p.fix
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "loader._load_file reports every UnicodeDecodeError at line 1; the error's `start` byte offset "
-    "gives the line of the first byte that is not UTF-8 (count b'\\n' before it)"))
 def test_non_utf8_file_names_the_first_bad_line(data):
     rel = "lists/schools.yaml"
     text = (data.root / rel).read_text(encoding="utf-8")
