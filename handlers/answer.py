@@ -21,8 +21,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, Mes
 from promo.present import contact_line
 from promo.say import KIND_LABELS, LANG_LABELS, SCOPE_LABELS
 
-from .callbacks import CallbackData, decode
-from .common import Command, answer_stale, is_private, keyboard, require_user, send, svc
+from .callbacks import CallbackData
+from .common import Command, answer_stale, is_private, keyboard, pressed, require_user, send, svc
 
 PAGE = 5
 MAX_QUERIES = 5000
@@ -116,11 +116,11 @@ async def _ask(update: Update, context, text: str, view: str) -> None:
 
 async def refine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     cq = update.callback_query
-    data = decode(update, Ask)
-    user = await require_user(update, context)
-    if user is None:
+    got = await pressed(update, context, Ask)
+    if got is None:
         return
-    query = queries(context).get(data.qid) if data else None
+    _, data = got
+    query = queries(context).get(data.qid)
     if query is None or query.version != svc(context).data_version:
         await answer_stale(update)
         return
@@ -201,10 +201,10 @@ def _buttons(qid, q: Query, say, whom, private: bool, bot_username: str, context
 
 
 async def send_material(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    data = decode(update, SendMaterial)
-    if await require_user(update, context) is None:
+    got = await pressed(update, context, SendMaterial)
+    if got is None:
         return
-    material = svc(context).library.get("materials", data.material_id) if data else None
+    material = svc(context).library.get("materials", got[1].material_id)
     if material is None or not material.available(svc(context).today()):
         await answer_stale(update)
         return

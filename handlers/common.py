@@ -99,5 +99,23 @@ async def send(update: Update, context, template: str, *, markup=None, edit: boo
                                        reply_markup=markup if last else None, link_preview_options=options)
 
 
-async def answer_stale(update: Update) -> None:
-    await update.callback_query.answer("这个按钮已过期，请重新发送查询 · Please ask again", show_alert=True)
+STALE = "这个按钮已过期，请重新发送查询 · Please ask again"
+
+
+async def answer_stale(update: Update, text: str = STALE) -> None:
+    await update.callback_query.answer(text, show_alert=True)
+
+
+async def pressed(update: Update, context, cls, stale: str = STALE):
+    """(officer, decoded button data) for a button press; None once a stranger was refused or a
+    stale / forged button was answered."""
+    user = await require_user(update, context)
+    if user is None:
+        return None
+    from .callbacks import decode
+
+    data = decode(update, cls)
+    if data is None:
+        await answer_stale(update, stale)
+        return None
+    return user, data

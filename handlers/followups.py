@@ -31,8 +31,8 @@ from promo.db import NotFound, PermissionDenied
 from promo.meetings.service import person_label
 from promo.render import render
 
-from .callbacks import CallbackData, decode
-from .common import Command, is_private, keyboard, require_user, send, svc
+from .callbacks import CallbackData
+from .common import Command, is_private, keyboard, pressed, require_user, send, svc
 from .meetings import msvc, service_for
 
 log = logging.getLogger(__name__)
@@ -81,13 +81,10 @@ async def todo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     cq = update.callback_query
-    data = decode(update, TodoDone)
-    user = await require_user(update, context)
-    if user is None:
+    got = await pressed(update, context, TodoDone, "这个按钮已过期，请重新发送 /todo。")
+    if got is None:
         return
-    if data is None:
-        await cq.answer("这个按钮已过期，请重新发送 /todo。", show_alert=True)
-        return
+    user, data = got
     s = svc(context)
     try:
         m = await asyncio.to_thread(msvc(context).followups.mark_done, data.meeting_id, user, s.now())

@@ -38,7 +38,7 @@ from promo.meetings.store import STAGE_LABELS, STAGES
 from promo.render import render
 
 from .callbacks import CallbackData, CallbackDataError, decode
-from .common import Command, is_private, keyboard, require_user, send, svc
+from .common import Command, is_private, keyboard, pressed, require_user, send, svc
 
 log = logging.getLogger(__name__)
 
@@ -332,15 +332,11 @@ async def log_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE):
 
 async def mine_open(update: Update, context: ContextTypes.DEFAULT_TYPE):
     """A "✏️ #id" button of /mine: open the meeting's card with a button per field."""
-    cq = update.callback_query
-    data = decode(update, MineOpen)
-    user = await require_user(update, context)
-    if user is None:
+    got = await pressed(update, context, MineOpen, STALE)
+    if got is None:
         return None
-    if data is None:
-        await cq.answer(STALE, show_alert=True)
-        return None
-    await cq.answer()
+    user, data = got
+    await update.callback_query.answer()
     return await _open_meeting(update, context, user, data.meeting_id)
 
 

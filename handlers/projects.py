@@ -21,7 +21,7 @@ from promo.meetings.service import parse_capital, person_label
 from promo.meetings.store import STAGE_LABELS, STAGES
 
 from .callbacks import CallbackData, decode
-from .common import Command, keyboard, require_user, send, svc
+from .common import Command, keyboard, pressed, require_user, send, svc
 from .meetings import msvc
 
 COMMANDS = [Command("project", "项目进展：阶段、资金、对接记录", "project funnel: stages, capital, meetings"),
@@ -101,13 +101,10 @@ async def project(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     cq = update.callback_query
-    data = decode(update, ProjPick)
-    user = await require_user(update, context)
-    if user is None:
+    got = await pressed(update, context, ProjPick, "这个按钮已过期。")
+    if got is None:
         return
-    if data is None:
-        await cq.answer("这个按钮已过期。", show_alert=True)
-        return
+    user, data = got
     await cq.answer()
     if not await _show(update, context, user, data.project_id, edit=False):
         await send(update, context, "project_list.html.j2", query=str(data.project_id), projects=[],
