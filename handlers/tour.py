@@ -1,6 +1,8 @@
 """/tour: a guided visit plan (考察行程) — profile → days → arrival → escort → date → the plan card.
 
-Any choice can be changed under the plan (天数 / 到达 / 陪同 / 日期) without starting over; the
+Any choice can be changed under the plan (天数 / 到达 / 陪同 / 日期) without starting over; under
+the plan too: 必看/不看 (the ~10 most relevant sites, each marked must-see or avoid, then 完成
+re-plans) and 离开 (the departure venue and time on the last day, or 默认). The
 plan comes as an .ics calendar and a printable HTML page on request. The answer card gets a
 "🗺 规划考察行程" button that starts the flow with the card's profile filled in.
 
@@ -19,9 +21,8 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler, MessageHandler, filters
 
-from promo.render import render
-from promo.tour.cli import (DAY_CHOICES, ESCORT_CHOICES, TIME_CHOICES, arrival_venues, days_label, escort_label,
-                            make_plan, plan_view)
+from promo.tour.cli import (DAY_CHOICES, DEPART_TIME_CHOICES, ESCORT_CHOICES, TIME_CHOICES, arrival_venues,
+                            days_label, escort_label, make_plan, plan_view, site_choices)
 
 from .callbacks import CallbackData, decode
 from .common import Command, answer_stale, keyboard, require_user, send, svc
@@ -33,12 +34,16 @@ TEXT = 1
 END = ConversationHandler.END
 STEPS = ("profile", "days", "arrive", "time", "escort", "date")
 CHANGE_LABELS = (("天数", "days"), ("到达", "arrive"), ("陪同", "escort"), ("日期", "date"))
+CHANGES = ("days", "arrive", "escort", "date", "depart", "sites")
 
 
 @dataclass(frozen=True)
 class Tour(CallbackData):
     """op: d days · a arrival venue · h arrival time (HHMM) · e escort · t date (ISO) · c change a
-    choice · ics · pr printable · card start from an answer card (arg: its qid)."""
+    choice (days, arrive, escort, date, depart, sites) · l departure venue ("-": the default) ·
+    k departure time (HHMM) · m / x toggle must-see / avoid (arg: the index in st["sites"]) ·
+    mi a site's name pressed · mo 完成 · ics · pr printable · card start from an answer card
+    (arg: its qid)."""
 
     PREFIX = "t"
     op: str
@@ -51,12 +56,22 @@ def _cb(op: str, arg: str = "") -> str:
 
 # ---------------------------------------------------------------------- screens
 
+def _venue_name(context, vid: str) -> str:
+    return {v.id: v.name for v in arrival_venues(svc(context).library.lists)}.get(vid, vid)
+
+
 def _arrive_text(context, st: dict) -> str:
     if not st.get("arrive"):
         return ""
-    venues = {v.id: v.name for v in arrival_venues(svc(context).library.lists)}
-    name = venues.get(st["arrive"], st["arrive"])
+    name = _venue_name(context, st["arrive"])
     return f"{name} {st['time']}" if st.get("time") else name
+
+
+def _depart_text(context, st: dict) -> str:
+    if not st.get("depart"):
+        return ""
+    name = _venue_name(context, st["depart"])
+    return f"{name} {st['depart_time']}" if st.get("depart_time") else name
 
 
 async def _show_step(update: Update, context, st: dict, edit: bool) -> int:
@@ -75,6 +90,13 @@ async def _show_step(update: Update, context, st: dict, edit: bool) -> int:
     elif step == "time":
         question = "几点到达？"
         rows = [[(t, _cb("h", t.replace(":", ""))) for t in TIME_CHOICES]]
+    elif step == "depart":
+        question = "从哪里离开？（默认：从到达地离开，时间按行程安排）"
+        venues = arrival_venues(svc(context).library.lists)
+        rows = [[(v.name, _cb("l", v.id))] for v in venues] + [[("默认", _cb("l", "-"))]]
+    elif step == "dtime":
+        question = "最后一天几点离开？"
+        rows = [[(t, _cb("k", t.replace(":", ""))) for t in DEPART_TIME_CHOICES]]
     elif step == "escort":
         question = "谁陪同？"
         rows = [[(label, _cb("e", role))] for label, role in ESCORT_CHOICES] + [[("无（不指定）", _cb("e", "-"))]]
@@ -85,21 +107,31 @@ async def _show_step(update: Update, context, st: dict, edit: bool) -> int:
                  for i, label in enumerate(("今天", "明天", "后天"))]]
     await send(update, context, "tour_step.html.j2", markup=keyboard(rows), edit=edit, st=st, step=step,
                days_text=days_label(st["days"]) if st.get("days") else "", arrive_text=_arrive_text(context, st),
-               escort_text=escort_label(st.get("escort")), question=question)
+               escort_text=escort_label(st.get("escort")), depart_text=_depart_text(context, st),
+               question=question)
     return TEXT if step in ("profile", "date") else END
 
 
 def _plan_buttons(st: dict) -> list[list[tuple[str, str]]]:
     return [[(f"✏️ {label}", _cb("c", field)) for label, field in CHANGE_LABELS],
+            [("📍 必看/不看", _cb("c", "sites")), ("🛫 离开", _cb("c", "depart"))],
             [("📅 日历 .ics", _cb("ics")), ("🖨 打印版", _cb("pr"))]]
+
+
+def _hhmm(text: str) -> dt.time:
+    h, m = (int(x) for x in text.split(":"))
+    return dt.time(h, m)
 
 
 def _plan(context, st: dict):
     s = svc(context)
     profile = s.matcher.profile(st["profile"])
-    h, m = (int(x) for x in st["time"].split(":"))
-    return make_plan(s.library, profile, days=float(st["days"]), arrive=st["arrive"], arrive_time=dt.time(h, m),
-                     date=dt.date.fromisoformat(st["date"]), escort=st.get("escort") or None, today=s.today())
+    depart = st.get("depart") or None
+    depart_time = _hhmm(st["depart_time"]) if depart and st.get("depart_time") else None
+    return make_plan(s.library, profile, days=float(st["days"]), arrive=st["arrive"], arrive_time=_hhmm(st["time"]),
+                     date=dt.date.fromisoformat(st["date"]), depart=depart, depart_time=depart_time,
+                     escort=st.get("escort") or None, must_see=st.get("must_see") or (),
+                     must_avoid=st.get("must_avoid") or (), today=s.today())
 
 
 async def _show_plan(update: Update, context, st: dict, edit: bool) -> int:
@@ -107,7 +139,7 @@ async def _show_plan(update: Update, context, st: dict, edit: bool) -> int:
     try:
         plan = await asyncio.to_thread(_plan, context, st)
     except ValueError as exc:   # InfeasibleRequest is a ValueError too
-        await send(update, context, "tour_error.html.j2", markup=keyboard(_plan_buttons(st)[:1]), edit=edit,
+        await send(update, context, "tour_error.html.j2", markup=keyboard(_plan_buttons(st)[:2]), edit=edit,
                    reason=str(exc))
         return END
     await send(update, context, "tour_plan.html.j2", markup=keyboard(_plan_buttons(st)), edit=edit,
@@ -115,10 +147,54 @@ async def _show_plan(update: Update, context, st: dict, edit: bool) -> int:
     return END
 
 
+async def _show_sites(update: Update, context, st: dict, edit: bool, fresh: bool) -> int:
+    """必看/不看: the sites in st["sites"] (worked out afresh from the current plan when `fresh`),
+    each with its two toggles, the current state marked; 完成 re-plans."""
+    st["step"] = "sites"
+    if fresh or not st.get("sites"):
+        try:
+            plan = await asyncio.to_thread(_plan, context, st)
+        except ValueError as exc:
+            st["step"] = "plan"
+            await send(update, context, "tour_error.html.j2", markup=keyboard(_plan_buttons(st)[:2]), edit=edit,
+                       reason=str(exc))
+            return END
+        st["sites"] = [[pid, name] for pid, name in site_choices(plan, svc(context).library)]
+    must, avoid = set(st.get("must_see") or ()), set(st.get("must_avoid") or ())
+    rows = [[(name, _cb("mi", str(i))),
+             ("✅必看" if pid in must else "✓必看", _cb("m", str(i))),
+             ("🚫不看" if pid in avoid else "✗不看", _cb("x", str(i)))]
+            for i, (pid, name) in enumerate(st["sites"])]
+    rows.append([("完成", _cb("mo"))])
+    names = {pid: name for pid, name in st["sites"]}
+    await send(update, context, "tour_sites.html.j2", markup=keyboard(rows), edit=edit, st=st,
+               must=[names.get(p, p) for p in st.get("must_see") or ()],
+               avoid=[names.get(p, p) for p in st.get("must_avoid") or ()])
+    return END
+
+
+def _toggle(st: dict, pid: str, key: str) -> None:
+    """Mark `pid` must-see (key must_see) or avoid (must_avoid), or unmark it; never both."""
+    other = "must_avoid" if key == "must_see" else "must_see"
+    mine, theirs = list(st.get(key) or []), list(st.get(other) or [])
+    if pid in mine:
+        mine.remove(pid)
+    else:
+        mine.append(pid)
+        if pid in theirs:
+            theirs.remove(pid)
+    st[key], st[other] = mine, theirs
+
+
 def _next(st: dict) -> None:
     """After a choice: the next unanswered step, or the plan once everything is chosen."""
     if st.get("done"):
-        st["step"] = "time" if st["step"] == "arrive" else "plan"
+        if st["step"] == "arrive":
+            st["step"] = "time"
+        elif st["step"] == "depart" and st.get("depart"):
+            st["step"] = "dtime"
+        else:
+            st["step"] = "plan"
         return
     i = STEPS.index(st["step"])
     st["step"] = STEPS[i + 1] if i + 1 < len(STEPS) else "plan"
@@ -133,7 +209,8 @@ async def _advance(update: Update, context, st: dict, edit: bool) -> int:
 
 def _new_state(profile: str | None) -> dict:
     return {"profile": profile or "", "days": None, "arrive": None, "time": None, "escort": None,
-            "date": None, "step": "days" if profile else "profile", "done": False}
+            "date": None, "depart": None, "depart_time": None, "must_see": [], "must_avoid": [], "sites": [],
+            "step": "days" if profile else "profile", "done": False}
 
 
 # ---------------------------------------------------------------------- handlers
@@ -180,12 +257,34 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await cq.answer()
         return await _send_file(update, context, st, op)
     if op == "c":
-        if arg not in ("days", "arrive", "escort", "date"):
+        if arg not in CHANGES or arg in ("depart", "sites") and not st.get("done"):
             await answer_stale(update)
             return END
         await cq.answer()
+        if arg == "sites":
+            return await _show_sites(update, context, st, edit=True, fresh=True)
         st["step"] = arg
         return await _show_step(update, context, st, edit=True)
+    if op in ("m", "x", "mi", "mo", "l", "k") and not st.get("done"):
+        await answer_stale(update)
+        return END
+    if op in ("m", "x", "mi"):
+        sites = st.get("sites") or []
+        if not arg.isdigit() or int(arg) >= len(sites):
+            await answer_stale(update)
+            return END
+        pid, name = sites[int(arg)]
+        if op == "mi":
+            state = ("必看" if pid in (st.get("must_see") or ()) else
+                     "不看" if pid in (st.get("must_avoid") or ()) else "未标记")
+            await cq.answer(f"{name}：{state}")
+            return END
+        await cq.answer()
+        _toggle(st, pid, "must_see" if op == "m" else "must_avoid")
+        return await _show_sites(update, context, st, edit=True, fresh=False)
+    if op == "mo":
+        await cq.answer()
+        return await _show_plan(update, context, st, edit=True)
     if op == "d" and arg in {v for _, v in DAY_CHOICES}:
         st["days"], st["step"] = arg, "days"
     elif op == "a" and arg in {v.id for v in arrival_venues(svc(context).library.lists)}:
@@ -194,6 +293,14 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         st["time"], st["step"] = f"{arg[:2]}:{arg[2:]}", "time"
     elif op == "e" and (arg == "-" or arg in {r for _, r in ESCORT_CHOICES}):
         st["escort"], st["escort_set"], st["step"] = (None if arg == "-" else arg), True, "escort"
+    elif op == "l" and (arg == "-" or arg in {v.id for v in arrival_venues(svc(context).library.lists)}):
+        if arg == "-":
+            st["depart"], st["depart_time"] = None, None
+        else:
+            st["depart"] = arg
+        st["step"] = "depart"
+    elif op == "k" and arg in {t.replace(":", "") for t in DEPART_TIME_CHOICES} and st.get("depart"):
+        st["depart_time"], st["step"] = f"{arg[:2]}:{arg[2:]}", "dtime"
     elif op == "t":
         try:
             st["date"] = dt.date.fromisoformat(arg).isoformat()
@@ -232,7 +339,7 @@ async def _send_file(update: Update, context, st: dict, op: str) -> int:
     try:
         plan = await asyncio.to_thread(_plan, context, st)
     except ValueError as exc:
-        await send(update, context, "tour_error.html.j2", markup=keyboard(_plan_buttons(st)[:1]), reason=str(exc))
+        await send(update, context, "tour_error.html.j2", markup=keyboard(_plan_buttons(st)[:2]), reason=str(exc))
         return END
     chat_id = update.effective_chat.id
     if op == "ics":

@@ -1,5 +1,5 @@
 """/tour end to end against the strict fake Bot API: the guided flow, changing a choice, the
-.ics document, the answer card's button and a stranger refused."""
+.ics document, the answer card's button, 必看/不看 and 离开 under the plan, and a stranger refused."""
 
 from __future__ import annotations
 
@@ -111,3 +111,127 @@ async def test_stranger_refused(bot, fakebot):
         calls = await fakebot.send_text(bot.app, stranger, "/tour 飞鹤乳业 副总")
     text = texts(calls)
     assert "授权" in text and "考察几天" not in text
+
+
+def msg_id(call) -> int:
+    return call.result["message_id"] if call.method == "sendMessage" else call.params["message_id"]
+
+
+def plan_parts(fakebot, calls) -> tuple[str, str]:
+    """The re-planned card as plain text: (the days, the 未安排 list)."""
+    text = fakebot.plain(texts(calls))
+    assert "考察行程" in text and "第1天" in text
+    days, _, rest = text.partition("未安排")
+    return days, rest.partition("说明")[0]
+
+
+async def _plan_card(bot, fakebot):
+    start = await fakebot.send_text(bot.app, bot.officer, "/tour 飞鹤乳业 副总")
+    _, calls = await _through_flow(bot, fakebot, start)
+    return last_with_buttons(fakebot, calls)
+
+
+async def _open_sites(bot, fakebot, card):
+    calls = await fakebot.press(bot.app, bot.officer, msg_id(card), "📍 必看/不看")
+    picker = last_with_buttons(fakebot, calls)
+    assert "必看 / 不看" in fakebot.plain(picker.params["text"])
+    rows = fakebot.buttons(picker)
+    sites = [row for row in rows if len(row) == 3]
+    assert 5 <= len(sites) <= 10 and rows[-1][0][0] == "完成"
+    assert all(row[1][0] == "✓必看" and row[2][0] == "✗不看" for row in sites)
+    assert all(len(d.encode()) <= 64 for d in all_data(fakebot, picker))
+    return picker, sites
+
+
+async def test_tour_avoid_removes_site(bot, fakebot):
+    async with running(bot):
+        card = await _plan_card(bot, fakebot)
+        before, _ = plan_parts(fakebot, [card])
+        picker, sites = await _open_sites(bot, fakebot, card)
+        name, _, avoid = sites[0][0], sites[0][1], sites[0][2]
+        assert name[0] in before                     # the first choice is a planned site
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(picker), avoid[1])
+        marked = last_with_buttons(fakebot, calls)
+        row = next(r for r in fakebot.buttons(marked) if r[0][0] == name[0])
+        assert row[2][0] == "🚫不看" and row[1][0] == "✓必看"
+        assert "不看：" + name[0] in fakebot.plain(marked.params["text"])
+        replanned = await fakebot.press(bot.app, bot.officer, msg_id(marked), "完成")
+        days, dropped = plan_parts(fakebot, replanned)
+        assert name[0] not in days
+        assert f"{name[0]}：按要求不安排" in dropped
+        # toggling again clears it: the site can come back
+        card = last_with_buttons(fakebot, replanned)
+        picker, sites = await _open_sites_marked(bot, fakebot, card)
+        row = next(r for r in sites if r[0][0] == name[0])
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(picker), row[2][1])
+        replanned = await fakebot.press(bot.app, bot.officer, msg_id(last_with_buttons(fakebot, calls)), "完成")
+        days, _ = plan_parts(fakebot, replanned)
+        assert name[0] in days
+
+
+async def _open_sites_marked(bot, fakebot, card):
+    calls = await fakebot.press(bot.app, bot.officer, msg_id(card), "📍 必看/不看")
+    picker = last_with_buttons(fakebot, calls)
+    return picker, [row for row in fakebot.buttons(picker) if len(row) == 3]
+
+
+async def test_tour_must_see_planned_or_explained(bot, fakebot):
+    async with running(bot):
+        card = await _plan_card(bot, fakebot)
+        before, _ = plan_parts(fakebot, [card])
+        picker, sites = await _open_sites(bot, fakebot, card)
+        extra = [row for row in sites if row[0][0] not in before]
+        assert extra                                 # the picker offers sites beyond the plan
+        chosen = extra[-1]
+        name = chosen[0][0]
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(picker), chosen[1][1])
+        marked = last_with_buttons(fakebot, calls)
+        assert next(r for r in fakebot.buttons(marked) if r[0][0] == name)[1][0] == "✅必看"
+        replanned = await fakebot.press(bot.app, bot.officer, msg_id(marked), "完成")
+        days, dropped = plan_parts(fakebot, replanned)
+        assert name in days or re.search(rf"{re.escape(name)}：\S+", dropped)
+        assert name in days                          # this one fits: it replaces a planned site
+
+
+async def test_tour_must_see_every_offered_site(bot, fakebot):
+    """Each must-see lands in the plan or in 未安排 with its reason."""
+    async with running(bot):
+        card = await _plan_card(bot, fakebot)
+        picker, sites = await _open_sites(bot, fakebot, card)
+        mid = msg_id(picker)
+        for row in sites:
+            calls = await fakebot.press(bot.app, bot.officer, mid, row[1][1])
+            mid = msg_id(last_with_buttons(fakebot, calls))
+        replanned = await fakebot.press(bot.app, bot.officer, mid, "完成")
+        days, dropped = plan_parts(fakebot, replanned)
+        for row in sites:
+            name = row[0][0]
+            assert name in days or re.search(rf"{re.escape(name)}：\S+", dropped), name
+
+
+async def test_tour_departure_time_and_default(bot, fakebot):
+    async with running(bot):
+        card = await _plan_card(bot, fakebot)
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(card), "🛫 离开")
+        assert "从哪里离开" in fakebot.plain(texts(calls))
+        step = last_with_buttons(fakebot, calls)
+        assert "默认" in [label for row in fakebot.buttons(step) for label, _ in row]
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(step), "黑河站")
+        assert "几点离开" in fakebot.plain(texts(calls)) and "离开：黑河站" in fakebot.plain(texts(calls))
+        replanned = await fakebot.press(bot.app, bot.officer, msg_id(last_with_buttons(fakebot, calls)), "15:00")
+        days, _ = plan_parts(fakebot, replanned)
+        last_day = days.split("第2天")[-1]
+        assert re.search(r"15:00 离开 · 黑河站", last_day)
+
+        card = last_with_buttons(fakebot, replanned)
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(card), "🛫 离开")
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(last_with_buttons(fakebot, calls)), "黑河瑷珲机场")
+        replanned = await fakebot.press(bot.app, bot.officer, msg_id(last_with_buttons(fakebot, calls)), "20:00")
+        days, _ = plan_parts(fakebot, replanned)
+        assert re.search(r"20:00 离开 · 黑河瑷珲机场", days.split("第2天")[-1])
+
+        card = last_with_buttons(fakebot, replanned)
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(card), "🛫 离开")
+        replanned = await fakebot.press(bot.app, bot.officer, msg_id(last_with_buttons(fakebot, calls)), "默认")
+        days, _ = plan_parts(fakebot, replanned)
+        assert "20:00 离开" not in days and re.search(r"\d{2}:\d{2} 离开 · 黑河瑷珲机场", days.split("第2天")[-1])

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import html
 import json
@@ -26,6 +25,8 @@ ESCORT_WORDS = {**{label: role for label, role in ESCORT_CHOICES},
                 "无": None, "none": None, "": None}
 DAY_CHOICES = [("半天", "0.5"), ("1天", "1"), ("1.5天", "1.5"), ("2天", "2"), ("3天", "3"), ("4天", "4")]
 TIME_CHOICES = ("08:00", "10:00", "14:00")
+DEPART_TIME_CHOICES = ("12:00", "15:00", "18:00", "20:00")   # the departure on the last day
+SITE_CHOICES = 10                                           # sites offered for 必看 / 不看
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})$")
 
 
@@ -135,6 +136,39 @@ def make_plan(library, profile, *, days, arrive: str, arrive_time: dt.time, date
                           departure_place=depart, departure=departure, start_date=date, escort=escort,
                           must_see=list(must_see), must_avoid=list(must_avoid), today=today or date)
     return plan_tour(request, lists, chain_names(library))
+
+
+def site_choices(plan, library, limit: int = SITE_CHOICES) -> list[tuple[str, str]]:
+    """The sites worth marking 必看 / 不看 for this plan's visitor, as (id, name), most relevant
+    first: the sites already asked for or against, the plan's sites, the sites the planner dropped,
+    then the planner's best-scoring others. About `limit` of them; the asked-for ones always."""
+    from .models import SiteKind
+    from .planner import TourData, _Planner
+
+    sites = {s.id: s for s in library.lists.get("sites", [])}
+    rq = plan.request
+    asked = [p for p in (*rq.must_see, *rq.must_avoid) if p in sites]
+    planned = [s.place_id for s in plan.stops if s.kind == "site" and s.place_id in sites]
+    dropped = [d.id for d in plan.dropped if d.id in sites and sites[d.id].kind is not SiteKind.government]
+    scored: list[str] = []
+    try:
+        planner = _Planner(rq, TourData(library.lists), chain_names(library))
+        ranked = []
+        for pid, site in sites.items():
+            if site.kind is SiteKind.government or site.min_level > planner.level:
+                continue
+            sc = planner.score(site)
+            if sc is not None:
+                ranked.append((-sc[0], pid))
+        scored = [pid for _, pid in sorted(ranked)]
+    except ValueError:      # the plan was made, so this does not happen; the list is still useful
+        pass
+    head = list(dict.fromkeys(asked + planned))
+    extra = [p for p in dict.fromkeys(dropped + scored) if p not in head]
+    keep = max(len(asked), limit - min(3, len(extra)))     # room for a few not in the plan
+    head = head[:keep]
+    out = head + extra[:max(0, limit - len(head))]
+    return [(pid, sites[pid].name) for pid in out]
 
 
 def stop_time(stop) -> str:
