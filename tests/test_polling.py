@@ -27,6 +27,7 @@ class FakeServer(ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), Handler)
         self.paths: list[str] = []
+        self.webhook: dict | None = None
         self.sent: list[dict] = []
         self.pending = [{"update_id": 1, "message": {
             "message_id": 1, "date": int(time.time()), "text": "飞鹤乳业 副总 北京 奶粉",
@@ -52,6 +53,9 @@ class Handler(BaseHTTPRequestHandler):
             result = [u for u in self.server.pending if u["update_id"] >= offset]
             if not result:
                 time.sleep(0.2)
+        elif method == "setWebhook":
+            self.server.webhook = params
+            result = True
         elif method == "sendMessage":
             self.server.sent.append(params)
             result = {"message_id": 100 + len(self.server.sent), "date": int(time.time()),
@@ -93,3 +97,63 @@ def test_long_polling_against_a_local_bot_api_server(tmp_path):
     assert all(p.startswith(f"/bot{TOKEN}/") for p in server.paths)
     assert TOKEN not in out + err                              # the token is never logged
     assert bot.returncode == 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_webhook_mode_checks_the_secret_and_answers(tmp_path):
+    import urllib.error
+    import urllib.request
+
+    server = FakeServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = _free_port()
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "BOT_API_URL": f"http://127.0.0.1:{server.server_port}",
+           "PROMO_USERS": f"{OFFICER}:officer:北安市", "PROMO_DB_URL": f"sqlite:///{tmp_path / 'w.db'}",
+           "PROMO_ENV_FILE": str(tmp_path / "none"), "PROMO_LOG_LEVEL": "WARNING"}
+    bot = subprocess.Popen([sys.executable, "bot.py", "--webhook", "https://bot.example.org/hook", "--listen",
+                            "127.0.0.1", "--port", str(port), "--secret-token", "S3cret"],
+                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while server.webhook is None and time.monotonic() < deadline and bot.poll() is None:
+            time.sleep(0.1)
+        assert server.webhook, bot.stderr.read() if bot.poll() is not None else "no setWebhook"
+        url = server.webhook["url"]
+        assert url.startswith("https://bot.example.org/hook/") and TOKEN not in url
+        assert server.webhook["secret_token"] == "S3cret"
+        path = url.rsplit("/", 1)[-1]
+        update = json.dumps(server.pending[0]).encode()
+
+        def post(secret):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/{path}", data=update, method="POST",
+                                             headers={"Content-Type": "application/json",
+                                                      "X-Telegram-Bot-Api-Secret-Token": secret})
+            for _ in range(50):   # the listener may still be starting
+                try:
+                    return urllib.request.urlopen(request, timeout=5).status
+                except urllib.error.HTTPError as exc:
+                    return exc.code
+                except OSError:
+                    time.sleep(0.2)
+            raise AssertionError("webhook listener never answered")
+
+        assert post("wrong") == 403
+        assert not server.sent
+        assert post("S3cret") == 200
+        while not server.sent and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        bot.send_signal(signal.SIGINT)
+        try:
+            bot.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+        server.shutdown()
+    assert server.sent and "曾立群" in server.sent[0]["text"]
