@@ -72,7 +72,7 @@ def test_smoke_run_produces_the_table(tmp_path):
     random.seed(0)
     out = tmp_path / "benchmarks.md"
     report = run(["smoke"], quick=True, out=out, queries_file=ROOT / "tests" / "data" / "queries.yaml",
-                 n_queries=20, e2e_seconds=2.0, e2e_variants="closed,open+db", e2e_users=20,
+                 n_queries=20, e2e_seconds=2.0, e2e_variants="closed,open-half+db", e2e_users=20,
                  workdir=tmp_path / "work", log=lambda *a: None, json_out=None)
     md = out.read_text(encoding="utf-8")
     assert "<!-- bench:begin -->" in md and "<!-- bench:end -->" in md
@@ -95,12 +95,12 @@ def test_smoke_run_produces_the_table(tmp_path):
     assert entry["cold_yaml"]["maxrss_mb"] > 0 and entry["cold_warm"]["load_s"] > 0
     assert entry["cold_warm"]["maxrss_after_serving_mb"] > 0
 
-    e2e_rows = [line for line in lines if line.startswith("| smoke | closed") or line.startswith("| smoke | open+db")]
+    e2e_rows = [line for line in lines if line.startswith("| smoke | closed") or line.startswith("| smoke | open-half+db")]
     assert len(e2e_rows) == 2
-    for variant in ("closed", "open+db"):
+    for variant in ("closed", "open-half+db"):
         v = entry["e2e"][variant]
         assert v["updates"] > 0 and v["per_second"] > 0 and v["p99_ms"] > 0 and v["bot_cpu_per_update_ms"] > 0
-    assert entry["e2e"]["open+db"]["db_write"] is True
+    assert entry["e2e"]["open-half+db"]["db_write"] is True
 
     if (ROOT / "tests" / "data" / "queries.yaml").is_file():
         assert "### Quality on the sample data" in md
