@@ -16,7 +16,9 @@ A revoked user keeps their row; `seed` never re-activates them unless the config
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import time
 import secrets
 from dataclasses import dataclass
 from enum import Enum
@@ -101,16 +103,44 @@ def _role(value: Any) -> str:
         raise ValueError(f"unknown role {value!r}; use officer, lead or admin") from None
 
 
+def _invalidates(method):
+    """After a change to users, forget the cached answers (all of them: cheap and obviously right)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._forget()
+    return wrapper
+
+
 class AccessStore:
-    def __init__(self, db: Database) -> None:
+    """Every update asks who its sender is, so answers are cached for `cache_seconds`; changes
+    made through this store take effect at once, changes made by another process within that
+    time (a revocation from a second bot process may take up to that long)."""
+
+    def __init__(self, db: Database, cache_seconds: float = 10.0) -> None:
         self.db = db
+        self.cache_seconds = cache_seconds
+        self._cache: dict[int, tuple[float, User | None]] = {}
+
+    def _forget(self) -> None:
+        self._cache.clear()
 
     # ----------------------------------------------------------------------- reading
 
     def get(self, user_id: int) -> User | None:
+        now = time.monotonic()
+        hit = self._cache.get(int(user_id))
+        if hit and hit[0] > now:
+            return hit[1]
         with self.db.read() as s:
             row = s.get(UserRow, int(user_id))
-            return User._of(row) if row else None
+            user = User._of(row) if row else None
+        if len(self._cache) > 10_000:   # strangers must not grow it without bound
+            self._cache.clear()
+        self._cache[int(user_id)] = (now + self.cache_seconds, user)
+        return user
 
     def is_authorised(self, user_id: int) -> bool:
         user = self.get(user_id)
@@ -137,6 +167,7 @@ class AccessStore:
 
     # ----------------------------------------------------------------------- config
 
+    @_invalidates
     def seed(self, users: list[dict], now: dt.datetime | None = None) -> dict[str, int]:
         """Make the allow-list contain the users of the config file. Idempotent.
 
@@ -219,6 +250,7 @@ class AccessStore:
                         details={"role": role, "unit": inv.unit, "expires_at": inv.expires_at.isoformat()})
         return code
 
+    @_invalidates
     def redeem(self, code: str, user_id: int, display_name: str,
                now: dt.datetime | None = None) -> RedeemResult:
         """Use an invite code. One-time: the code is consumed atomically (a conditional UPDATE),
@@ -261,6 +293,7 @@ class AccessStore:
 
     # ----------------------------------------------------------------------- revoke
 
+    @_invalidates
     def revoke(self, user_id: int, by: int, now: dt.datetime | None = None) -> User:
         now = as_utc(now)
         with self.db.session() as s:
@@ -275,6 +308,7 @@ class AccessStore:
                 self._audit(s, now, by, "revoke", row.user_id)
             return User._of(row)
 
+    @_invalidates
     def reactivate(self, user_id: int, by: int, now: dt.datetime | None = None) -> User:
         now = as_utc(now)
         with self.db.session() as s:

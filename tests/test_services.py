@@ -69,3 +69,18 @@ def test_api_url_points_requests_at_a_self_hosted_server(tmp_path):
         assert app.bot.base_file_url == "http://127.0.0.1:8081/file/bot123:ABC"
     finally:
         services.stop()
+
+
+def test_access_answers_are_cached_and_changes_take_effect_at_once(tmp_path):
+    services = Services(settings_for(tmp_path), clock=Clock())
+    services.start()
+    try:
+        access = services.access
+        assert access.get(1002).role == "officer"
+        real_read, calls = access.db.read, []
+        access.db.read = lambda: calls.append(1) or real_read()
+        assert access.get(1002).role == "officer" and not calls          # served from the cache
+        access.revoke(1002, by=1001, now=services.now())
+        assert services.user(1002) is None and calls                      # the change is seen at once
+    finally:
+        services.stop()
