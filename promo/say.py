@@ -18,6 +18,8 @@ built once per library; a query is a handful of numpy operations over all materi
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,8 +77,11 @@ class MaterialIndex:
                                 dtype=np.int64)
         self.first_lang = np.array([self.lang_ix[m.languages[0].value] for m in ms], dtype=np.int8)
         self.current = np.array([m.status == "current" for m in ms], dtype=bool)
-        self.text = np.array([normalize(" ".join(filter(None, [m.title, m.title_en, m.title_ru, *m.tags])))
-                              for m in ms], dtype=str)
+        texts = [normalize(" ".join(filter(None, [m.title, m.title_en, m.title_ru, *m.tags]))) for m in ms]
+        # All titles and tags in one string (normalised text has no newline) and where each
+        # starts: str.find over it is ~50× faster than numpy's per-element find.
+        self._blob = "\n".join(texts) + "\n"
+        self._starts = list(itertools.accumulate([len(t) + 1 for t in texts], initial=0))
         # The first chain listed is the material's main subject; the others are side topics.
         self.main_chain = np.array([self.chain_ix.get(m.chains[0], -1) if m.chains else -1 for m in ms],
                                    dtype=np.int64)
@@ -170,8 +175,15 @@ class MaterialIndex:
         if p.origin_local and p.origin:   # a county named in a pitch query: its own projects first
             words |= {p.origin, *strip_place(p.origin)}
         hits = np.zeros(len(self.materials), dtype=np.int64)
+        blob, starts = self._blob, self._starts
         for w in words:
-            hits += np.char.find(self.text, w) >= 0
+            if "\n" in w:
+                continue
+            i = blob.find(w)
+            while i != -1:
+                k = bisect_right(starts, i) - 1
+                hits[k] += 1
+                i = blob.find(w, starts[k + 1])   # on to the next material: one count per material
         return hits
 
     def _fit(self, kind, language, explicit_lang, scope, minutes, p: VisitorProfile) -> np.ndarray:

@@ -98,8 +98,15 @@ class PeopleIndex:
         if not query:
             return WhomResult(profile, [], 0, "没有从这段话里认出企业、产业、城市、学校或家乡，"
                                                "请补充一点信息，例如：飞鹤乳业 北京 奶粉")
-        cand = np.unique(np.concatenate([self.postings[k] for k, _, _, _ in query]))
-        hits = {key: np.isin(cand, self.postings[key], assume_unique=True) for key, _, _, _ in query}
+        # Candidates and hits by boolean masks over everyone: linear in the postings, no sorting
+        # (np.unique / np.isin sort; that was 2–4 ms of a query at 100k people).
+        masks = {}
+        for key, _, _, _ in query:
+            mask = np.zeros(len(self.people), dtype=bool)
+            mask[self.postings[key]] = True
+            masks[key] = mask
+        cand = np.flatnonzero(np.logical_or.reduce(list(masks.values())))
+        hits = {key: mask[cand] for key, mask in masks.items()}
         # One factor per kind of evidence: the same company and its group, several shared
         # chains, or a city seen as base / region / nationwide are one fact each, not several.
         keep = np.ones(len(cand), dtype=np.float64)
