@@ -89,7 +89,7 @@ class FakeBotAPI:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.split(b"\r\n")
-                verb, path, _ = lines[0].split(b" ", 2)
+                _, path, _ = lines[0].split(b" ", 2)
                 length = 0
                 for line in lines[1:]:
                     if line[:15].lower() == b"content-length:":

@@ -95,7 +95,7 @@ def test_smoke_run_produces_the_table(tmp_path):
     assert entry["cold_yaml"]["maxrss_mb"] > 0 and entry["cold_warm"]["load_s"] > 0
     assert entry["cold_warm"]["maxrss_after_serving_mb"] > 0
 
-    e2e_rows = [line for line in lines if line.startswith("| smoke | closed") or line.startswith("| smoke | open-half+db")]
+    e2e_rows = [line for line in lines if line.startswith(("| smoke | closed", "| smoke | open-half+db"))]
     assert len(e2e_rows) == 2
     for variant in ("closed", "open-half+db"):
         v = entry["e2e"][variant]
