@@ -599,12 +599,15 @@ def render(report: dict) -> str:
     e2e_rows = [(size, e[k], k) for size, e in report["sizes"].items() for k in ("e2e", "e2e_no_persistence") if k in e]
     if e2e_rows:
         lines += ["### End to end through PTB + httpx + a fake Bot API on 127.0.0.1 (bot on one core)", "",
-                  "closed: 100 officers, each sends the next message when the reply is back (saturation); "
-                  "open: Poisson arrivals at the offered rate, latency from arrival; sequential: through "
-                  "`app.update_queue` as the application is configured (`concurrent_updates` off); "
-                  "+db: one meeting written per update (SQLite, synchronous=FULL); @50ms: the fake API "
-                  "answers after 50 ms, like a distant Telegram. CPU ms/update is the bot process's CPU "
-                  "time per update; 1000 ÷ it is what one core could do if nothing else ran.", "",
+                  "echo / echo-10: an application whose only handler answers \"ok\" (PTB + httpx alone), 100 / 10 "
+                  "officers; closed: 100 officers, each sends the next message when the reply is back "
+                  "(saturation); open-half: Poisson arrivals at half the closed-loop rate, latency from the "
+                  "arrival; open: the same at 300/s (skipped when the closed loop shows it is over capacity); "
+                  "sequential: through `app.update_queue` as the application is configured (`concurrent_updates` "
+                  "off), p50/p99 are the gaps between replies; +db: one meeting written per update (SQLite, "
+                  "synchronous=FULL); @50ms: the fake API answers after 50 ms, like a distant Telegram; "
+                  "persistence: SQL = the production one, none = one that writes nothing. CPU ms/update is the "
+                  "bot process's CPU time per update; 1000 ÷ it is what one core could do if nothing else ran.", "",
                   "| size | variant | persistence | replies/s | p50 ms | p99 ms | max ms | bot CPU ms/update | "
                   "CPU-bound capacity /s | server CPU ms/update | API calls | errors |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]
