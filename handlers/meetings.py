@@ -37,7 +37,7 @@ from promo.meetings.service import (FIELDS, LABELS, MeetingService, answer_quest
 from promo.meetings.store import STAGE_LABELS, STAGES
 from promo.render import render
 
-from .callbacks import CallbackData, CallbackDataError, decode
+from .callbacks import CallbackData, CallbackDataError
 from .common import Command, is_private, keyboard, pressed, require_user, send, svc
 
 log = logging.getLogger(__name__)
@@ -314,10 +314,10 @@ async def meeting_text(update: Update, context: ContextTypes.DEFAULT_TYPE):
 
 async def log_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE):
     cq = update.callback_query
-    data = decode(update, LogFromCard)
-    user = await require_user(update, context)
-    if user is None:
+    got = await pressed(update, context, LogFromCard, STALE)
+    if got is None:
         return None
+    user, data = got
     if not is_private(update):
         # the form asks for values by text: that belongs in the officer's private chat
         await cq.answer("请在与机器人的私聊中记录对接（发送 /log）。", show_alert=True)
@@ -325,7 +325,7 @@ async def log_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE):
     await cq.answer()
     from .answer import queries
 
-    query = queries(context).get(data.qid) if data else None
+    query = queries(context).get(data.qid)
     item = _new_form(context, query.text if query else None, svc(context).today())
     return await _show(update, context, item, user, edit=False)
 
@@ -357,11 +357,11 @@ async def _open_meeting(update: Update, context, user, meeting_id: int):
 
 async def card_button(update: Update, context: ContextTypes.DEFAULT_TYPE):
     cq = update.callback_query
-    data = decode(update, Mtg)
-    user = await require_user(update, context)
-    if user is None:
+    got = await pressed(update, context, Mtg, STALE)
+    if got is None:
         return None
-    item = _item(context, data.tok) if data else None
+    user, data = got
+    item = _item(context, data.tok)
     if item is None:
         await cq.answer(STALE, show_alert=True)
         return None
