@@ -632,7 +632,16 @@ async def post_init(app) -> None:
         lines.append(START_LINE)
 
 
+def _state_of(user_data: dict):
+    """The conversation state `_view` gives the officer's draft or edit (see derive_conversation)."""
+    items = [it for it in ((user_data.get("mtg") or {}).get(k) for k in ("draft", "edit")) if it]
+    return TEXT if any(it.get("await") for it in items) else CARD if items else None
+
+
 def handlers():
+    from .persistence import derive_conversation
+
+    derive_conversation("meeting_form", _state_of)
     buttons = [CallbackQueryHandler(card_button, pattern=Mtg.pattern()),
                CallbackQueryHandler(log_from_card, pattern=LogFromCard.pattern()),
                CallbackQueryHandler(mine_open, pattern=MineOpen.pattern())]
