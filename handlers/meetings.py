@@ -7,7 +7,8 @@ with a button per field, /mine (my meetings, editable) and /export (Excel).
 
 Where the state lives, and why:
 - Drafts and edit sessions are JSON dicts (ISO dates) in `user_data["mtg"]`: SQLPersistence
-  writes them every second, so an unconfirmed card or a half-filled form survives a restart.
+  writes them before each reply, so an unconfirmed card or a half-filled form survives a
+  restart, even a kill -9 (the conversation's state is derived from them: `_state_of`).
 - The persistent conversation "meeting_form" only decides what the next plain text is: a
   value the bot asked for (TEXT), or free text (CARD / no conversation: a meeting text starts
   a new card, anything else goes on to the answer card).
