@@ -11,14 +11,14 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest
 
 from promo.config import Settings
 from promo.services import Services
 
 from . import admin, answer, errors, inline, start
-from .retry import RetryingRequest
+from .retry import PromoBuilder, RetryingRequest
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def build_application(settings: Settings, services: Services, *, request: BaseRe
                       updates_request: BaseRequest | None = None, rate_limiter: bool = True,
                       retry_backoff: float = 0.5, persistence=None) -> Application:
     """`persistence`: None = our SQL persistence, False = none, or a BasePersistence."""
-    builder = ApplicationBuilder().token(settings.token or "0:console")
+    builder = PromoBuilder().token(settings.token or "0:console")
     if settings.api_url:
         builder = builder.base_url(f"{settings.api_url}/bot").base_file_url(f"{settings.api_url}/file/bot")
     builder = builder.request(RetryingRequest(request or HTTPXRequest(connection_pool_size=16), backoff=retry_backoff))

@@ -1,5 +1,11 @@
-"""The one error handler: the user gets a short apology with a reference code; the log gets
-the details to find the bug, without the update's text or any personal data."""
+"""The one error handler: the officer is told in the chat, once, with a reference code; the log
+gets the details to find the bug, without the update's text, the exception's message or any
+personal data.
+
+A failed button press is usually already answered ("正在保存…" came before the failure): the
+answer is not repeated (Telegram would refuse it, and a toast is gone in a second anyway).
+The apology is a message in the chat, replying to the card whose button failed.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +13,14 @@ import logging
 import secrets
 import traceback
 
-from telegram import Update
+from telegram import ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
 from promo.render import render
+
+from .persistence import replies_without_state
 
 log = logging.getLogger("promo.errors")
 
@@ -30,14 +38,35 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     log.error("error %s while handling %s: %s\n%s", ref, where, type(error).__name__, frames)
     if isinstance(update, Update):
         context.application.bot_data.setdefault("last_errors", []).append(ref)
+        with replies_without_state():
+            await _tell(update, context, ref)
+
+
+async def _tell(update: Update, context, ref: str) -> None:
+    cq = update.callback_query
+    chat = update.effective_chat
+    answered = cq is not None and _answered(context.bot, cq.id)
+    if chat is not None and cq is not None and not answered:
         try:
-            if update.callback_query:
-                await update.callback_query.answer(f"出错了，参考编号 {ref}", show_alert=True)
-            elif update.effective_chat and not update.inline_query:
-                await context.bot.send_message(update.effective_chat.id, render("error.html.j2", ref=ref),
-                                               parse_mode=ParseMode.HTML)
-        except Exception:  # the Bot API itself may be what failed; the log has the details
-            log.warning("could not tell the user about error %s", ref)
+            await cq.answer()                     # stop the spinner; the message says the rest
+        except Exception as exc:
+            log.warning("could not answer the button of error %s (%s)", ref, type(exc).__name__)
+    try:
+        if chat is not None and not update.inline_query:
+            reply = None
+            if cq is not None and cq.message is not None:
+                reply = ReplyParameters(cq.message.message_id, allow_sending_without_reply=True)
+            await context.bot.send_message(chat.id, render("error.html.j2", ref=ref, button=cq is not None),
+                                           parse_mode=ParseMode.HTML, reply_parameters=reply)
+        elif cq is not None and not answered:     # a button on an inline message: no chat to write to
+            await cq.answer(f"出错了，参考编号 {ref}", show_alert=True)
+    except Exception as exc:  # the Bot API itself may be what failed; the log has the details
+        log.warning("could not tell the user about error %s (%s)", ref, type(exc).__name__)
+
+
+def _answered(bot, query_id: str) -> bool:
+    check = getattr(bot, "answered", None)
+    return bool(check(query_id)) if check else False
 
 
 def _describe(update: object) -> str:

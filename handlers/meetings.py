@@ -7,7 +7,8 @@ with a button per field, /mine (my meetings, editable) and /export (Excel).
 
 Where the state lives, and why:
 - Drafts and edit sessions are JSON dicts (ISO dates) in `user_data["mtg"]`: SQLPersistence
-  writes them every second, so an unconfirmed card or a half-filled form survives a restart.
+  writes them before each reply, so an unconfirmed card or a half-filled form survives a
+  restart, even a kill -9 (the conversation's state is derived from them: `_state_of`).
 - The persistent conversation "meeting_form" only decides what the next plain text is: a
   value the bot asked for (TEXT), or free text (CARD / no conversation: a meeting text starts
   a new card, anything else goes on to the answer card).
@@ -632,7 +633,16 @@ async def post_init(app) -> None:
         lines.append(START_LINE)
 
 
+def _state_of(user_data: dict):
+    """The conversation state `_view` gives the officer's draft or edit (see derive_conversation)."""
+    items = [it for it in ((user_data.get("mtg") or {}).get(k) for k in ("draft", "edit")) if it]
+    return TEXT if any(it.get("await") for it in items) else CARD if items else None
+
+
 def handlers():
+    from .persistence import derive_conversation
+
+    derive_conversation("meeting_form", _state_of)
     buttons = [CallbackQueryHandler(card_button, pattern=Mtg.pattern()),
                CallbackQueryHandler(log_from_card, pattern=LogFromCard.pattern()),
                CallbackQueryHandler(mine_open, pattern=MineOpen.pattern())]

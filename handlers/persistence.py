@@ -1,22 +1,93 @@
 """PTB persistence in our own database (the `kv` table), so half-filled forms — the tour flow,
-the step-by-step meeting form — survive a restart of the bot.
+the step-by-step meeting form — survive a restart of the bot, even a kill -9.
 
 User and chat data and conversation states are stored; bot_data is not (it holds the live
 domain object). Values must be JSON: handlers keep drafts as plain dicts with ISO dates.
-Writes happen when PTB flushes (every `update_interval` seconds, default 1 s here, and at
-shutdown); a *confirmed* meeting never depends on this: it is committed before "saved" is shown.
+
+When it is written: what the bot has said to an officer must already be on disk when it says
+it. So before every reply (handlers/retry.py `PromoBot` calls `write_before_reply`) the user's
+and the chat's data of the update being handled are written, and once the update is handled
+(`DurableApplication`) the conversation states too; PTB's timer (`update_interval`, 1 s) and
+shutdown only catch the rest (jobs). A conversation's new state is known only when its handler
+returns, i.e. after the reply: a flow whose state follows from its user_data registers that
+(`derive_conversation`), and after a restart the state is taken from the data, never lagging
+behind it. Unchanged data is not written again. A *confirmed* meeting never depends on this: it
+is committed before "saved" is shown.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
-from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext import Application, BasePersistence, PersistenceInput
 
 from promo.kvstore import KVStore
 
 USER, CHAT, CONV = "ptb_user_data", "ptb_chat_data", "ptb_conv:"
+
+# The update being handled (and its application), for writes before a reply.
+_CURRENT: contextvars.ContextVar[tuple[Application, object] | None] = contextvars.ContextVar(
+    "promo_current_update", default=None)
+_NO_WRITE: contextvars.ContextVar[bool] = contextvars.ContextVar("promo_no_write", default=False)
+_DERIVED: dict[str, Callable[[dict], Any]] = {}
+
+
+class StateNotSaved(RuntimeError):
+    """The officer's state could not be written, so the reply that would confirm it is not sent."""
+
+
+def derive_conversation(name: str, state_of: Callable[[dict], Any]) -> None:
+    """Conversation `name` (per chat and user, private chats) is in state `state_of(user_data)`
+    (None: not in the conversation). Used when the state is loaded after a restart."""
+    _DERIVED[name] = state_of
+
+
+class DurableApplication(Application):
+    """An Application that knows which update it is handling (for `write_before_reply`) and
+    writes the persistence as soon as an update is handled, not up to a second later."""
+
+    async def process_update(self, update: object) -> None:
+        token = _CURRENT.set((self, update))
+        try:
+            await super().process_update(update)
+        finally:
+            _CURRENT.reset(token)
+        if self.persistence:
+            await self.update_persistence()
+
+
+async def write_before_reply() -> None:
+    """Write the user's and chat's data of the update being handled (nothing outside an
+    update, e.g. in jobs). Raises StateNotSaved if the database refused: no reply then."""
+    current = _CURRENT.get()
+    if current is None or _NO_WRITE.get():
+        return
+    app, update = current
+    persistence = app.persistence
+    if not isinstance(persistence, SQLPersistence):
+        return
+    chat, user = getattr(update, "effective_chat", None), getattr(update, "effective_user", None)
+    app.mark_data_for_update_persistence(chat_ids=chat.id if chat else None, user_ids=user.id if user else None)
+    failures = persistence.failures
+    await app.update_persistence()     # PTB's lock: never interleaved with the timer's writes
+    if persistence.failures != failures:
+        raise StateNotSaved("the conversation state could not be written")
+
+
+@contextlib.contextmanager
+def replies_without_state():
+    """For the error handler: its apology confirms nothing and must go out even when the
+    database is what failed."""
+    token = _NO_WRITE.set(True)
+    try:
+        yield
+    finally:
+        _NO_WRITE.reset(token)
 
 
 class SQLPersistence(BasePersistence):
@@ -24,6 +95,8 @@ class SQLPersistence(BasePersistence):
         super().__init__(store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=True,
                                                      callback_data=False), update_interval=update_interval)
         self.store = store
+        self.failures = 0                         # writes that raised (see write_before_reply)
+        self._written: dict[tuple[str, str], str] = {}   # what the database holds, to skip rewrites
 
     # ------------------------------------------------------------------ reading
     async def get_user_data(self):
@@ -39,7 +112,19 @@ class SQLPersistence(BasePersistence):
         return None
 
     async def get_conversations(self, name: str):
-        return {tuple(json.loads(k)): v for k, v in self.store.all(CONV + name).items()}
+        states = {tuple(json.loads(k)): v for k, v in self.store.all(CONV + name).items()}
+        state_of = _DERIVED.get(name)
+        if state_of is not None:
+            # The data is written before each reply, the state only after the handler: the
+            # data is right, the state may lag (e.g. kill -9 right after "第 1/5 步").
+            for key, data in self.store.all(USER).items():
+                uid = int(key)
+                state = state_of(data)
+                if state is None:
+                    states.pop((uid, uid), None)
+                else:
+                    states[(uid, uid)] = state
+        return states
 
     # ------------------------------------------------------------------ writing
     async def update_user_data(self, user_id: int, data: dict) -> None:
@@ -49,22 +134,32 @@ class SQLPersistence(BasePersistence):
         self._put(CHAT, str(chat_id), data)
 
     async def update_conversation(self, name: str, key, new_state) -> None:
-        if new_state is None:
-            self.store.delete(CONV + name, json.dumps(list(key)))
-        else:
-            self.store.set(CONV + name, json.dumps(list(key)), new_state)
+        self._write(CONV + name, json.dumps(list(key)), new_state)
 
     def _put(self, namespace: str, key: str, data: dict) -> None:
-        if data:
-            self.store.set(namespace, key, _jsonable(data))
-        else:
-            self.store.delete(namespace, key)
+        self._write(namespace, key, _jsonable(data) if data else None)
+
+    def _write(self, namespace: str, key: str, value) -> None:
+        """Set (None: delete) unless the database already holds exactly this."""
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        if self._written.get((namespace, key)) == text:
+            return
+        try:
+            if value is None:
+                self.store.delete(namespace, key)
+            else:
+                self.store.set(namespace, key, value)
+        except Exception:
+            self.failures += 1
+            self._written.pop((namespace, key), None)
+            raise
+        self._written[(namespace, key)] = text
 
     async def drop_user_data(self, user_id: int) -> None:
-        self.store.delete(USER, str(user_id))
+        self._write(USER, str(user_id), None)
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        self.store.delete(CHAT, str(chat_id))
+        self._write(CHAT, str(chat_id), None)
 
     async def update_bot_data(self, data) -> None:
         pass

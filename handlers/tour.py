@@ -375,7 +375,15 @@ async def post_init(app) -> None:
         actions.append(_card_action)
 
 
+def _state_of(user_data: dict):
+    """The conversation state `_show_step` gives the officer's tour (see derive_conversation)."""
+    return TEXT if (user_data.get("tour") or {}).get("step") in ("profile", "date") else None
+
+
 def handlers():
+    from .persistence import derive_conversation
+
+    derive_conversation("tour_flow", _state_of)
     cmd = CommandHandler("tour", tour_command)
     buttons = CallbackQueryHandler(button, pattern=Tour.pattern())
     with warnings.catch_warnings():

@@ -62,6 +62,7 @@ class _Fault:
     exc: Any
     description: str | None
     remaining: int
+    executed: bool = False
 
 
 class FakeBotAPI(Driver, BaseRequest):
@@ -98,6 +99,7 @@ class FakeBotAPI(Driver, BaseRequest):
         self._queries: dict[str, QueryRecord] = {}
         self._faults: dict[str, list[_Fault]] = {}
         self._responders: dict[str, Callable[[Call], Any]] = {}
+        self._after: list[Callable[[Call], Any]] = []
         self._queue: list[dict[str, Any]] = []
         self._allowed_updates: list[str] = []
         self._last_update_id = 0
@@ -143,10 +145,15 @@ class FakeBotAPI(Driver, BaseRequest):
 
         fault = self._take_fault(api_method)
         try:
-            if fault is not None:
+            if fault is not None and not fault.executed:
                 call.injected = True
                 self._raise_fault(fault)
             result = await self._handle(call)
+            if fault is not None:
+                # Telegram executed the call; the answer is lost on the way back (a dropped
+                # connection, a gateway's 502): the bot cannot know that it took effect.
+                call.ok, call.status, call.result, call.injected = True, 200, result, True
+                self._raise_fault(fault)
         except ApiError as err:
             call.status, call.description = err.status, err.description
             if not call.injected:
@@ -160,6 +167,10 @@ class FakeBotAPI(Driver, BaseRequest):
                 self.violations.append(f"{api_method}: fakebot internal error: {call.description}")
             raise
         call.ok, call.status, call.result = True, 200, result
+        for hook in list(self._after):
+            outcome = hook(call)
+            if inspect.isawaitable(outcome):
+                await outcome
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     # ---- decoding and dispatch -------------------------------------------------------------
@@ -251,12 +262,16 @@ class FakeBotAPI(Driver, BaseRequest):
         exc: Any = None,
         times: int = 1,
         description: str | None = None,
+        executed: bool = False,
     ) -> None:
         """Make the next `times` calls of `method` ("*" = any but getUpdates) fail: with an HTTP
         `status` (429 carries `retry_after`), or by raising `exc` (class or instance, e.g.
-        telegram.error.TimedOut) from do_request. Injected failures are not violations."""
+        telegram.error.TimedOut) from do_request. Injected failures are not violations.
+
+        With `executed=True` the call is carried out first (the message is sent, the query
+        answered) and only then fails: the connection dropped after Telegram acted on it."""
         self._faults.setdefault(method, []).append(
-            _Fault(None if exc is not None else status, retry_after, exc, description, times)
+            _Fault(None if exc is not None else status, retry_after, exc, description, times, executed)
         )
 
     def _take_fault(self, method: str) -> _Fault | None:
@@ -293,6 +308,12 @@ class FakeBotAPI(Driver, BaseRequest):
         """Answer `method` with `responder(call)` (sync or async; its value is the `result`;
         raise ApiError to refuse) after validation. For methods the fake does not model."""
         self._responders[method] = responder
+
+    def after_call(self, hook: Callable[[Call], Any]) -> None:
+        """Call `hook(call)` (sync or async) after each successful call, before the bot gets the
+        answer: the moment Telegram has acted and the bot does not know it yet (e.g. to kill the
+        process right when a message is on the officer's screen)."""
+        self._after.append(hook)
 
     # ---- chats, users, messages ------------------------------------------------------------
 
