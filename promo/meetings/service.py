@@ -29,11 +29,12 @@ from sqlalchemy import select
 
 from promo.db import NotFound, PermissionDenied
 from promo.meetings.amounts import parse_amounts
-from promo.meetings.dates import parse_dates
+from promo.meetings.dates import impossible_dates, parse_dates
 from promo.meetings.export import export_xlsx
 from promo.meetings.followups import FollowUps, Nudge, keep_in_touch
 from promo.meetings.funnel import ProjectStore, ProjectView, month_bounds
-from promo.meetings.parse import MeetingDraft, date_label, money_label, parse_meeting
+from promo.meetings.parse import (MeetingDraft, amount_out_of_range, confirm_amount, confirm_date,
+                                  date_label, date_out_of_range, money_label, parse_meeting)
 from promo.meetings.resolver import MatcherResolver
 from promo.meetings.store import (STAGE_LABELS, MeetingStore, PriorContact, company_key,
                                   normalise_stage)
@@ -239,10 +240,21 @@ class FieldInput:
     error: str | None = None
 
 
+def _confirm(q) -> dict:
+    """A parser confirmation `Question` (one value outside the bounds) in the draft layout."""
+    return _question(q)
+
+
+def _checked_date(name: str, value: dt.date, text: str, today: dt.date) -> FieldInput:
+    if date_out_of_range(value, today):
+        return FieldInput(question=_confirm(confirm_date(name, value, text, "zh")))
+    return FieldInput({name: value.isoformat()})
+
+
 def _date_input(name: str, text: str, today: dt.date) -> FieldInput:
     t = text.strip()
     try:
-        return FieldInput({name: dt.date.fromisoformat(t).isoformat()})
+        return _checked_date(name, dt.date.fromisoformat(t), t, today)
     except ValueError:
         pass
     # the field says which date it is: a cue word after the text lets the date parser read
@@ -250,10 +262,12 @@ def _date_input(name: str, text: str, today: dt.date) -> FieldInput:
     cue = "见了" if name == "meeting_date" else "回访"
     mentions = parse_dates(f"{t} {cue}", today)
     if not mentions:
+        if impossible_dates(t, today):
+            return FieldInput(error=f"「{t}」不是有效日期，请写成 11月20日、昨天、下周三 或 2026-11-20。")
         return FieldInput(error="没看懂这个日期，请写成 11月20日、昨天、下周三 或 2026-11-20。")
     m = mentions[0]
     if m.value is not None:
-        return FieldInput({name: m.value.isoformat()})
+        return _checked_date(name, m.value, m.text, today)
     if m.candidates:
         return FieldInput(question={"field": name, "prompt": f"「{m.text}」指的是哪一天？",
                                     "labels": [date_label(c, "zh") for c in m.candidates],
@@ -280,6 +294,10 @@ def _amount_input(text: str) -> FieldInput:
         field_name = "amount_yuan" if a.currency == "CNY" else "amount"
         return FieldInput(changes=base, question={"field": field_name, "prompt": f"「{a.text}」是{'还是'.join(labels)}？",
                                                   "labels": labels, "values": list(a.candidates)})
+    if amount_out_of_range(a.amount):
+        field_name = "amount_yuan" if a.currency == "CNY" else "amount"
+        return FieldInput(changes=base, question=_confirm(
+            confirm_amount(field_name, a.amount, a.currency, a.text, "zh")))
     return FieldInput({**base, "amount": a.amount, "amount_yuan": a.yuan})
 
 
@@ -628,7 +646,7 @@ def parse_capital(text: str) -> tuple[int, dict[str, tuple[int, bool]]]:
 def person_label(person: str | None, title: str | None) -> str:
     """张 + 总 → 张总; 冷友斌 + 董事长 → 冷友斌 董事长; Li + VP → VP Li."""
     person, title = (person or "").strip(), (title or "").strip()
-    if not title:
+    if not title or person.endswith(title):          # 张总经理 + 总经理 → 张总经理
         return person
     if not person:
         return title
