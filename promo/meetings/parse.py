@@ -41,6 +41,9 @@ class Resolver(Protocol):
         """(place name, start, end)."""
         ...
 
+    # optional: def company_chains(self, company_id: str) -> list[str] — the chains the lists
+    # give a company; used when the text itself names none
+
 
 @dataclass
 class Question:
@@ -119,6 +122,9 @@ def parse_meeting(text: str, today: date, resolve: Resolver | None = None) -> Me
     blocked += [(p.start, p.end) for p in people]
     _fill_company(d, t, companies, people, blocked)
     d.chain_ids = list(dict.fromkeys(resolve.find_chains(t))) if resolve else []
+    if not d.chain_ids and d.company_id and hasattr(resolve, "company_chains"):
+        # "Met COFCO VP Li…" names no product, but the lists know COFCO's chains
+        d.chain_ids = list(resolve.company_chains(d.company_id))
     d.stage = _stage(t, d.dates)
     d.topic = _topic(t, blocked, d.amounts, d.dates, d.company)
     d.next_step = _next_step(t, d.dates, d.language)

@@ -311,9 +311,27 @@ class SaveResult:
     duplicate: bool = False        # an identical meeting had already been saved: not saved again
 
 
+# Words that make a topic the name of a project (液态奶项目, 二期工厂, 物流园区, dairy plant), not
+# just a subject of the talk (扩产进度, 土地政策).
+_PROJECT_WORDS = re.compile(r"项目|工程|工厂|基地|园区|产业园|[一二三四五六七八九十\d]期|(?<![工])厂"
+                            r"|(?i:\bproject\b|\bplant\b|\bfactory\b|\bpark\b|\bphase\b)")
+_GENERIC_PROJECT = re.compile(r"项目|工程|建设|(?i:\bproject\b)|\s")
+
+
+def names_other_project(topic: str | None, project_name: str) -> bool:
+    """The topic names a project, and not this one: neither name contains the other once the
+    generic words (项目, 工程, 建设) are dropped. "液态奶项目" vs "北安乳制品加工二期项目": True;
+    "奶粉工厂" vs "奶粉工厂扩产": False; "扩产进度" (no project named): False."""
+    if not topic or not _PROJECT_WORDS.search(topic):
+        return False
+    a = _GENERIC_PROJECT.sub("", company_key(topic) or topic)
+    b = _GENERIC_PROJECT.sub("", company_key(project_name) or project_name)
+    return bool(a and b) and a not in b and b not in a
+
+
 @dataclass
 class ProjectChoice:
-    kind: str                      # "existing" | "new" | "none"
+    kind: str                      # "existing" | "new" | "none" | "ask" (project: the candidate)
     project: Project | None = None
     name: str | None = None
 
@@ -354,6 +372,13 @@ class MeetingService:
 
     def draft_from_text(self, text: str, today: dt.date) -> dict:
         return draft_from_parse(parse_meeting(text.strip(), today, self.resolver()), today)
+
+    def fill_chains(self, draft: dict) -> None:
+        """A known company and no chain chosen yet: the company's chains from the lists (the
+        step-by-step form asks for the company only, "Met COFCO VP Li…" names no product)."""
+        f = draft["f"]
+        if f.get("company_id") and not f.get("chain_ids"):
+            f["chain_ids"] = self.resolver().company_chains(f["company_id"])
 
     def company_choices(self, text: str) -> list[tuple[str | None, str]]:
         """Known companies named in `text` (id, list name), best first; else the text itself."""
@@ -452,6 +477,9 @@ class MeetingService:
         if exact:
             return ProjectChoice("existing", exact[0])
         if len(same) == 1:
+            if names_other_project(f.get("topic"), same[0].name):
+                # "谈液态奶项目" while the company's project is 北安乳制品加工二期项目: ask
+                return ProjectChoice("ask", same[0], name=name[:200])
             return ProjectChoice("existing", same[0])
         return ProjectChoice("new", name=name[:200])
 
@@ -470,7 +498,8 @@ class MeetingService:
 
     def save(self, draft: dict, user: Any, now: dt.datetime) -> SaveResult:
         """Project first (found or created), then the meeting; each commits before returning,
-        so when this returns the meeting is on disk."""
+        so when this returns the meeting is on disk. ValueError while the card still asks
+        which project the meeting joins (the caller asks first)."""
         fields = store_fields(draft)
         if fields["meeting_date"] is None:
             fields["meeting_date"] = now.astimezone(self.svc.tz).date()
@@ -478,6 +507,8 @@ class MeetingService:
             view = self.projects.get(dup.project_id) if dup.project_id else None
             return SaveResult(dup, view.project if view else None, duplicate=True)
         choice = self.project_choice(draft, user.unit)
+        if choice.kind == "ask":
+            raise ValueError("the project is not chosen yet: same project or a new one")
         project, created = None, False
         if choice.kind == "existing":
             project = choice.project
@@ -655,4 +686,4 @@ def person_label(person: str | None, title: str | None) -> str:
     return person + title if len(person) == 1 else f"{person} {title}"
 
 
-__all__ += ["ProjectChoice", "Todo", "person_label"]
+__all__ += ["ProjectChoice", "Todo", "person_label", "names_other_project"]
