@@ -562,3 +562,23 @@ async def test_topic_naming_another_project_is_asked(bot, fakebot):
         await fakebot.press(bot.app, bot.officer, chosen[-1], "✅ 保存")
     [m] = meetings_of(bot)
     assert m.project_id != old.id and bot.services.projects.get(m.project_id).project.name == "液态奶项目"
+
+
+async def test_todo_says_the_window_and_offers_the_later_follow_ups(bot, fakebot):
+    officer = bot.services.user(OFFICER)
+    add = bot.services.meetings.add
+    add({"company": "甲公司", "meeting_date": TODAY, "followup_date": TODAY + dt.timedelta(days=10)}, officer, NOW)
+    later = add({"company": "乙公司", "meeting_date": TODAY, "followup_date": TODAY + dt.timedelta(days=40)},
+                officer, NOW)
+    async with running(bot):
+        calls = await fakebot.send_text(bot.app, bot.officer, "/todo")
+        text = fakebot.plain(texts(calls))
+        assert "没有待回访的对接" in text and "近 7 天（到 12月3日）" in text
+        assert "之后还有 2 条，最早 12月6日" in text
+        assert "甲公司" not in text
+        shown = await fakebot.press(bot.app, bot.officer, calls[-1], "📅 查看 7 天以后的回访（2）")
+        listed = fakebot.plain(shown[-1].params["text"])
+        assert "7 天以后" in listed and "1. 甲公司（12月6日）" in listed and "2. 乙公司（2027年1月5日）" in listed
+        done = await fakebot.press(bot.app, bot.officer, shown[-1], "✓ 2")
+        assert "乙公司" not in fakebot.plain(done[-1].params["text"])
+    assert bot.services.meetings.get(later.id).followup_done_at is not None

@@ -46,6 +46,7 @@ __all__ = ["looks_like_meeting", "MeetingService", "FieldInput", "SaveResult", "
            "DUPLICATE_DAYS"]
 
 DUPLICATE_DAYS = 90
+TODO_WINDOW_DAYS = 7          # /todo lists follow-ups up to this many days ahead
 
 # The card's fields, in the order shown; "amount" stands for amount/amount_yuan/currency/kind.
 FIELDS = ("meeting_date", "place", "company", "person", "title", "chain_ids", "amount", "stage",
@@ -342,6 +343,8 @@ class Todo:
     overdue: list[Meeting] = field(default_factory=list)
     upcoming: list[Meeting] = field(default_factory=list)
     nudges: list[Nudge] = field(default_factory=list)
+    later: list[Meeting] = field(default_factory=list)      # open, after the window
+    window_days: int = TODO_WINDOW_DAYS
 
 
 # --------------------------------------------------------------------------- the service
@@ -559,8 +562,12 @@ class MeetingService:
     # ----------------------------------------------------------------------- follow-ups
 
     def todo(self, user: Any, today: dt.date) -> Todo:
-        due_today, overdue, upcoming = self.followups.due(user.user_id, today)
-        return Todo(due_today, overdue, upcoming, self.nudges(user, today))
+        """Due today, overdue and the next `TODO_WINDOW_DAYS` days, plus the open follow-ups
+        after that window (so an empty window never reads as "nothing to follow up")."""
+        days = TODO_WINDOW_DAYS
+        due_today, overdue, upcoming = self.followups.due(user.user_id, today, horizon_days=days)
+        later = self.followups.later(user.user_id, today, horizon_days=days)
+        return Todo(due_today, overdue, upcoming, self.nudges(user, today), later, days)
 
     @staticmethod
     def liaison_matches(person: Any, user: Any) -> bool:
