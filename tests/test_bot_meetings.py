@@ -474,7 +474,10 @@ async def test_project_history_and_advance_asks_first(bot, fakebot):
         assert "已推进到「签约」" in moved[-1].params["text"]
         view = bot.services.projects.get(m.project_id)
         assert (view.project.stage, view.project.signed_date) == ("signed", TODAY)
-        capital = await fakebot.send_text(bot.app, bot.officer, f"/capital {m.project_id} 内资到位 5000万")
+        asked = await fakebot.send_text(bot.app, bot.officer, f"/capital {m.project_id} 内资到位 5000万")
+        assert "还没有登记内资协议" in fakebot.plain(texts(asked))        # no agreed amount: asked first
+        assert bot.services.projects.get(m.project_id).project.domestic_in_place_yuan == 0
+        capital = await fakebot.press(bot.app, bot.officer, asked[-1], "✅ 确认无协议，照此登记")
         assert "到位 5000万元" in fakebot.plain(texts(capital))
         assert bot.services.projects.get(m.project_id).project.domestic_in_place_yuan == 50_000_000
         # another unit sees the project read-only, without the meetings' details
@@ -582,3 +585,24 @@ async def test_todo_says_the_window_and_offers_the_later_follow_ups(bot, fakebot
         done = await fakebot.press(bot.app, bot.officer, shown[-1], "✓ 2")
         assert "乙公司" not in fakebot.plain(done[-1].params["text"])
     assert bot.services.meetings.get(later.id).followup_done_at is not None
+
+
+async def test_capital_in_place_without_agreement_is_asked(bot, fakebot):
+    officer = bot.services.user(OFFICER)
+    p = bot.services.projects.find_or_create("飞鹤", "奶粉工厂扩产", "北安市", company_id="feihe", user=officer, now=NOW)
+    async with running(bot):
+        asked = await fakebot.send_text(bot.app, bot.officer, f"/capital {p.id} 内资到位 5000万")
+        text = fakebot.plain(texts(asked))
+        assert "还没有登记内资协议（签约）金额" in text and f"/capital {p.id} 内资协议" in text
+        assert set(labels(asked[-1])) == {"✅ 确认无协议，照此登记", "❌ 取消"}
+        dropped = await fakebot.press(bot.app, bot.officer, asked[-1], "❌ 取消")
+        assert "未登记" in fakebot.plain(dropped[-1].params["text"])
+        assert bot.services.projects.get(p.id).project.domestic_in_place_yuan == 0
+        assert not labels(dropped[-1])                            # the question's buttons are gone
+        # with the agreement in the same command (or already recorded), nothing is asked
+        both = await fakebot.send_text(bot.app, bot.officer, f"/capital {p.id} 内资协议 2亿 内资到位 5000万")
+        assert "资金已登记" in fakebot.plain(texts(both))
+        more = await fakebot.send_text(bot.app, bot.officer, f"/capital {p.id} 内资到位 +1000万")
+        assert "资金已登记" in fakebot.plain(texts(more))
+    got = bot.services.projects.get(p.id).project
+    assert (got.domestic_agreed_yuan, got.domestic_in_place_yuan) == (200_000_000, 60_000_000)

@@ -15,7 +15,8 @@ from promo.meetings.parse import parse_meeting
 from promo.meetings.resolver import MatcherResolver
 from promo.meetings.service import (MeetingService, answer_question, card_lines, draft_from_parse,
                                     export_filename, looks_like_meeting, meeting_fields, parse_capital,
-                                    parse_range, person_label, set_fields, store_fields)
+                                    parse_range, person_label, set_fields, store_fields,
+                                    capital_without_agreement)
 from promo.services import Services
 
 from .conftest import NOW, ROOT, TODAY
@@ -310,3 +311,12 @@ def test_person_label_with_address_forms():
     assert person_label("张总", None) == "张总"
     assert person_label("张总经理", "总经理") == "张总经理"
     assert person_label("王振江", "总经理") == "王振江 总经理"
+
+
+def test_capital_without_agreement():
+    zero = {"domestic_in_place": 0, "foreign_in_place": 0, "domestic_agreed": 0, "foreign_agreed": 0}
+    assert capital_without_agreement(zero, {"domestic_in_place": 5})  == ["domestic"]
+    assert capital_without_agreement(zero, {"domestic_in_place": 5, "domestic_agreed": 9}) == []
+    assert capital_without_agreement({**zero, "foreign_agreed": 9}, {"foreign_in_place": 5}) == []
+    assert capital_without_agreement(zero, {"domestic_agreed": 9}) == []
+    assert capital_without_agreement({**zero, "domestic_in_place": 5}, {"domestic_in_place": 3}) == []   # a correction down

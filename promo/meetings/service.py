@@ -681,6 +681,20 @@ def parse_capital(text: str) -> tuple[int, dict[str, tuple[int, bool]]]:
     return pid, out
 
 
+def capital_without_agreement(current: dict[str, int], values: dict[str, int]) -> list[str]:
+    """The origins ("domestic", "foreign") whose capital in place grows to above zero while no
+    agreed (协议) amount is recorded, even after `values`: /capital says so and asks first
+    (record the agreement, or confirm it is capital without one). `current` and `values` use
+    parse_capital's keys (domestic_in_place, foreign_agreed, …)."""
+    out = []
+    for origin in ("domestic", "foreign"):
+        placed = values.get(f"{origin}_in_place")
+        agreed = values.get(f"{origin}_agreed", current.get(f"{origin}_agreed") or 0)
+        if placed and placed > (current.get(f"{origin}_in_place") or 0) and not agreed:
+            out.append(origin)
+    return out
+
+
 def person_label(person: str | None, title: str | None) -> str:
     """张 + 总 → 张总; 冷友斌 + 董事长 → 冷友斌 董事长; Li + VP → VP Li."""
     person, title = (person or "").strip(), (title or "").strip()
@@ -693,4 +707,4 @@ def person_label(person: str | None, title: str | None) -> str:
     return person + title if len(person) == 1 else f"{person} {title}"
 
 
-__all__ += ["ProjectChoice", "Todo", "person_label", "names_other_project"]
+__all__ += ["ProjectChoice", "Todo", "person_label", "names_other_project", "capital_without_agreement"]
