@@ -568,12 +568,12 @@ _DATE_SHAPED = re.compile(
     r"|(?<![\d.])(?P<iy>\d{4})(?P<s>[-/.])(?P<im>\d{1,2})(?P=s)(?P<id>\d{1,2})(?![\d.])")
 
 
-def impossible_dates(text: str, today: date) -> list[DateMention]:
+def impossible_dates(text: str, today: date, known: list[DateMention] | None = None) -> list[DateMention]:
     """Date-shaped text that names no real day, with its role from the cue words (meeting when
-    none): `value` None and no candidates."""
+    none): `value` None and no candidates. `known`: the text's `parse_dates`, when at hand."""
     t = normalize(text)
     spans = clauses(t)
-    taken = [m.span for m in parse_dates(t, today)]
+    taken = [m.span for m in (parse_dates(t, today) if known is None else known)]
     out = []
     for m in _DATE_SHAPED.finditer(t):
         if any(m.start() < e and s < m.end() for s, e in taken):

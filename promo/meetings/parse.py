@@ -174,7 +174,7 @@ def _ask_impossible_dates(d: MeetingDraft, t: str, today: date) -> None:
     """"2099年13月45日" is no day: ask which day was meant (the meeting: today or yesterday; a
     follow-up: in a week or two; or typed), never put today in its place."""
     asked = {q.field for q in d.questions}
-    for m in impossible_dates(t, today):
+    for m in impossible_dates(t, today, d.dates):
         attr = "meeting_date" if m.role == MEETING else "followup_date"
         if attr in asked or getattr(d, attr) is not None:
             continue
