@@ -460,6 +460,8 @@ def test_draft_fields_match_the_meeting_table():
     ("昨天见了中粮李董", "李董", None, "中粮"),
     ("今天见了阿穆尔华侨商贸王振江总经理，谈木材进口", "王振江", "总经理", "阿穆尔华侨商贸"),   # not 江
     ("今天见了飞鹤乳业王强副总经理", "王强", "副总经理", "飞鹤乳业"),
+    ("今天见了蒙牛李明总裁", "李明", "总裁", "蒙牛"),             # 牛 ends the company, not a surname here
+    ("见了王振江总经理", "王振江", "总经理", None),
     ("昨天见了市商务局刘局长", "刘局长", "局长", None),
 ])
 def test_person_keeps_its_characters(text, person, title, company):

@@ -305,6 +305,9 @@ def test_known_company_fills_the_chains(service):
     service.fill_chains(chosen)
     assert chosen["f"]["chain_ids"] == ["dairy"]              # a choice is never overwritten
     assert service.resolver().company_chains("sinograin_hlj")   # a branch has its own (or its group's)
+    draft["f"].update(company="内蒙古伊利实业集团股份有限公司", company_id="yili")   # the company changed
+    service.fill_chains(draft)
+    assert draft["f"]["chain_ids"] == service.resolver().company_chains("yili") != ["grain_logistics", "soybean", "corn"]
 
 
 def test_person_label_with_address_forms():

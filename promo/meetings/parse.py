@@ -348,6 +348,9 @@ def _name_before(t: str, pos: int, formal: bool,
             continue
         if glued is not None and s < glued:
             continue
+        if length == 3 and name[1] in _SURNAMES and s > 0 and _is_han(t[s - 1]) \
+                and t[s - 1] not in _NAME_STOP:
+            continue        # 蒙牛李明 / 同方张伟: the company's last char, then a two-char name
         if name[:2] in _COMPOUND_SURNAMES or (name[0] in _SURNAMES and length <= 3
                                                and name[:2] not in _COMPOUND_SURNAMES):
             return name, s

@@ -374,14 +374,23 @@ class MeetingService:
     # ----------------------------------------------------------------------- drafts
 
     def draft_from_text(self, text: str, today: dt.date) -> dict:
-        return draft_from_parse(parse_meeting(text.strip(), today, self.resolver()), today)
+        resolver = self.resolver()
+        draft = draft_from_parse(parse_meeting(text.strip(), today, resolver), today)
+        if draft["f"]["chain_ids"] and not resolver.find_chains(text.strip()):
+            draft["auto_chains"] = list(draft["f"]["chain_ids"])    # the company's, not said
+        return draft
 
     def fill_chains(self, draft: dict) -> None:
         """A known company and no chain chosen yet: the company's chains from the lists (the
         step-by-step form asks for the company only, "Met COFCO VP Li…" names no product)."""
         f = draft["f"]
-        if f.get("company_id") and not f.get("chain_ids"):
-            f["chain_ids"] = self.resolver().company_chains(f["company_id"])
+        chains = list(f.get("chain_ids") or [])
+        auto = draft.get("auto_chains")
+        if chains and chains != auto:
+            return                       # chosen (or said) by the officer: never overwritten
+        # empty, or filled here for the company before: follow the company
+        f["chain_ids"] = self.resolver().company_chains(f["company_id"]) if f.get("company_id") else []
+        draft["auto_chains"] = list(f["chain_ids"])
 
     def company_choices(self, text: str) -> list[tuple[str | None, str]]:
         """Known companies named in `text` (id, list name), best first; else the text itself."""
