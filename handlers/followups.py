@@ -45,24 +45,36 @@ MAX_ITEMS = 30
 
 @dataclass(frozen=True)
 class TodoDone(CallbackData):
-    """✓ on a follow-up; src: t = the /todo list (re-drawn), r = a reminder message."""
+    """✓ on a follow-up; src: t = the /todo list (re-drawn), l = the list with the later
+    follow-ups (re-drawn), r = a reminder message."""
 
     PREFIX = "md"
     meeting_id: int
     src: str
 
 
+@dataclass(frozen=True)
+class TodoLater(CallbackData):
+    """"📅 查看以后的回访" on /todo: the list again, with the follow-ups after the window."""
+
+    PREFIX = "mw"
+
+
 # ---------------------------------------------------------------------- /todo
 
-def _todo_view(context, user):
+def _todo_view(context, user, later: bool = False):
     s = svc(context)
     today = s.today()
     todo = msvc(context).todo(user, today)
-    items = (todo.due_today + todo.overdue + todo.upcoming)[:MAX_ITEMS]
+    items = (todo.due_today + todo.overdue + todo.upcoming + (todo.later if later else []))[:MAX_ITEMS]
     number = {m.id: i + 1 for i, m in enumerate(items)}
-    buttons = [(f"✓ {number[m.id]}", TodoDone(m.id, "t").pack()) for m in items]
+    src = "l" if later else "t"
+    buttons = [(f"✓ {number[m.id]}", TodoDone(m.id, src).pack()) for m in items]
     rows = [buttons[i:i + 5] for i in range(0, len(buttons), 5)]
-    ctx = dict(todo=todo, number=number, today=today, lib=s.library,
+    if todo.later and not later:
+        rows.append([(f"📅 查看 {todo.window_days} 天以后的回访（{len(todo.later)}）", TodoLater().pack())])
+    ctx = dict(todo=todo, number=number, today=today, lib=s.library, show_later=later,
+               until=today + dt.timedelta(days=todo.window_days),
                days=s.settings.keep_in_touch_days, who=person_label)
     return ctx, rows
 
@@ -95,12 +107,25 @@ async def done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await cq.answer("只有记录人或本单位负责人可以完成这条回访。", show_alert=True)
         return
     await cq.answer("已完成 ✓")
-    if data.src == "t":
-        ctx, rows = await asyncio.to_thread(_todo_view, context, user)
+    if data.src in ("t", "l"):
+        ctx, rows = await asyncio.to_thread(_todo_view, context, user, data.src == "l")
         await send(update, context, "todo.html.j2", markup=keyboard(rows), edit=True, **ctx)
     else:
         await send(update, context, "todo_reminder.html.j2", edit=True, m=m, done=True,
                    today=s.today(), lib=s.library, who=person_label)
+
+
+async def later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await pressed(update, context, TodoLater, "这个按钮已过期，请重新发送 /todo。")
+    if got is None:
+        return
+    user, _ = got
+    if not is_private(update):
+        await update.callback_query.answer("请在与机器人的私聊中查看。", show_alert=True)
+        return
+    await update.callback_query.answer()
+    ctx, rows = await asyncio.to_thread(_todo_view, context, user, True)
+    await send(update, context, "todo.html.j2", markup=keyboard(rows), edit=True, **ctx)
 
 
 # ---------------------------------------------------------------------- reminders
@@ -190,4 +215,5 @@ async def post_init(app) -> None:
 
 
 def handlers():
-    return [CommandHandler("todo", todo), CallbackQueryHandler(done, pattern=TodoDone.pattern())]
+    return [CommandHandler("todo", todo), CallbackQueryHandler(done, pattern=TodoDone.pattern()),
+            CallbackQueryHandler(later, pattern=TodoLater.pattern())]

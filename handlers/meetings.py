@@ -273,6 +273,10 @@ def _card(context, item: dict, user, note: str | None = None, *, buttons: bool =
                project=project, priors=priors, note=note, editing=editing, saved=None,
                stage_labels=STAGE_LABELS, year=today.year, reminder=None)
     rows = _card_rows(item, bool(user and user.unit)) if buttons else []
+    if buttons and project is not None and project.kind == "ask":
+        # the topic names another project than the company's one: same project, or a new one?
+        rows.insert(0, [_btn(item, f"✅ 同一项目 #{project.project.id}", "p", str(project.project.id)),
+                        _btn(item, "🆕 新建项目", "p", "new")])
     return "meeting_card.html.j2", ctx, rows, CARD
 
 
@@ -426,6 +430,8 @@ async def _after_change(context, item: dict, user, field: str, *, keep_asking: b
     if not keep_asking:
         item["await"] = None
         item.pop("typed", None)
+    if field == "company" and item.get("kind") != "edit":
+        msvc(context).fill_chains(item)
     _advance_form(item, field)
     if item.get("kind") != "edit" or item["q"]:
         return None
@@ -466,9 +472,12 @@ async def _save(update: Update, context, item: dict, user) -> int | None:
     if item["q"]:
         await cq.answer("请先回答上面的问题。", show_alert=True)
         return None
-    await cq.answer("正在保存…")
     s = svc(context)
     ms = msvc(context)
+    if ms.project_choice(item, user.unit).kind == "ask":
+        await cq.answer("请先选择：是同一项目，还是新建项目。", show_alert=True)
+        return None
+    await cq.answer("正在保存…")
     result = await asyncio.to_thread(ms.save, item, user, s.now())
     # committed: only now is the draft dropped and "已保存" said
     _store(context)["draft"] = None

@@ -11,13 +11,14 @@ who and when).
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from promo.db import Conflict, InvalidTransition, NotFound, PermissionDenied
-from promo.meetings.service import parse_capital, person_label
+from promo.meetings.service import capital_without_agreement, parse_capital, person_label
 from promo.meetings.store import STAGE_LABELS, STAGES
 
 from .callbacks import CallbackData, decode
@@ -175,7 +176,6 @@ async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, "project_capital.html.j2", kind="usage")
         return
     ms = msvc(context)
-    s = svc(context)
     view = ms.project(pid)
     if view is None:
         await send(update, context, "project_capital.html.j2", kind="not_found", pid=pid)
@@ -185,6 +185,45 @@ async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                "domestic_agreed": view.project.domestic_agreed_yuan,
                "foreign_agreed": view.project.foreign_agreed_yuan}
     values = {k: current[k] + v if add else v for k, (v, add) in figures.items()}
+    if missing := capital_without_agreement(current, values):
+        # capital in place with no agreed amount: ask (record the agreement, or confirm)
+        tok = secrets.token_urlsafe(4)
+        context.user_data["cap_pending"] = {"tok": tok, "pid": pid, "values": values}
+        await send(update, context, "project_capital.html.j2", kind="no_agreed", pid=pid, missing=missing,
+                   markup=keyboard([[("✅ 确认无协议，照此登记", CapConfirm(tok, "y").pack()),
+                                     ("❌ 取消", CapConfirm(tok, "n").pack())]]))
+        return
+    await _set_capital(update, context, user, pid, values)
+
+
+@dataclass(frozen=True)
+class CapConfirm(CallbackData):
+    """op: y = record the capital in place without an agreed amount · n = drop it."""
+
+    PREFIX = "mc"
+    tok: str
+    op: str
+
+
+async def capital_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await pressed(update, context, CapConfirm, "这个按钮已过期，请重新发送 /capital。")
+    if got is None:
+        return
+    user, data = got
+    pending = context.user_data.get("cap_pending") or {}
+    if pending.get("tok") != data.tok:
+        await update.callback_query.answer("这个按钮已过期，请重新发送 /capital。", show_alert=True)
+        return
+    context.user_data.pop("cap_pending", None)
+    await update.callback_query.answer()
+    if data.op != "y":
+        await send(update, context, "project_capital.html.j2", kind="dropped", pid=pending["pid"], edit=True)
+        return
+    await _set_capital(update, context, user, pending["pid"], pending["values"])
+
+
+async def _set_capital(update: Update, context, user, pid: int, values: dict) -> None:
+    ms, s = msvc(context), svc(context)
     try:
         await asyncio.to_thread(ms.projects.set_capital, pid, user, s.now(), as_of=s.today(), **values)
     except PermissionDenied:
@@ -199,4 +238,5 @@ async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def handlers():
     return [CommandHandler("project", project), CommandHandler("capital", capital),
             CallbackQueryHandler(pick, pattern=ProjPick.pattern()),
-            CallbackQueryHandler(stage, pattern=ProjStage.pattern())]
+            CallbackQueryHandler(stage, pattern=ProjStage.pattern()),
+            CallbackQueryHandler(capital_confirm, pattern=CapConfirm.pattern())]

@@ -71,7 +71,7 @@ async def test_one_message_card_fix_amount_and_save(bot, fakebot):
         assert field(text, "日期") == "2026年11月26日（周四）"
         assert field(text, "地点") == "北京市"
         assert field(text, "企业").startswith("中国飞鹤有限公司") and "名单企业" in field(text, "企业")
-        assert field(text, "人员") == "张" and field(text, "职务") == "总"
+        assert field(text, "人员") == "张总" and field(text, "职务") == "—"      # 张总 is the person
         assert field(text, "产业链") == "乳制品产业链"
         assert field(text, "金额") == "约5亿元（投资）"
         assert field(text, "阶段") == "对接"
@@ -95,7 +95,7 @@ async def test_one_message_card_fix_amount_and_save(bot, fakebot):
     assert "⏰ 将于 12月2日 09:00 提醒回访" in done
     m = bot.services.meetings.get(number)
     assert (m.meeting_date, m.followup_date) == (TODAY, dt.date(2026, 12, 2))
-    assert (m.place, m.company, m.company_id, m.person, m.title) == ("北京市", "中国飞鹤有限公司", "feihe", "张", "总")
+    assert (m.place, m.company, m.company_id, m.person, m.title) == ("北京市", "中国飞鹤有限公司", "feihe", "张总", None)
     assert (m.amount_yuan, m.currency, m.stage, m.topic) == (300_000_000, "CNY", "contact", "奶粉工厂扩产")
     assert m.chain_ids == ["dairy"] and m.raw == FEIHE
     assert (m.logged_by, m.unit) == (OFFICER, "北安市")
@@ -474,9 +474,135 @@ async def test_project_history_and_advance_asks_first(bot, fakebot):
         assert "已推进到「签约」" in moved[-1].params["text"]
         view = bot.services.projects.get(m.project_id)
         assert (view.project.stage, view.project.signed_date) == ("signed", TODAY)
-        capital = await fakebot.send_text(bot.app, bot.officer, f"/capital {m.project_id} 内资到位 5000万")
+        asked = await fakebot.send_text(bot.app, bot.officer, f"/capital {m.project_id} 内资到位 5000万")
+        assert "还没有登记内资协议" in fakebot.plain(texts(asked))        # no agreed amount: asked first
+        assert bot.services.projects.get(m.project_id).project.domestic_in_place_yuan == 0
+        capital = await fakebot.press(bot.app, bot.officer, asked[-1], "✅ 确认无协议，照此登记")
         assert "到位 5000万元" in fakebot.plain(texts(capital))
         assert bot.services.projects.get(m.project_id).project.domestic_in_place_yuan == 50_000_000
         # another unit sees the project read-only, without the meetings' details
         other = (await fakebot.send_text(bot.app, bot.lead, f"/project {m.project_id}"))[-1]
         assert "⏩" not in " ".join(labels(other)) and "张总" not in other.params["text"]
+
+
+# ---------------------------------------------------------------------- issue 10 / issue 9 (card and form)
+
+
+async def test_form_company_brings_its_chains(bot, fakebot):
+    async with running(bot):
+        await fakebot.send_text(bot.app, bot.officer, "/log")
+        step2 = (await fakebot.send_text(bot.app, bot.officer, "中储粮"))[-1]
+        assert "第 2/5 步" in step2.params["text"]
+        step3 = await fakebot.press(bot.app, bot.officer, step2, "昨天")
+        step4 = await fakebot.press(bot.app, bot.officer, step3[-1], "跳过")
+        step5 = await fakebot.press(bot.app, bot.officer, step4[-1], "跳过")
+        card = await fakebot.press(bot.app, bot.officer, step5[-1], "跳过")
+        text = fakebot.plain(card[-1].params["text"])
+        assert field(text, "企业").startswith("中国储备粮管理集团有限公司")
+        assert "粮食仓储物流产业链" in field(text, "产业链")
+        await fakebot.press(bot.app, bot.officer, card[-1], "✅ 保存")
+    [m] = meetings_of(bot)
+    assert m.company_id == "sinograin" and "grain_logistics" in m.chain_ids
+
+
+async def test_english_message_gets_the_company_chains(bot, fakebot):
+    async with running(bot):
+        calls = await fakebot.send_text(bot.app, bot.officer, "Met COFCO VP Li in Harbin yesterday, RMB 200 million")
+        chains = field(fakebot.plain(calls[-1].params["text"]), "产业链")
+        assert "粮食仓储物流产业链" in chains and "大豆精深加工产业链" in chains
+
+
+async def test_absurd_amount_and_date_are_asked_on_the_card(bot, fakebot):
+    async with running(bot):
+        ask = (await fakebot.send_text(bot.app, bot.officer, "9999-12-31在北京见了飞鹤张总，投资9999999亿"))[-1]
+        assert "确认是9999年12月31日（周五）吗？" in ask.params["text"]
+        assert "是，9999年12月31日（周五）" in labels(ask) and "✏️ 手动输入" in labels(ask)
+        typed = (await fakebot.send_text(bot.app, bot.officer, "昨天"))[-1]       # the officer types the real date
+        assert "确认是9999999亿元吗？" in typed.params["text"]
+        card = await fakebot.press(bot.app, bot.officer, typed, "是，9999999亿元")   # confirmed on purpose
+        text = fakebot.plain(card[-1].params["text"])
+        assert field(text, "日期") == "2026年11月25日（周三）" and "未写明" not in text
+        assert field(text, "金额") == "9999999亿元（投资）"
+        # a typed correction is checked the same way
+        await fakebot.press(bot.app, bot.officer, card[-1], "✏️ 日期")
+        again = (await fakebot.send_text(bot.app, bot.officer, "1999-01-01"))[-1]
+        assert "确认是1999年1月1日（周五）吗？" in again.params["text"]
+
+
+async def test_impossible_date_is_asked_not_replaced_by_today(bot, fakebot):
+    async with running(bot):
+        ask = (await fakebot.send_text(bot.app, bot.officer, "2099年13月45日在北京见了飞鹤张总"))[-1]
+        assert "「2099年13月45日」不是有效日期" in ask.params["text"]
+        assert "日期：" not in ask.params["text"]
+        card = await fakebot.press(bot.app, bot.officer, ask, "2026年11月25日（周三）")
+        text = fakebot.plain(card[-1].params["text"])
+        assert field(text, "日期") == "2026年11月25日（周三）" and "未写明" not in text
+
+
+async def test_deadline_and_glued_name_on_the_card(bot, fakebot):
+    async with running(bot):
+        card = (await fakebot.send_text(bot.app, bot.officer, "今天见了中储粮李总，下周三前发项目建议书"))[-1]
+        text = fakebot.plain(card.params["text"])
+        assert field(text, "下一步") == "下周三前发项目建议书"
+        assert field(text, "回访日期") == "2026年12月2日（周三）"
+        assert field(text, "人员") == "李总"
+
+
+async def test_topic_naming_another_project_is_asked(bot, fakebot):
+    officer = bot.services.user(OFFICER)
+    old = bot.services.projects.find_or_create("飞鹤", "北安乳制品加工二期项目", "北安市", company_id="feihe",
+                                               user=officer, now=NOW)
+    async with running(bot):
+        card = (await fakebot.send_text(bot.app, bot.officer, "今天见了飞鹤张总，谈液态奶项目"))[-1]
+        text = fakebot.plain(card.params["text"])
+        assert "「液态奶项目」和本单位已有的「北安乳制品加工二期项目」" in text and "同一个项目吗" in text
+        assert {f"✅ 同一项目 #{old.id}", "🆕 新建项目"} <= set(labels(card))
+        refused = await fakebot.press(bot.app, bot.officer, card, "✅ 保存")          # not before the answer
+        assert refused[-1].method == "answerCallbackQuery" and "同一项目" in refused[-1].params["text"]
+        assert not meetings_of(bot)
+        chosen = await fakebot.press(bot.app, bot.officer, card, "🆕 新建项目")
+        assert "将新建「液态奶项目」" in fakebot.plain(chosen[-1].params["text"])
+        await fakebot.press(bot.app, bot.officer, chosen[-1], "✅ 保存")
+    [m] = meetings_of(bot)
+    assert m.project_id != old.id and bot.services.projects.get(m.project_id).project.name == "液态奶项目"
+
+
+async def test_todo_says_the_window_and_offers_the_later_follow_ups(bot, fakebot):
+    officer = bot.services.user(OFFICER)
+    add = bot.services.meetings.add
+    add({"company": "甲公司", "meeting_date": TODAY, "followup_date": TODAY + dt.timedelta(days=10)}, officer, NOW)
+    later = add({"company": "乙公司", "meeting_date": TODAY, "followup_date": TODAY + dt.timedelta(days=40)},
+                officer, NOW)
+    async with running(bot):
+        calls = await fakebot.send_text(bot.app, bot.officer, "/todo")
+        text = fakebot.plain(texts(calls))
+        assert "没有待回访的对接" in text and "近 7 天（到 12月3日）" in text
+        assert "之后还有 2 条，最早 12月6日" in text
+        assert "甲公司" not in text
+        shown = await fakebot.press(bot.app, bot.officer, calls[-1], "📅 查看 7 天以后的回访（2）")
+        listed = fakebot.plain(shown[-1].params["text"])
+        assert "7 天以后" in listed and "1. 甲公司（12月6日）" in listed and "2. 乙公司（2027年1月5日）" in listed
+        done = await fakebot.press(bot.app, bot.officer, shown[-1], "✓ 2")
+        assert "乙公司" not in fakebot.plain(done[-1].params["text"])
+    assert bot.services.meetings.get(later.id).followup_done_at is not None
+
+
+async def test_capital_in_place_without_agreement_is_asked(bot, fakebot):
+    officer = bot.services.user(OFFICER)
+    p = bot.services.projects.find_or_create("飞鹤", "奶粉工厂扩产", "北安市", company_id="feihe", user=officer, now=NOW)
+    async with running(bot):
+        asked = await fakebot.send_text(bot.app, bot.officer, f"/capital {p.id} 内资到位 5000万")
+        text = fakebot.plain(texts(asked))
+        assert "还没有登记内资协议（签约）金额" in text and f"/capital {p.id} 内资协议" in text
+        assert set(labels(asked[-1])) == {"✅ 确认无协议，照此登记", "❌ 取消"}
+        dropped = await fakebot.press(bot.app, bot.officer, asked[-1], "❌ 取消")
+        assert "未登记" in fakebot.plain(dropped[-1].params["text"])
+        assert bot.services.projects.get(p.id).project.domestic_in_place_yuan == 0
+        assert not labels(dropped[-1])                            # the question's buttons are gone
+        # with the agreement in the same command (or already recorded), nothing is asked
+        both = await fakebot.send_text(bot.app, bot.officer, f"/capital {p.id} 内资协议 2亿 内资到位 5000万")
+        assert "资金已登记" in fakebot.plain(texts(both))
+        more = await fakebot.send_text(bot.app, bot.officer, f"/capital {p.id} 内资到位 +1000万")
+        assert "资金已登记" in fakebot.plain(texts(more))
+    got = bot.services.projects.get(p.id).project
+    assert (got.domestic_agreed_yuan, got.domestic_in_place_yuan) == (200_000_000, 60_000_000)

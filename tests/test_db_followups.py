@@ -65,6 +65,13 @@ def test_due_buckets(world):
     assert [x.id for x in fu.due(12, TODAY)[1]] == [m["someone_else"].id]
 
 
+def test_later_lists_what_comes_after_the_window(world):
+    _, _, fu, _, m = world
+    assert [x.id for x in fu.later(11, TODAY)] == [m["far"].id]          # after the 7 days of due()
+    assert fu.later(11, TODAY, horizon_days=30) == []
+    assert fu.later(12, TODAY) == []
+
+
 def test_a_later_meeting_with_the_company_closes_it(world):
     _, store, fu, u, m = world
     store.add({"company": "乙公司", "meeting_date": D(2025, 3, 6)}, u[12], T0)  # colleague went

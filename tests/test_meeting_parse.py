@@ -226,7 +226,7 @@ FIELDS = ("meeting_date", "followup_date", "place", "company", "company_id", "pe
 MEETING_CASES = [
     ("今天在北京见了飞鹤张总，谈奶粉工厂扩产，投资约5亿，下周三回访",
      dict(meeting_date=D(2026, 11, 26), followup_date=D(2026, 12, 2), place="北京", company="飞鹤",
-          person="张", title="总", amount_yuan=500_000_000, amount_approx=True, stage="contact",
+          person="张总", title=None, amount_yuan=500_000_000, amount_approx=True, stage="contact",
           topic="奶粉工厂扩产", next_step="下周三回访", language="zh", questions=[])),
     ("Met Feihe VP Zhang in Beijing yesterday, dairy plant expansion, RMB 200 million, follow up next Wednesday",
      dict(meeting_date=D(2026, 11, 25), followup_date=D(2026, 12, 2), place="北京", company="Feihe",
@@ -234,20 +234,20 @@ MEETING_CASES = [
           next_step="follow up next Wednesday", language="en", questions=[])),
     ("昨天在哈尔滨的展会上见了中粮集团李董，洽谈大豆深加工项目，计划投资3.5亿元，月底前提供土地政策",
      dict(meeting_date=D(2026, 11, 25), followup_date=D(2026, 11, 30), place="哈尔滨", company="中粮",
-          person="李", title="董", amount_yuan=350_000_000, topic="大豆深加工项目", next_step="月底前提供土地政策")),
+          person="李董", title=None, amount_yuan=350_000_000, topic="大豆深加工项目", next_step="月底前提供土地政策")),
     ("拜访了黑龙江飞鹤乳业有限公司董事长冷友斌，就奶粉工厂扩产进行了洽谈，已签约，总投资12亿元",
      dict(company="黑龙江飞鹤乳业", person="冷友斌", title="董事长", stage="signed", topic="奶粉工厂扩产",
           amount_yuan=1_200_000_000, meeting_date=None)),
     ("上周五在深圳见了张伟董事长，聊了冷链物流",
      dict(meeting_date=D(2026, 11, 20), place="深圳", person="张伟", title="董事长", company=None, topic="冷链物流")),
     ("上周五在深圳拜访伊利王经理，聊了冷链物流，12月3日回访",
-     dict(company="伊利", person="王", title="经理", followup_date=D(2026, 12, 3), next_step="12月3日回访")),
+     dict(company="伊利", person="王经理", title="经理", followup_date=D(2026, 12, 3), next_step="12月3日回访")),
     ("今天拜访了中粮集团，谈玉米深加工",
      dict(company="中粮", person=None, topic="玉米深加工", meeting_date=D(2026, 11, 26))),
-    ("昨天和欧阳总在上海见面，谈跨境电商", dict(person="欧阳", title="总", place="上海", topic="跨境电商")),
-    ("见了飞鹤的张总经理", dict(company="飞鹤", person="张", title="总经理")),
+    ("昨天和欧阳总在上海见面，谈跨境电商", dict(person="欧阳总", title=None, place="上海", topic="跨境电商")),
+    ("见了飞鹤的张总经理", dict(company="飞鹤", person="张总经理", title="总经理")),
     ("今天在黑河接待了伊利集团副总裁李明，考察了合作区", dict(company="伊利", person="李明", title="副总裁", place="黑河")),
-    ("在齐齐哈尔市见了某公司王总，谈了谈合作", dict(place="齐齐哈尔", company=None, person="王", topic="合作")),
+    ("在齐齐哈尔市见了某公司王总，谈了谈合作", dict(place="齐齐哈尔", company=None, person="王总", topic="合作")),
     ("在布拉戈维申斯克见了俄方企业代表", dict(place="布拉戈维申斯克")),
     ("Встреча в Благовещенске, обсудили логистику", dict(place="布拉戈维申斯克")),
     ("Visited COFCO in Shanghai today, talked about grain logistics, CNY 1.5 billion, signed a framework agreement",
@@ -281,7 +281,7 @@ MEETING_CASES = [
      dict(amount_yuan=None, followup_date=D(2026, 12, 7), next_step="下下周一再约", company=None,
           questions=[("amount_yuan", [200_000_000, 300_000_000])])),
     ("见了飞鹤张总和伊利李总，谈乳业合作",
-     dict(company=None, person="张", topic="乳业合作", questions=[("company", ["飞鹤", "伊利"])])),
+     dict(company=None, person="张总", topic="乳业合作", questions=[("company", ["飞鹤", "伊利"])])),
     ("Met COFCO today, will send the brochure by next Friday",
      dict(followup_date=None, next_step="send the brochure by next Friday",
           questions=[("followup_date", [D(2026, 11, 27), D(2026, 12, 4)])])),
@@ -307,7 +307,7 @@ MEETING_CASES = [
      dict(company="伊利", person=None, topic="黑河乳业基地建设", amount_yuan=200_000_000, amount_approx=True,
           followup_date=D(2026, 12, 4), next_step="下周五前寄送项目资料")),
     ("昨晚和华为李总吃饭，聊了数据中心，下次约在黑河见",
-     dict(meeting_date=D(2026, 11, 25), company="华为", person="李", topic="数据中心", place=None,
+     dict(meeting_date=D(2026, 11, 25), company="华为", person="李总", topic="数据中心", place=None,
           next_step="下次约在黑河见")),
     ("俄罗斯阿穆尔州农业公司伊万诺夫总经理今天到访，谈大豆进口，年进口量10万吨，投资约300万美元",
      dict(company="俄罗斯阿穆尔州农业", topic="大豆进口", amount=3_000_000, currency="USD", amount_yuan=None)),
@@ -319,9 +319,9 @@ MEETING_CASES = [
     ("昨天，飞鹤张总，奶粉工厂二期，12亿，15号回访",
      dict(meeting_date=D(2026, 11, 25), company="飞鹤", topic="奶粉工厂二期", amount_yuan=1_200_000_000,
           followup_date=D(2026, 12, 15), next_step="15号回访")),
-    ("同仁堂张总今天来访", dict(company="同仁堂", person="张", meeting_date=D(2026, 11, 26))),
+    ("同仁堂张总今天来访", dict(company="同仁堂", person="张总", meeting_date=D(2026, 11, 26))),
     ("今天拜访了一汽集团，谈汽车零部件", dict(company="一汽", topic="汽车零部件")),
-    ("昨天在长春见了三一重工李总", dict(company="三一重工", person="李", place="长春")),
+    ("昨天在长春见了三一重工李总", dict(company="三一重工", person="李总", place="长春")),
     ("走访了3家企业", dict(company=None)),
     ("Had a call with Yili's GM Wang today about the cold chain, RMB 50 million in place, revisit on 12/15",
      dict(company="Yili", person="Wang", title="GM", topic="cold chain", amount_kind="in_place",
@@ -393,16 +393,16 @@ class FakeResolver:
 
 RESOLVER_CASES = [
     ("今天在北京见了飞鹤张总，谈奶粉工厂扩产，投资约5亿，下周三回访",
-     dict(company="飞鹤乳业", company_id="feihe", person="张", title="总", place="北京", chain_ids=["dairy"])),
+     dict(company="飞鹤乳业", company_id="feihe", person="张总", title=None, place="北京", chain_ids=["dairy"])),
     ("Met Feihe VP Zhang in Beijing yesterday, dairy plant expansion, RMB 200 million",
      dict(company="飞鹤乳业", company_id="feihe", person="Zhang", place="北京", chain_ids=["dairy"])),
     ("昨天在哈尔滨见了中粮李董，谈大豆深加工和物流",
      dict(company="中粮集团", company_id="cofco", place="哈尔滨", chain_ids=["soy", "logistics"])),
     ("visited COFCO HQ, soybean crushing", dict(company_id="cofco", company="中粮集团", chain_ids=["soy"])),
-    ("在绥化见了伊利王总", dict(place="绥化", company_id="yili", person="王")),        # place from the resolver
+    ("在绥化见了伊利王总", dict(place="绥化", company_id="yili", person="王总")),        # place from the resolver
     ("见了飞鹤张总和伊利李总",
      dict(company=None, company_id=None, questions=[("company", ["feihe", "yili"])])),
-    ("在北京见了某企业张总", dict(company=None, company_id=None, person="张", place="北京")),   # falls back
+    ("在北京见了某企业张总", dict(company=None, company_id=None, person="张总", place="北京")),   # falls back
     ("在北京见了华为张总", dict(company="华为", company_id=None)),                            # heuristic fallback
 ]
 
@@ -451,3 +451,81 @@ def test_draft_fields_match_the_meeting_table():
     names = set(MeetingDraft.__dataclass_fields__)
     assert {"meeting_date", "place", "company", "company_id", "person", "title", "chain_ids", "topic",
             "amount_yuan", "currency", "stage", "next_step", "followup_date", "raw"} <= names
+
+
+# --------------------------------------------------------------------------- issue 10: people, next steps
+
+@pytest.mark.parametrize("text, person, title, company", [
+    ("今天见了飞鹤张总", "张总", None, "飞鹤"),                       # a surname with 总 is the person
+    ("昨天见了中粮李董", "李董", None, "中粮"),
+    ("今天见了阿穆尔华侨商贸王振江总经理，谈木材进口", "王振江", "总经理", "阿穆尔华侨商贸"),   # not 江
+    ("今天见了飞鹤乳业王强副总经理", "王强", "副总经理", "飞鹤乳业"),
+    ("今天见了蒙牛李明总裁", "李明", "总裁", "蒙牛"),             # 牛 ends the company, not a surname here
+    ("见了王振江总经理", "王振江", "总经理", None),
+    ("昨天见了市商务局刘局长", "刘局长", "局长", None),
+])
+def test_person_keeps_its_characters(text, person, title, company):
+    d = parse_meeting(text, TODAY)
+    assert (d.person, d.title) == (person, title)
+    if company:
+        assert d.company == company
+
+
+def test_person_glued_to_a_resolved_company():
+    class R(FakeResolver):
+        COMPANIES = {**FakeResolver.COMPANIES, "amur": ("阿穆尔华侨商贸", ["阿穆尔华侨商贸"])}
+    d = parse_meeting("今天见了阿穆尔华侨商贸王振江总经理", TODAY, R())
+    assert (d.company_id, d.person, d.title) == ("amur", "王振江", "总经理")
+
+
+@pytest.mark.parametrize("text, next_step, followup", [
+    ("今天见了中储粮李总，下周三前发项目建议书", "下周三前发项目建议书", D(2026, 12, 2)),
+    ("今天见了伊利王总，谈冷链，12月10日之前报送方案", "12月10日之前报送方案", D(2026, 12, 10)),
+])
+def test_deadline_is_a_next_step(text, next_step, followup):
+    d = parse_meeting(text, TODAY)
+    assert (d.next_step, d.followup_date) == (next_step, followup)
+    assert d.topic != next_step[-6:] and (d.topic is None or "前" not in d.topic)
+
+
+# --------------------------------------------------------------------------- issue 9: absurd values are asked
+
+def test_absurd_amount_is_asked_not_taken():
+    d = parse_meeting("今天见了张总，投资9999999亿", TODAY)
+    assert d.amount_yuan is None and d.amount is None
+    (q,) = d.questions
+    assert q.field == "amount_yuan" and q.choices == [9_999_999 * 10 ** 8]
+    assert q.prompt.startswith("「9999999亿」：确认是") and q.prompt.endswith("吗？")
+    assert parse_meeting("今天见了张总，投资9999亿", TODAY).amount_yuan == 9999 * 10 ** 8   # under 1万亿
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("9999-12-31见了张总", "meeting_date", D(9999, 12, 31)),
+    ("9999年12月31日见了张总", "meeting_date", D(9999, 12, 31)),
+    ("1999年5月3日见了张总", "meeting_date", D(1999, 5, 3)),
+    ("今天见了张总，2028年12月1日回访", "followup_date", D(2028, 12, 1)),
+])
+def test_out_of_range_date_is_asked_not_taken(text, field, value):
+    d = parse_meeting(text, TODAY)
+    assert getattr(d, field) is None
+    (q,) = d.questions
+    assert (q.field, q.choices) == (field, [value])
+    assert "确认是" in q.prompt and q.prompt.endswith("吗？")
+
+
+def test_date_within_bounds_is_taken():
+    assert parse_meeting("今天见了张总，2027年6月1日回访", TODAY).followup_date == D(2027, 6, 1)
+    assert parse_meeting("2001年5月3日见了张总", TODAY).meeting_date == D(2001, 5, 3)
+
+
+@pytest.mark.parametrize("text, field, choices", [
+    ("2099年13月45日见了张总", "meeting_date", [D(2026, 11, 26), D(2026, 11, 25)]),
+    ("2026-02-30在北京见了张总", "meeting_date", [D(2026, 11, 26), D(2026, 11, 25)]),
+    ("今天见了张总，2月30日回访", "followup_date", [D(2026, 12, 3), D(2026, 12, 10)]),
+])
+def test_impossible_date_is_asked_not_replaced_by_today(text, field, choices):
+    d = parse_meeting(text, TODAY)
+    assert d.meeting_date is None if field == "meeting_date" else d.meeting_date == TODAY
+    (q,) = d.questions
+    assert (q.field, q.choices) == (field, choices)
+    assert "不是有效日期" in q.prompt

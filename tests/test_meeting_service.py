@@ -15,7 +15,8 @@ from promo.meetings.parse import parse_meeting
 from promo.meetings.resolver import MatcherResolver
 from promo.meetings.service import (MeetingService, answer_question, card_lines, draft_from_parse,
                                     export_filename, looks_like_meeting, meeting_fields, parse_capital,
-                                    parse_range, person_label, set_fields, store_fields)
+                                    parse_range, person_label, set_fields, store_fields,
+                                    capital_without_agreement)
 from promo.services import Services
 
 from .conftest import NOW, ROOT, TODAY
@@ -262,3 +263,63 @@ def test_small_parsers():
     assert person_label("冷友斌", "董事长") == "冷友斌 董事长"
     assert person_label("Li", "VP") == "VP Li"
     assert person_label(None, "副总") == "副总"
+
+
+def test_topic_naming_another_project_asks_instead_of_attaching(service):
+    officer = user(service, 1)
+    old = service.projects.find_or_create("飞鹤", "北安乳制品加工二期项目", "北安市", company_id="feihe",
+                                          user=officer, now=NOW)
+    draft = service.draft_from_text("今天见了飞鹤张总，谈液态奶项目", TODAY)
+    choice = service.project_choice(draft, "北安市")
+    assert (choice.kind, choice.project.id, choice.name) == ("ask", old.id, "液态奶项目")
+    with pytest.raises(ValueError):
+        service.save(draft, officer, NOW)                     # never attached silently
+    assert not service.meetings.mine(1)
+    draft["project"] = {"id": old.id}                         # "same project"
+    assert service.save(draft, officer, NOW).project.id == old.id
+    # a subject that names no project still joins the company's only project
+    talk = service.draft_from_text("今天见了飞鹤李总，谈扩产进度", TODAY)
+    assert service.project_choice(talk, "北安市").kind == "existing"
+    # nor does the project's own name
+    same = service.draft_from_text("今天见了飞鹤李总，谈乳制品加工二期项目", TODAY)
+    assert service.project_choice(same, "北安市").kind == "existing"
+
+
+def test_typed_values_outside_the_bounds_are_asked(service):
+    far = service.parse_field("meeting_date", "9999-12-31", TODAY)
+    assert far.changes is None and far.question["values"] == ["9999-12-31"]
+    assert "确认是9999年12月31日" in far.question["prompt"]
+    old = service.parse_field("followup_date", "1999年3月1日", TODAY)
+    assert old.question["values"] == ["1999-03-01"]
+    huge = service.parse_field("amount", "9999999亿", TODAY)
+    assert huge.question["values"] == [9_999_999 * 10 ** 8] and "amount" not in (huge.changes or {})
+    assert service.parse_field("meeting_date", "2026-02-30", TODAY).error.startswith("「2026-02-30」不是有效日期")
+    assert service.parse_field("amount", "9000亿", TODAY).changes["amount_yuan"] == 9000 * 10 ** 8
+
+
+def test_known_company_fills_the_chains(service):
+    draft = {"f": {"company": "中国储备粮管理集团有限公司", "company_id": "sinograin", "chain_ids": []}}
+    service.fill_chains(draft)
+    assert draft["f"]["chain_ids"] == ["grain_logistics", "soybean", "corn"]
+    chosen = {"f": {"company_id": "sinograin", "chain_ids": ["dairy"]}}
+    service.fill_chains(chosen)
+    assert chosen["f"]["chain_ids"] == ["dairy"]              # a choice is never overwritten
+    assert service.resolver().company_chains("sinograin_hlj")   # a branch has its own (or its group's)
+    draft["f"].update(company="内蒙古伊利实业集团股份有限公司", company_id="yili")   # the company changed
+    service.fill_chains(draft)
+    assert draft["f"]["chain_ids"] == service.resolver().company_chains("yili") != ["grain_logistics", "soybean", "corn"]
+
+
+def test_person_label_with_address_forms():
+    assert person_label("张总", None) == "张总"
+    assert person_label("张总经理", "总经理") == "张总经理"
+    assert person_label("王振江", "总经理") == "王振江 总经理"
+
+
+def test_capital_without_agreement():
+    zero = {"domestic_in_place": 0, "foreign_in_place": 0, "domestic_agreed": 0, "foreign_agreed": 0}
+    assert capital_without_agreement(zero, {"domestic_in_place": 5})  == ["domestic"]
+    assert capital_without_agreement(zero, {"domestic_in_place": 5, "domestic_agreed": 9}) == []
+    assert capital_without_agreement({**zero, "foreign_agreed": 9}, {"foreign_in_place": 5}) == []
+    assert capital_without_agreement(zero, {"domestic_agreed": 9}) == []
+    assert capital_without_agreement({**zero, "domestic_in_place": 5}, {"domestic_in_place": 3}) == []   # a correction down

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Callable
 
 __all__ = ["DateMention", "parse_dates", "date_spans", "normalize", "cn_int", "clauses",
-           "clause_at", "MEETING", "FOLLOWUP"]
+           "clause_at", "MEETING", "FOLLOWUP", "impossible_dates"]
 
 MEETING, FOLLOWUP = "meeting", "followup"
 
@@ -528,7 +528,11 @@ def _scan(text: str, today: date) -> list[tuple[int, int, _Hit]]:
 
 def _final_role(cands: list[date], today: date, ctx: str | None) -> str:
     """A date after today can only be a follow-up; today or before, only the meeting (the log
-    is written after it: "今天回访了张总" is today's meeting)."""
+    is written after it: "今天回访了张总" is today's meeting). A date years away is a slip, not a
+    plan: its cue words say which date it was meant to be ("9999年12月31日见了张总": the meeting),
+    so that the question about it is asked about the right field."""
+    if ctx and all(d > today + timedelta(days=366) for d in cands):
+        return ctx
     if all(d > today for d in cands):
         return FOLLOWUP
     if all(d <= today for d in cands):
@@ -554,3 +558,37 @@ def parse_dates(text: str, today: date) -> list[DateMention]:
 def date_spans(text: str) -> list[tuple[int, int]]:
     """Where the dates are (for the amount parser: numbers inside dates are not money)."""
     return [(s, e) for s, e, _ in _scan(normalize(text), date(2000, 6, 15))]
+
+
+# Date-shaped text that is no date: 2099年13月45日, 2026-02-30, 13月5日. The patterns above skip
+# it (no such day), so without this the meeting would silently get no date (and default to
+# today); the parser asks instead.
+_DATE_SHAPED = re.compile(
+    rf"(?:(?P<y>\d{{4}})\s*年\s*)?(?P<m>{_N})\s*月\s*(?P<d>{_N})\s*[日号]"
+    r"|(?<![\d.])(?P<iy>\d{4})(?P<s>[-/.])(?P<im>\d{1,2})(?P=s)(?P<id>\d{1,2})(?![\d.])")
+
+
+def impossible_dates(text: str, today: date, known: list[DateMention] | None = None) -> list[DateMention]:
+    """Date-shaped text that names no real day, with its role from the cue words (meeting when
+    none): `value` None and no candidates. `known`: the text's `parse_dates`, when at hand."""
+    t = normalize(text)
+    spans = clauses(t)
+    taken = [m.span for m in (parse_dates(t, today) if known is None else known)]
+    out = []
+    for m in _DATE_SHAPED.finditer(t):
+        if any(m.start() < e and s < m.end() for s, e in taken):
+            continue
+        if m["iy"]:
+            y, mo, d = int(m["iy"]), int(m["im"]), int(m["id"])
+            real = _safe(y, mo, d) is not None
+        else:
+            mo, d = cn_int(m["m"]), cn_int(m["d"])
+            if m["y"]:
+                real = bool(mo and d) and _safe(int(m["y"]), mo, d) is not None
+            else:               # no year: a real day in some year (2月29日 is one)
+                real = bool(mo and d) and _safe(2028, mo, d) is not None
+        if real:
+            continue
+        role = _context_role(t, m.span(), clause_at(spans, m.start())) or MEETING
+        out.append(DateMention(None, m.span(), text[m.start():m.end()], [], role))
+    return out

@@ -133,6 +133,13 @@ class FollowUps:
                 upcoming.append(m)
         return due_today, overdue, upcoming
 
+    def later(self, user_id: int, today: dt.date, *, horizon_days: int = 7) -> list[Meeting]:
+        """The user's open follow-ups after the `due` window (today + `horizon_days`), by date:
+        /todo shows the window and says how many come later."""
+        horizon = today + dt.timedelta(days=horizon_days)
+        return sorted((m for m in self.open_followups(user_id=user_id) if m.followup_date > horizon),
+                      key=lambda m: (m.followup_date, m.id))
+
     def mark_done(self, meeting_id: int, user: Actor, now: dt.datetime | None = None) -> Meeting:
         now = as_utc(now)
         try:

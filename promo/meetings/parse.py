@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
 from .amounts import AmountMention, parse_amounts
-from .dates import (_MEETING_CUE, FOLLOWUP, MEETING, DateMention, clause_at, clauses, normalize,
-                    parse_dates)
+from .dates import (_MEETING_CUE, FOLLOWUP, MEETING, DateMention, clause_at, clauses,
+                    impossible_dates, normalize, parse_dates)
 
 __all__ = ["MeetingDraft", "Question", "Resolver", "parse_meeting", "detect_language",
-           "money_label", "date_label"]
+           "money_label", "date_label", "date_out_of_range", "amount_out_of_range",
+           "EARLIEST_DATE", "MAX_DAYS_AHEAD", "MAX_AMOUNT"]
 
 
 class Resolver(Protocol):
@@ -39,6 +40,9 @@ class Resolver(Protocol):
     def find_place(self, text: str) -> list[tuple[str, int, int]]:
         """(place name, start, end)."""
         ...
+
+    # optional: def company_chains(self, company_id: str) -> list[str] — the chains the lists
+    # give a company; used when the text itself names none
 
 
 @dataclass
@@ -76,11 +80,36 @@ class MeetingDraft:
     amounts: list[AmountMention] = field(default_factory=list)
 
 
+# --------------------------------------------------------------------------- sanity bounds
+# A log is written about a meeting just held and the steps of the coming months. Values outside
+# these bounds are slips (a year typed 1026 or 9999, a unit typed 亿 for 万), so the card asks
+# "确认是…吗？" instead of taking them:
+# - dates before 2000: the lists and the office's records start long after; older is a typo;
+# - dates more than a year (366 days) ahead: follow-ups are weeks or months out, 9999-12-31 is a
+#   placeholder, not a plan; a meeting cannot be in the future at all, but a few days ahead are
+#   left to the usual follow-up reading;
+# - amounts above 1万亿 (10^12) in the amount's currency: more than any single project has ever
+#   brought (the whole province's yearly GDP is about 1.6万亿元); for USD/EUR the bound is even
+#   looser, so it only catches slips of the unit, never a real figure.
+EARLIEST_DATE = date(2000, 1, 1)
+MAX_DAYS_AHEAD = 366
+MAX_AMOUNT = 10 ** 12
+
+
+def date_out_of_range(d: date, today: date) -> bool:
+    return d < EARLIEST_DATE or (d - today).days > MAX_DAYS_AHEAD
+
+
+def amount_out_of_range(value: int | None) -> bool:
+    return value is not None and value > MAX_AMOUNT
+
+
 def parse_meeting(text: str, today: date, resolve: Resolver | None = None) -> MeetingDraft:
     t = normalize(text)
     d = MeetingDraft(raw=text, language=detect_language(t))
     d.dates, d.amounts = parse_dates(t, today), parse_amounts(t)
-    _fill_dates(d)
+    _fill_dates(d, today)
+    _ask_impossible_dates(d, t, today)
     _fill_amount(d)
     companies = _resolved_companies(t, resolve)
     places = _places(t, resolve)
@@ -93,6 +122,9 @@ def parse_meeting(text: str, today: date, resolve: Resolver | None = None) -> Me
     blocked += [(p.start, p.end) for p in people]
     _fill_company(d, t, companies, people, blocked)
     d.chain_ids = list(dict.fromkeys(resolve.find_chains(t))) if resolve else []
+    if not d.chain_ids and d.company_id and hasattr(resolve, "company_chains"):
+        # "Met COFCO VP Li…" names no product, but the lists know COFCO's chains
+        d.chain_ids = list(resolve.company_chains(d.company_id))
     d.stage = _stage(t, d.dates)
     d.topic = _topic(t, blocked, d.amounts, d.dates, d.company)
     d.next_step = _next_step(t, d.dates, d.language)
@@ -107,13 +139,16 @@ def detect_language(text: str) -> str:
 
 # --------------------------------------------------------------------------- dates and amounts
 
-def _fill_dates(d: MeetingDraft) -> None:
+def _fill_dates(d: MeetingDraft, today: date) -> None:
     for role, attr in ((MEETING, "meeting_date"), (FOLLOWUP, "followup_date")):
         mentions = [m for m in d.dates if m.role == role]
         # the meeting day must be a day: "上周" / "last month" are too coarse for it
         sure = [m for m in mentions
                 if m.value is not None and (role == FOLLOWUP or m.precision in ("day", "part"))]
-        if sure:
+        if sure and date_out_of_range(sure[0].value, today):
+            m = sure[0]
+            d.questions.append(confirm_date(attr, m.value, m.text, d.language))
+        elif sure:
             setattr(d, attr, sure[0].value)
         elif ambiguous := [m for m in mentions if m.ambiguous]:
             m = ambiguous[0]
@@ -122,12 +157,47 @@ def _fill_dates(d: MeetingDraft) -> None:
                                         [date_label(c, d.language) for c in m.candidates], prompt))
 
 
+def confirm_date(attr: str, value: date, text: str, lang: str) -> Question:
+    """"确认是9999年12月31日吗？" for a date outside the bounds; the one button keeps it."""
+    label = date_label(value, lang)
+    prompt = f"「{text}」：确认是{label}吗？" if lang == "zh" else f'"{text}": is it really {label}?'
+    return Question(attr, text, [value], [("是，" if lang == "zh" else "Yes, ") + label], prompt)
+
+
+def confirm_amount(field_name: str, value: int, currency: str, text: str, lang: str) -> Question:
+    label = money_label(value, currency, lang)
+    prompt = f"「{text}」：确认是{label}吗？" if lang == "zh" else f'"{text}": is it really {label}?'
+    return Question(field_name, text, [value], [("是，" if lang == "zh" else "Yes, ") + label], prompt)
+
+
+def _ask_impossible_dates(d: MeetingDraft, t: str, today: date) -> None:
+    """"2099年13月45日" is no day: ask which day was meant (the meeting: today or yesterday; a
+    follow-up: in a week or two; or typed), never put today in its place."""
+    asked = {q.field for q in d.questions}
+    for m in impossible_dates(t, today, d.dates):
+        attr = "meeting_date" if m.role == MEETING else "followup_date"
+        if attr in asked or getattr(d, attr) is not None:
+            continue
+        offsets = (0, -1) if attr == "meeting_date" else (7, 14)
+        choices = [today + timedelta(days=n) for n in offsets]
+        prompt = (f"「{m.text}」不是有效日期，是哪一天？" if d.language == "zh"
+                  else f'"{m.text}" is not a valid date. Which day is it?')
+        d.questions.append(Question(attr, m.text, choices, [date_label(c, d.language) for c in choices],
+                                    prompt))
+        asked.add(attr)
+
+
 def _fill_amount(d: MeetingDraft) -> None:
-    """The first amount is the meeting's; an ambiguous one becomes a question."""
+    """The first amount is the meeting's; an ambiguous one becomes a question, and so does one
+    above the bound (`MAX_AMOUNT`)."""
     if not d.amounts:
         return
     a = d.amounts[0]
     d.amount_text, d.currency, d.amount_kind, d.amount_approx = a.text, a.currency, a.kind, a.approx
+    if not a.ambiguous and amount_out_of_range(a.amount):
+        d.questions.append(confirm_amount("amount_yuan" if a.currency == "CNY" else "amount",
+                                          a.amount, a.currency, a.text, d.language))
+        return
     if not a.ambiguous:
         d.amount, d.amount_yuan = a.amount, a.yuan
         return
@@ -258,18 +328,46 @@ def _is_han(c: str) -> bool:
     return "\u4e00" <= c <= "\u9fff"
 
 
-def _name_before(t: str, pos: int, formal: bool) -> tuple[str, int] | None:
+def _name_before(t: str, pos: int, formal: bool,
+                 blocked: list[tuple[int, int]] = ()) -> tuple[str, int] | None:
     """The name right before a title. 张总 / 飞鹤张总: a surname alone; 张伟董事长: a full name.
-    With formal titles a two-char full name is tried first, with short ones a surname alone."""
-    for length in ((2, 1, 3, 4) if formal else (1, 2, 3, 4)):
+    With formal titles a full name is tried first, longest first (商贸王振江总经理: 王振江, not
+    the surname-looking last char 江), with short ones a surname alone. A name never starts
+    inside a known company's span, and when a company ends right before the title's name, the
+    whole stretch between them is the name (阿穆尔华侨商贸|王振江|总经理)."""
+    glued = max((e for s, e in blocked if e <= pos and pos - e <= 4), default=None)
+    if glued is not None and glued < pos:
+        name = t[glued:pos]
+        if all(_is_han(c) and c not in _NAME_STOP for c in name) and (
+                name[:2] in _COMPOUND_SURNAMES or name[0] in _SURNAMES):
+            return name, glued
+    for length in ((3, 2, 1, 4) if formal else (1, 2, 3, 4)):
         s = pos - length
         name = t[max(s, 0):pos]
         if s < 0 or not all(_is_han(c) and c not in _NAME_STOP for c in name):
             continue
+        if glued is not None and s < glued:
+            continue
+        if length == 3 and name[1] in _SURNAMES and s > 0 and _is_han(t[s - 1]) \
+                and t[s - 1] not in _NAME_STOP:
+            continue        # 蒙牛李明 / 同方张伟: the company's last char, then a two-char name
         if name[:2] in _COMPOUND_SURNAMES or (name[0] in _SURNAMES and length <= 3
                                                and name[:2] not in _COMPOUND_SURNAMES):
             return name, s
     return None
+
+
+# A bare surname is not a name: "张总" is how the person is known, so the surname and the title
+# together are the person. Pure forms of address (总, 董, 先生 …) say nothing about the job and
+# leave the title empty; a real title stays a title too (张局长: person 张局长, title 局长).
+_HONORIFICS = {"总", "董", "老板", "先生", "女士", "老师"}
+
+
+def _address(name: str, title: str) -> tuple[str, str | None]:
+    surname_only = len(name) == 1 or (len(name) == 2 and name in _COMPOUND_SURNAMES)
+    if not surname_only:
+        return name, title
+    return name + title, (None if title in _HONORIFICS else title)
 
 
 def _name_after(t: str, pos: int) -> str | None:
@@ -317,9 +415,9 @@ def _zh_people(t: str, blocked: list[tuple[int, int]]) -> list[_Person]:
         title = m.group()
         if out and m.start() < out[-1].end:
             continue
-        before = _name_before(t, m.start(), title in _FORMAL_TITLES)
+        before = _name_before(t, m.start(), title in _FORMAL_TITLES, blocked)
         if before and not _overlaps((before[1], m.start()), blocked):
-            p = _Person(before[0], title, before[1], m.end())
+            p = _Person(*_address(before[0], title), before[1], m.end())
         elif title in _TITLE_BEFORE_NAME and (after := _name_after(t, m.end())):
             p = _Person(after, title, m.start(), m.end() + len(after))
         else:
@@ -546,16 +644,23 @@ def _topic(t: str, blocked: list[tuple[int, int]], amounts: list[AmountMention],
             g = next(g for g in groups if m[g] is not None)
             if topic := _clean_topic(t, m.start(g), m.end(g), stops):
                 return topic
-    return _bare_clause_topic(t, blocked, company)
+    return _bare_clause_topic(t, blocked, company, dates)
 
 
-def _bare_clause_topic(t: str, blocked: list[tuple[int, int]], company: str | None) -> str | None:
+def _is_deadline_clause(t: str, a: int, b: int, dates: list[DateMention]) -> bool:
+    return any(dm.role == FOLLOWUP and a <= dm.span[0] < b and _DEADLINE.match(t, dm.span[1], b)
+               for dm in dates)
+
+
+def _bare_clause_topic(t: str, blocked: list[tuple[int, int]], company: str | None,
+                       dates: list[DateMention] = ()) -> str | None:
     """A clause that is none of date/place/company/amount/meeting/next step is the topic:
     "Met … yesterday, | dairy plant expansion |, RMB 200 million, follow up …".
     Clauses with a stage word, a count or a phone are not topics."""
     for a, b in clauses(t):
         seg = t[a:b]
         if _ANY_CUE.search(seg) or _NEXT_CUE.search(seg) or _COUNT.search(seg) or \
+                _is_deadline_clause(t, a, b, dates) or \
                 any(rx.search(seg) for _, rx in _STAGE_CUES) or (company and company in seg):
             continue
         rest = "".join(" " if _overlaps((i, i + 1), blocked) else t[i] for i in range(a, b))
@@ -566,12 +671,22 @@ def _bare_clause_topic(t: str, blocked: list[tuple[int, int]], company: str | No
     return None
 
 
+# a deadline word right after a date, then an action: "下周三前|发项目建议书", "月底之前报送"
+_DEADLINE = re.compile(r"\s*(?:之前|以前|前|以内|之内|内|截止|为限)\s*[\u4e00-\u9fffA-Za-z]{2,}")
+
+
 def _next_step(t: str, dates: list[DateMention], lang: str) -> str | None:
     """Every clause with a next-step cue, from the cue (or the follow-up date just before it)."""
     parts = []
     for a, b in clauses(t):
         m = _NEXT_CUE.search(t, a, b)
         if m is None:
+            # "下周三前发项目建议书": no cue word, but a follow-up date as a deadline with
+            # something to do after it is the next step (from the date on)
+            if _is_deadline_clause(t, a, b, dates):
+                first = min(dm.span[0] for dm in dates if dm.role == FOLLOWUP and a <= dm.span[0] < b)
+                if part := t[first:b].strip(" 。.，,;；"):
+                    parts.append(part)
             continue
         start = m.start()
         for dm in dates:

@@ -65,6 +65,14 @@ class MatcherResolver:
     def find_chains(self, text: str) -> list[str]:
         return list(dict.fromkeys(term.ref for term, *_ in self._best(text, "chain")))
 
+    def company_chains(self, company_id: str) -> list[str]:
+        """The chains the lists give a company (its group's when it has none of its own)."""
+        lib = getattr(self.matcher, "library", None)
+        company = lib.get("companies", company_id) if lib is not None and company_id else None
+        if company is not None and not company.chains and company.group:
+            company = lib.get("companies", company.group) or company
+        return list(company.chains) if company is not None else []
+
     def find_place(self, text: str) -> list[tuple[str, int, int]]:
         seen: set[tuple[int, int]] = set()
         out = []

@@ -29,11 +29,12 @@ from sqlalchemy import select
 
 from promo.db import NotFound, PermissionDenied
 from promo.meetings.amounts import parse_amounts
-from promo.meetings.dates import parse_dates
+from promo.meetings.dates import impossible_dates, parse_dates
 from promo.meetings.export import export_xlsx
 from promo.meetings.followups import FollowUps, Nudge, keep_in_touch
 from promo.meetings.funnel import ProjectStore, ProjectView, month_bounds
-from promo.meetings.parse import MeetingDraft, date_label, money_label, parse_meeting
+from promo.meetings.parse import (MeetingDraft, amount_out_of_range, confirm_amount, confirm_date,
+                                  date_label, date_out_of_range, money_label, parse_meeting)
 from promo.meetings.resolver import MatcherResolver
 from promo.meetings.store import (STAGE_LABELS, MeetingStore, PriorContact, company_key,
                                   normalise_stage)
@@ -45,6 +46,7 @@ __all__ = ["looks_like_meeting", "MeetingService", "FieldInput", "SaveResult", "
            "DUPLICATE_DAYS"]
 
 DUPLICATE_DAYS = 90
+TODO_WINDOW_DAYS = 7          # /todo lists follow-ups up to this many days ahead
 
 # The card's fields, in the order shown; "amount" stands for amount/amount_yuan/currency/kind.
 FIELDS = ("meeting_date", "place", "company", "person", "title", "chain_ids", "amount", "stage",
@@ -239,10 +241,21 @@ class FieldInput:
     error: str | None = None
 
 
+def _confirm(q) -> dict:
+    """A parser confirmation `Question` (one value outside the bounds) in the draft layout."""
+    return _question(q)
+
+
+def _checked_date(name: str, value: dt.date, text: str, today: dt.date) -> FieldInput:
+    if date_out_of_range(value, today):
+        return FieldInput(question=_confirm(confirm_date(name, value, text, "zh")))
+    return FieldInput({name: value.isoformat()})
+
+
 def _date_input(name: str, text: str, today: dt.date) -> FieldInput:
     t = text.strip()
     try:
-        return FieldInput({name: dt.date.fromisoformat(t).isoformat()})
+        return _checked_date(name, dt.date.fromisoformat(t), t, today)
     except ValueError:
         pass
     # the field says which date it is: a cue word after the text lets the date parser read
@@ -250,10 +263,12 @@ def _date_input(name: str, text: str, today: dt.date) -> FieldInput:
     cue = "见了" if name == "meeting_date" else "回访"
     mentions = parse_dates(f"{t} {cue}", today)
     if not mentions:
+        if impossible_dates(t, today):
+            return FieldInput(error=f"「{t}」不是有效日期，请写成 11月20日、昨天、下周三 或 2026-11-20。")
         return FieldInput(error="没看懂这个日期，请写成 11月20日、昨天、下周三 或 2026-11-20。")
     m = mentions[0]
     if m.value is not None:
-        return FieldInput({name: m.value.isoformat()})
+        return _checked_date(name, m.value, m.text, today)
     if m.candidates:
         return FieldInput(question={"field": name, "prompt": f"「{m.text}」指的是哪一天？",
                                     "labels": [date_label(c, "zh") for c in m.candidates],
@@ -280,6 +295,10 @@ def _amount_input(text: str) -> FieldInput:
         field_name = "amount_yuan" if a.currency == "CNY" else "amount"
         return FieldInput(changes=base, question={"field": field_name, "prompt": f"「{a.text}」是{'还是'.join(labels)}？",
                                                   "labels": labels, "values": list(a.candidates)})
+    if amount_out_of_range(a.amount):
+        field_name = "amount_yuan" if a.currency == "CNY" else "amount"
+        return FieldInput(changes=base, question=_confirm(
+            confirm_amount(field_name, a.amount, a.currency, a.text, "zh")))
     return FieldInput({**base, "amount": a.amount, "amount_yuan": a.yuan})
 
 
@@ -293,9 +312,27 @@ class SaveResult:
     duplicate: bool = False        # an identical meeting had already been saved: not saved again
 
 
+# Words that make a topic the name of a project (液态奶项目, 二期工厂, 物流园区, dairy plant), not
+# just a subject of the talk (扩产进度, 土地政策).
+_PROJECT_WORDS = re.compile(r"项目|工程|工厂|基地|园区|产业园|[一二三四五六七八九十\d]期|(?<![工])厂"
+                            r"|(?i:\bproject\b|\bplant\b|\bfactory\b|\bpark\b|\bphase\b)")
+_GENERIC_PROJECT = re.compile(r"项目|工程|建设|(?i:\bproject\b)|\s")
+
+
+def names_other_project(topic: str | None, project_name: str) -> bool:
+    """The topic names a project, and not this one: neither name contains the other once the
+    generic words (项目, 工程, 建设) are dropped. "液态奶项目" vs "北安乳制品加工二期项目": True;
+    "奶粉工厂" vs "奶粉工厂扩产": False; "扩产进度" (no project named): False."""
+    if not topic or not _PROJECT_WORDS.search(topic):
+        return False
+    a = _GENERIC_PROJECT.sub("", company_key(topic) or topic)
+    b = _GENERIC_PROJECT.sub("", company_key(project_name) or project_name)
+    return bool(a and b) and a not in b and b not in a
+
+
 @dataclass
 class ProjectChoice:
-    kind: str                      # "existing" | "new" | "none"
+    kind: str                      # "existing" | "new" | "none" | "ask" (project: the candidate)
     project: Project | None = None
     name: str | None = None
 
@@ -306,6 +343,8 @@ class Todo:
     overdue: list[Meeting] = field(default_factory=list)
     upcoming: list[Meeting] = field(default_factory=list)
     nudges: list[Nudge] = field(default_factory=list)
+    later: list[Meeting] = field(default_factory=list)      # open, after the window
+    window_days: int = TODO_WINDOW_DAYS
 
 
 # --------------------------------------------------------------------------- the service
@@ -335,7 +374,23 @@ class MeetingService:
     # ----------------------------------------------------------------------- drafts
 
     def draft_from_text(self, text: str, today: dt.date) -> dict:
-        return draft_from_parse(parse_meeting(text.strip(), today, self.resolver()), today)
+        resolver = self.resolver()
+        draft = draft_from_parse(parse_meeting(text.strip(), today, resolver), today)
+        if draft["f"]["chain_ids"] and not resolver.find_chains(text.strip()):
+            draft["auto_chains"] = list(draft["f"]["chain_ids"])    # the company's, not said
+        return draft
+
+    def fill_chains(self, draft: dict) -> None:
+        """A known company and no chain chosen yet: the company's chains from the lists (the
+        step-by-step form asks for the company only, "Met COFCO VP Li…" names no product)."""
+        f = draft["f"]
+        chains = list(f.get("chain_ids") or [])
+        auto = draft.get("auto_chains")
+        if chains and chains != auto:
+            return                       # chosen (or said) by the officer: never overwritten
+        # empty, or filled here for the company before: follow the company
+        f["chain_ids"] = self.resolver().company_chains(f["company_id"]) if f.get("company_id") else []
+        draft["auto_chains"] = list(f["chain_ids"])
 
     def company_choices(self, text: str) -> list[tuple[str | None, str]]:
         """Known companies named in `text` (id, list name), best first; else the text itself."""
@@ -434,6 +489,9 @@ class MeetingService:
         if exact:
             return ProjectChoice("existing", exact[0])
         if len(same) == 1:
+            if names_other_project(f.get("topic"), same[0].name):
+                # "谈液态奶项目" while the company's project is 北安乳制品加工二期项目: ask
+                return ProjectChoice("ask", same[0], name=name[:200])
             return ProjectChoice("existing", same[0])
         return ProjectChoice("new", name=name[:200])
 
@@ -452,7 +510,8 @@ class MeetingService:
 
     def save(self, draft: dict, user: Any, now: dt.datetime) -> SaveResult:
         """Project first (found or created), then the meeting; each commits before returning,
-        so when this returns the meeting is on disk."""
+        so when this returns the meeting is on disk. ValueError while the card still asks
+        which project the meeting joins (the caller asks first)."""
         fields = store_fields(draft)
         if fields["meeting_date"] is None:
             fields["meeting_date"] = now.astimezone(self.svc.tz).date()
@@ -460,6 +519,8 @@ class MeetingService:
             view = self.projects.get(dup.project_id) if dup.project_id else None
             return SaveResult(dup, view.project if view else None, duplicate=True)
         choice = self.project_choice(draft, user.unit)
+        if choice.kind == "ask":
+            raise ValueError("the project is not chosen yet: same project or a new one")
         project, created = None, False
         if choice.kind == "existing":
             project = choice.project
@@ -510,8 +571,12 @@ class MeetingService:
     # ----------------------------------------------------------------------- follow-ups
 
     def todo(self, user: Any, today: dt.date) -> Todo:
-        due_today, overdue, upcoming = self.followups.due(user.user_id, today)
-        return Todo(due_today, overdue, upcoming, self.nudges(user, today))
+        """Due today, overdue and the next `TODO_WINDOW_DAYS` days, plus the open follow-ups
+        after that window (so an empty window never reads as "nothing to follow up")."""
+        days = TODO_WINDOW_DAYS
+        due_today, overdue, upcoming = self.followups.due(user.user_id, today, horizon_days=days)
+        later = self.followups.later(user.user_id, today, horizon_days=days)
+        return Todo(due_today, overdue, upcoming, self.nudges(user, today), later, days)
 
     @staticmethod
     def liaison_matches(person: Any, user: Any) -> bool:
@@ -625,10 +690,24 @@ def parse_capital(text: str) -> tuple[int, dict[str, tuple[int, bool]]]:
     return pid, out
 
 
+def capital_without_agreement(current: dict[str, int], values: dict[str, int]) -> list[str]:
+    """The origins ("domestic", "foreign") whose capital in place grows to above zero while no
+    agreed (协议) amount is recorded, even after `values`: /capital says so and asks first
+    (record the agreement, or confirm it is capital without one). `current` and `values` use
+    parse_capital's keys (domestic_in_place, foreign_agreed, …)."""
+    out = []
+    for origin in ("domestic", "foreign"):
+        placed = values.get(f"{origin}_in_place")
+        agreed = values.get(f"{origin}_agreed", current.get(f"{origin}_agreed") or 0)
+        if placed and placed > (current.get(f"{origin}_in_place") or 0) and not agreed:
+            out.append(origin)
+    return out
+
+
 def person_label(person: str | None, title: str | None) -> str:
     """张 + 总 → 张总; 冷友斌 + 董事长 → 冷友斌 董事长; Li + VP → VP Li."""
     person, title = (person or "").strip(), (title or "").strip()
-    if not title:
+    if not title or person.endswith(title):          # 张总经理 + 总经理 → 张总经理
         return person
     if not person:
         return title
@@ -637,4 +716,4 @@ def person_label(person: str | None, title: str | None) -> str:
     return person + title if len(person) == 1 else f"{person} {title}"
 
 
-__all__ += ["ProjectChoice", "Todo", "person_label"]
+__all__ += ["ProjectChoice", "Todo", "person_label", "names_other_project", "capital_without_agreement"]
