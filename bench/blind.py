@@ -42,7 +42,8 @@ first three, MRR = 1 / the rank of `expect_top1` (or of the best placed `expect_
 A link is **false** when the gold answer of that query does not use it:
 
 * a chain that is neither in the gold `chains` nor a chain of a gold organisation company,
-* a company not in the gold `organisation.companies`,
+* a company not in the gold `organisation.companies` (a gold agent body's own company
+  record, e.g. `net-hlj-chamber-sz` for 深圳市黑龙江商会, counts as used),
 * a place not in the gold `places`, unless it is one of Heihe's own units (`local: true`: the
   home city is the setting of every query, never a gold constraint),
 * a school not in the gold `organisation.schools`,
