@@ -83,6 +83,7 @@ class ConsoleBotAPI(BaseRequest):
         self.messages: dict[int, dict] = {}
         self.inline_queries: dict[str, tuple[str, str]] = {}   # query id → (query, offset)
         self.inline_ids = itertools.count(1)
+        self.inline_open: list = []                              # the result lists on screen
         self.saved: list[Path] = []
 
     async def initialize(self) -> None:
@@ -97,8 +98,7 @@ class ConsoleBotAPI(BaseRequest):
 
     async def do_request(self, url, method, request_data: RequestData | None = None, *args, **kwargs):
         name = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
-        params = {k: json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v for k, v in params.items()}
+        params = request_data.parameters if request_data else {}    # Python values, objects as dicts
         files = request_data.multipart_data if request_data and request_data.contains_files else {}
         result = self._handle(name, params, files)
         return 200, json.dumps({"ok": True, "result": result}).encode()
@@ -254,15 +254,16 @@ class ConsoleBotAPI(BaseRequest):
     def _inline_results(self, p: dict) -> bool:
         query, offset = self.inline_queries.get(str(p.get("inline_query_id")), ("", ""))
         results = p.get("results") or []
-        if isinstance(results, str):
-            results = json.loads(results)
         actions = [{"_result": r} for r in results]
         button = p.get("button")
         if p.get("next_offset"):
             actions.append({"_more": query, "_offset": p["next_offset"]})
         if button:
             actions.append({"_start": button.get("start_parameter") or "", "text": button.get("text", "")})
+        if not offset:                          # a new query replaces the results on screen
+            self._close_inline()
         key = ("inline", next(self.inline_ids))
+        self.inline_open.append(key)
         numbers = iter(self._set_actions(key, actions))
         head = f"\n🔎 @{BOT['username']} {query}"
         self._print(head + (f"：{len(results)} 条结果（输入编号发送到聊天）" if results else "：没有结果"))
@@ -279,8 +280,14 @@ class ConsoleBotAPI(BaseRequest):
                 self._print(f"[{number}] {action['text']}")
         return True
 
+    def _close_inline(self) -> None:
+        for key in self.inline_open:
+            self.actions[key] = []
+        self.inline_open = []
+
     def post_inline_result(self, result: dict) -> None:
         """Show what choosing an inline result puts into the chat (sent by the user, via the bot)."""
+        self._close_inline()
         content = result.get("input_message_content") or {}
         text = content.get("message_text") or result.get("title", "")
         self._print(f"\n💬 你通过 @{BOT['username']} 发到聊天里：\n" + to_terminal(text))
@@ -395,8 +402,8 @@ class ConsoleLogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            if record.msg in self.ANSWERED:
-                return
+            if record.msg in self.ANSWERED and "inline_query" not in str(record.args):
+                return                          # the chat has the answer (inline queries have no chat)
             text = self.READABLE.get(record.msg) or record.getMessage().splitlines()[0][:120]
             where = f"（详见日志 {self.log_path}）" if self.log_path else ""
             self.api._print(f"  ⚠️ {text}{where}")
@@ -411,8 +418,6 @@ def console_logging(api: ConsoleBotAPI, log_path: Path, level: str | int = "INFO
     """Log records to `log_path`, not the screen; warnings the user must see as a short chat line.
     Returns the log file (None when it cannot be written: then only the short lines remain)."""
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
     try:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         file_handler = logging.FileHandler(log_path, encoding="utf-8")
@@ -459,10 +464,9 @@ async def run_console(app, api: ConsoleBotAPI, lines=None, log_path: Path | None
     queue: asyncio.Queue = asyncio.Queue()
     if lines is None:
         await _keyboard(queue)
-    else:
-        for line in lines:
-            queue.put_nowait(line)
-        queue.put_nowait(None)
+    else:                                   # read lazily: a test's next line may depend on the output
+        source = iter(lines)
+        queue.get = lambda: asyncio.sleep(0, next(source, None))
     async with app:
         await app.post_init(app)      # run_polling would call it; here we drive updates ourselves
         await app.start()
