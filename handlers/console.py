@@ -132,8 +132,15 @@ class ConsoleBotAPI(BaseRequest):
             return self._inline_results(p)
         return True
 
-    def _show(self, name: str, p: dict, attachment: tuple | None = None) -> dict:
+    def _show(self, name: str, p: dict, attachment: tuple | None = None) -> dict | bool:
         edit = name.startswith("edit")
+        if edit and p.get("inline_message_id"):           # a message sent via inline mode
+            kind, _, n = str(p["inline_message_id"]).rpartition("-")
+            shown = to_terminal(p.get("text") or p.get("caption") or "（按钮已更新）")
+            self._print("\n✏️ " + shown)
+            markup = p.get("reply_markup") or {}
+            self._show_buttons((kind, int(n) if n.isdigit() else n), markup.get("inline_keyboard", []))
+            return True
         message_id = int(p.get("message_id") or next(self.message_ids))
         message = dict(self.messages.get(message_id) or {}) if edit else {}
         message.update({"message_id": message_id, "date": int(time.time()), "chat": CHAT, "from": BOT})
@@ -313,6 +320,8 @@ class ConsoleSession:
         line = line.strip()
         if not line:
             return None
+        if line.startswith("'") and len(line) > 1:       # '5 sends the text 5, not button 5
+            return self.text(line[1:].strip())
         inline = self.INLINE.match(line)
         if inline:
             return self.inline_query((inline.group(1) or "").strip())
@@ -372,7 +381,7 @@ class ConsoleSession:
 
 
 BANNER = """招商助手 · 本地控制台（没有设置 TELEGRAM_BOT_TOKEN，所以在终端里对话）
-直接输入客商情况，例如：飞鹤乳业 副总 北京 奶粉 ；输入按钮前的数字即可点击按钮；/help 查看命令。
+直接输入客商情况，例如：飞鹤乳业 副总 北京 奶粉 ；输入按钮前的数字即可点击按钮（要发送数字本身，前面加 '，如 '5）；/help 查看命令。
 试用行内模式：输入 @ 乳制品 视频（相当于在任意聊天里输入 @{bot} 乳制品 视频），再输入结果前的数字。
 机器人发来的文件保存在：{outbox}
 日志写在：{log}

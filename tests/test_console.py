@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
+import re
+import shutil
+import struct
 import subprocess
 import sys
+import zlib
 
 import pytest
 
 from handlers.app import build_application
-from handlers.console import CONSOLE_USER, ConsoleBotAPI, run_console, to_terminal
+from handlers.console import BANNER, CONSOLE_USER, ConsoleBotAPI, console_logging, run_console, to_terminal
 from promo.services import Services
 
-from .botkit import settings_for
+from .botkit import Clock, settings_for
 from .conftest import ROOT
 
 
@@ -70,17 +75,6 @@ def test_broken_lists_stop_the_bot_with_check_messages(tmp_path):
 
 
 # ---------------------------------------------------------------------- the console as a newcomer uses it
-
-import asyncio  # noqa: E402
-import logging  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import struct  # noqa: E402
-import zlib  # noqa: E402
-
-from handlers.console import BANNER, console_logging  # noqa: E402
-
-from .botkit import Clock  # noqa: E402
 
 
 class Console:
@@ -331,3 +325,48 @@ def test_ctrl_c_and_ctrl_d_leave_at_once_without_a_traceback(tmp_path, keys):
     code, output = _console_in_a_terminal(tmp_path, keys)
     assert code == 0, output[-2000:]                  # None: still waiting for Enter
     assert "Traceback" not in output and "再见" in output
+
+
+@pytest.mark.asyncio
+async def test_a_quote_sends_a_number_as_text_and_more_inline_results_page_on(tmp_path):
+    from telegram import InlineQueryResultArticle, InputTextMessageContent
+
+    from handlers.console import ConsoleSession
+
+    c = Console(tmp_path)
+    async with c.app:
+        session = ConsoleSession(c.app, c.api)
+        await c.app.bot.send_message(1, "卡片", reply_markup={"inline_keyboard": [[
+            {"text": "甲", "callback_data": "a"}]]})
+        typed = session.update_for("'1")
+        assert typed.message.text == "1" and session.update_for("1").callback_query.data == "a"
+        query = session.update_for("@ 乳制品")
+        await c.app.bot.answer_inline_query(query.inline_query.id, [InlineQueryResultArticle(
+            "m1", "第一页", InputTextMessageContent("正文"))], next_offset="50")
+        more = session.update_for(c.number("更多结果…"))
+    assert "'5" in BANNER
+    assert (more.inline_query.query, more.inline_query.offset) == ("乳制品", "50")
+
+
+@pytest.mark.asyncio
+async def test_buttons_on_a_message_sent_via_inline_mode_press_and_edit_it(tmp_path):
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle, InputTextMessageContent
+
+    from handlers.console import ConsoleSession
+
+    c = Console(tmp_path)
+    async with c.app:
+        session = ConsoleSession(c.app, c.api)
+        query = session.update_for("@ 乳制品")
+        await c.app.bot.answer_inline_query(query.inline_query.id, [InlineQueryResultArticle(
+            "m1", "带按钮", InputTextMessageContent("正文"),
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("赞", callback_data="like")]]))])
+        assert session.update_for(c.number("带按钮")) is None
+        press = session.update_for(c.number("赞"))
+        assert press.callback_query.data == "like" and press.callback_query.inline_message_id
+        number = c.number("赞")
+        assert await c.app.bot.edit_message_text("已赞", inline_message_id=press.callback_query.inline_message_id,
+                                                 reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                                                     "✓赞", callback_data="like")]])) is True
+    assert "发到聊天里：\n正文" in c.out.getvalue() and "✏️ 已赞" in c.out.getvalue()
+    assert f"[{number}] ✓赞" in c.out.getvalue()                   # the same number after the edit
