@@ -15,6 +15,7 @@ numbers, and a later card never reuses them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
 import json
@@ -488,6 +489,9 @@ async def run_console(app, api: ConsoleBotAPI, lines=None, log_path: Path | None
                     break
                 await session.send(line)
         finally:                            # also on Ctrl-C: asyncio.run cancels this task
-            api._print("\n再见！")
-            await app.stop()
-            await app.post_shutdown(app)
+            try:
+                await app.stop()
+                await app.post_shutdown(app)
+            finally:
+                with contextlib.suppress(OSError):     # the terminal may be gone (a closed pipe)
+                    api._print("\n再见！")
