@@ -15,7 +15,7 @@ from promo.loader import DataError
 from promo.services import Services
 
 from .app import build_application
-from .console import CONSOLE_USER, ConsoleBotAPI, run_console
+from .console import CONSOLE_USER, LOG_FORMAT, ConsoleBotAPI, console_logging, run_console
 
 log = logging.getLogger("promo")
 
@@ -42,14 +42,17 @@ def run(argv: list[str]) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)   # its lines carry the token in the URL
     console = args.console or not settings.token
     if console:
         settings.users = [*settings.users, {"user_id": CONSOLE_USER["id"], "role": "admin",
                                             "unit": "本地控制台", "name": "控制台"}]
         settings.reload_seconds = 0
-        logging.getLogger().setLevel(logging.WARNING)
+        var = settings.data_dir / "var"
+        api = ConsoleBotAPI(outbox=var / "outbox")
+        log_path = console_logging(api, var / "console.log", settings.log_level)   # the screen is the chat
+    else:
+        logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    logging.getLogger("httpx").setLevel(logging.WARNING)   # its lines carry the token in the URL
     services = Services(settings)
     try:
         services.start()
@@ -58,9 +61,11 @@ def run(argv: list[str]) -> int:
         print("\nThe lists are broken; fix them (python bot.py check) and start again.", file=sys.stderr)
         return 1
     if console:
-        api = ConsoleBotAPI()
         app = build_application(settings, services, request=api, rate_limiter=False)
-        asyncio.run(run_console(app, api))
+        try:
+            asyncio.run(run_console(app, api, log_path=log_path))
+        except KeyboardInterrupt:      # Ctrl-C: run_console has already shut the application down
+            pass
         return 0
     app = build_application(settings, services)
     log.info("starting the bot (%s)", "webhook" if settings.webhook_url else "long polling")
