@@ -1,7 +1,8 @@
 """Sending one pitch material: a link with its preview, or the file itself.
 
-A file is uploaded once: Telegram's file_id is remembered in the database (keyed by the
-material id and the file's content hash, so a replaced file is uploaded again).
+A file is uploaded once: Telegram's file_id is remembered in the database (keyed by the bot,
+the material id and the file's content hash, so a replaced file is uploaded again, and a
+file_id of another bot — the console chat's, say, on the same database — is never reused).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ async def deliver(update: Update, context, material: Material) -> None:
     if material.file:
         path = s.settings.data_dir / "pitch_library" / "files" / material.file
         data = path.read_bytes()
-        key = f"{material.id}:{hashlib.sha256(data).hexdigest()[:16]}"
+        key = f"{context.bot.id}:{material.id}:{hashlib.sha256(data).hexdigest()[:16]}"
         store = KVStore(s.db)
         file_id = store.get(NAMESPACE, key)
         message = await context.bot.send_document(chat_id, file_id or data, filename=path.name,

@@ -107,6 +107,22 @@ async def test_material_file_is_uploaded_once(fakebot, tmp_path):
     assert len(fakebot.uploads) == 1
 
 
+async def test_file_id_of_another_bot_is_never_reused(fakebot, tmp_path):
+    """The console chat and the real bot may share one database: a file_id belongs to one bot."""
+    data = data_copy(tmp_path, [{
+        "id": "dairy-file", "title": "乳业图册（文件）", "kind": "brochure", "scope": "chain", "chains": ["dairy"],
+        "pages": 12, "languages": ["zh"], "file": "dairy.pdf"}], files={"dairy.pdf": b"%PDF-1.4\n% test brochure\n"})
+    sent = []
+    for token in ("111:AAA", "222:BBB"):
+        bot = build_bot(fakebot, tmp_path, data_dir=data, TELEGRAM_BOT_TOKEN=token)
+        async with running(bot):
+            card = (await fakebot.send_text(bot.app, bot.officer, "/say 乳制品 图册"))[-1]
+            calls = await fakebot.press(bot.app, bot.officer, card.result["message_id"], "📤1")
+        sent.append([c for c in calls if c.method == "sendDocument"][0])
+    assert sent[0].files and sent[1].files            # each bot uploads the file itself
+    assert len(fakebot.uploads) == 2
+
+
 async def test_group_chat_never_shows_people(bot, fakebot):
     group = fakebot.group(-100123, "招商工作群")
     async with running(bot):
