@@ -219,6 +219,7 @@ class TourPlan:
     reception: dict = field(default_factory=dict)
     visitor: dict = field(default_factory=dict)
     plan_id: str = ""
+    departure_assumed: bool = False           # no departure time given: the planner chose it
 
     @property
     def stops(self) -> list[Stop]:
@@ -545,7 +546,9 @@ class _Planner:
             if arrive > self.deadline:
                 return None
             add("departure", self.dep_place, arrive, arrive)
-            end_arrive = arrive
+            # the visitor is ours until they must be at the departure point, not just until we get
+            # there early: a 15:00 flight after a morning programme still gets lunch
+            end_arrive = max(arrive, self.deadline)
         # whoever is with us (from leaving the arrival point) through a meal window gets the meal
         if not lunch_done and ready <= LUNCH[0] and end_arrive >= LUNCH[1]:
             return None
@@ -1008,17 +1011,28 @@ class _Planner:
                 elif v.kind == "departure":
                     day.stops.append(place_stop(
                         "departure", v.pid, start, self.departure, leg,
-                        why=f"送别：{self.dep_venue.name}，{self.departure:%H:%M}离开"
-                            + (f"（提前{self.dep_venue.depart_minutes}分钟到达）" if self.dep_venue.depart_minutes else ""),
+                        why=self.farewell(start),
                         host=escort_words or (rec.bureau.label if rec.bureau else None),
                         host_ids=[o.id for o in (rec.escort, ) if o]))
             out_days.append(day)
-        plan = TourPlan(request=rq, days=out_days, dropped=dropped)
+        plan = TourPlan(request=rq, days=out_days, dropped=dropped, departure_assumed=self.departure_default)
         plan.reception = self.reception_summary()
         plan.visitor = self.visitor_summary()
         plan.notes = self.make_notes(plan, fillers_skipped)
         plan.plan_id = _plan_id(plan)
         return plan
+
+    def farewell(self, reach: dt.datetime) -> str:
+        """The departure stop's text; its times are the stop's own (reached at `reach`), so
+        that the words and the calendar agree."""
+        need = self.dep_venue.depart_minutes or 0
+        early = int((self.departure - reach).total_seconds() // 60)
+        text = f"送别：{self.dep_venue.name}，{reach:%H:%M}到达，{self.departure:%H:%M}离开"
+        if need:
+            text += f"（需提前{need}分钟到场，本行程提前{early}分钟到达）" if early != need else f"（提前{need}分钟到达）"
+        if self.departure_default:
+            text += "；离开时间为估算，未经确认"
+        return text
 
     def reception_summary(self) -> dict:
         rec = self.reception
