@@ -75,8 +75,13 @@ async def test_tour_flow_plan_change_and_ics(bot, fakebot):
         assert events and any("考察" in str(e.get("summary")) or e.get("dtstart") for e in events)
 
         printed = await fakebot.press(bot.app, bot.officer, card_id, "🖨 打印版")
-        page = [c for c in printed if c.method == "sendDocument"][0].files["document"].data.decode()
+        docs = {c.files["document"].filename: c.files["document"] for c in printed if c.method == "sendDocument"}
+        page = next(up for name, up in docs.items() if name.endswith(".html")).data.decode()
         assert "<html" in page.lower()
+        # phones print PDFs: 🖨 sends one first, with the CJK font embedded
+        first = [c for c in printed if c.method == "sendDocument"][0].files["document"]
+        assert first.filename.endswith(".pdf") and first.data.startswith(b"%PDF-")
+        assert b"NotoSansSC" in first.data and b"/FontFile3" in first.data
 
 
 async def test_tour_asks_profile_and_typed_date(bot, fakebot):

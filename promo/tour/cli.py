@@ -184,7 +184,7 @@ def stop_time(stop) -> str:
 
 def plan_view(plan) -> dict:
     """What the plan templates show (tour_plan.html.j2)."""
-    from .text import STOP_KIND_WORDS, WEEKDAY_WORDS
+    from .text import STOP_KIND_WORDS, WEEKDAY_WORDS, duration_text
 
     days = []
     for d in plan.days:
@@ -194,14 +194,20 @@ def plan_view(plan) -> dict:
             materials = [{"title": m.title or m.id,
                           "link": m.link if m.link and m.link.startswith(("https://", "http://")) else None}
                          for m in s.materials]
-            stops.append({"time": stop_time(s), "kind": s.kind, "kind_label": kind, "name": s.name,
-                          "county": s.county, "travel": s.travel.minutes if s.travel and s.travel.minutes else 0,
+            when = stop_time(s) + ("（估算）" if s.kind == "departure" and plan.departure_assumed else "")
+            stops.append({"time": when, "kind": s.kind, "kind_label": kind, "name": s.name,
+                          "county": s.county,
+                          "travel": duration_text(s.travel.minutes) if s.travel and s.travel.minutes else "",
                           "travel_from": (s.travel.frm_name or s.travel.frm) if s.travel else "",
                           "host": s.host, "why": s.why, "notes": s.notes, "materials": materials})
         days.append({"label": d.label, "date": f"{d.date:%m月%d日} {WEEKDAY_WORDS[d.date.isoweekday()]}",
                      "stops": stops})
     rq = plan.request
+    must = set(rq.must_see)
+    # must-see sites the planner could not fit (not the ones the officer also marked away)
+    must_missing = [d for d in plan.dropped if d.id in must]
     return {"days": days, "dropped": plan.dropped, "notes": plan.notes, "visitor": plan.visitor,
+            "must_missing": must_missing,
             "reception": plan.reception, "days_text": days_label(rq.days), "sites": plan.site_count,
             "escort": escort_label(rq.escort)}
 

@@ -102,6 +102,10 @@ class TourRequest:
                 raise ValueError("the departure is not after the arrival")
         if self.start_date is None:
             self.start_date = self.arrival.date()
+        if not (dt.date(2000, 1, 1) <= self.start_date <= dt.date(2999, 12, 31)
+                and self.arrival.year <= 2999):
+            # the calendar arithmetic below would overflow near 9999-12-31
+            raise ValueError(f"日期超出范围：{self.start_date}（行程日期须在 2000–2999 年）")
         gap = (self.start_date - self.arrival.date()).days
         if gap not in (0, 1):
             raise ValueError("the arrival must be on the start date or the evening before it")
