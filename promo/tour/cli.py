@@ -194,8 +194,8 @@ def plan_view(plan) -> dict:
             materials = [{"title": m.title or m.id,
                           "link": m.link if m.link and m.link.startswith(("https://", "http://")) else None}
                          for m in s.materials]
-            when = stop_time(s) + ("（估算）" if s.kind == "departure" and plan.departure_assumed else "")
-            stops.append({"time": when, "kind": s.kind, "kind_label": kind, "name": s.name,
+            stops.append({"time": stop_time(s), "kind": s.kind, "kind_label": kind, "name": s.name,
+                          "assumed": s.kind == "departure" and plan.departure_assumed,
                           "county": s.county,
                           "travel": duration_text(s.travel.minutes) if s.travel and s.travel.minutes else "",
                           "travel_from": (s.travel.frm_name or s.travel.frm) if s.travel else "",
