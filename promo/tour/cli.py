@@ -3,6 +3,7 @@
 
     python bot.py tour "飞鹤乳业 副总" --days 2 --arrive "黑河瑷珲机场 10:30" --date 2026-06-02
     python bot.py tour "飞鹤乳业 副总" --days 1 --arrive "HEK 10:30" --ics plan.ics
+    python bot.py tour "飞鹤乳业 副总" --days 1 --arrive "HEK 10:30" --pdf plan.pdf
 """
 
 from __future__ import annotations
@@ -243,6 +244,7 @@ def add_tour_parser(sub, add_data_option) -> None:
     out.add_argument("--json", action="store_true", help="the plan as JSON")
     out.add_argument("--ics", type=Path, metavar="FILE", help="write the plan as an .ics calendar")
     out.add_argument("--print", dest="print_file", type=Path, metavar="FILE", help="write the printable HTML")
+    out.add_argument("--pdf", dest="pdf_file", type=Path, metavar="FILE", help="write the printable PDF")
     add_data_option(p)
     p.set_defaults(handler=cmd_tour)
 
@@ -301,6 +303,11 @@ def cmd_tour(args, root: Path) -> int:
 
         args.print_file.write_text(render_printable(plan), encoding="utf-8")
         print(f"{args.print_file}: printable plan ({plan.site_count} sites)")
+    elif args.pdf_file:
+        from .pdf import render_pdf
+
+        args.pdf_file.write_bytes(render_pdf(plan))
+        print(f"{args.pdf_file}: printable PDF ({plan.site_count} sites)")
     else:
         print(plan_text(plan))
     return 0

@@ -42,7 +42,8 @@ from zoneinfo import ZoneInfo
 from ..profile import SENIORITY_NAMES, VisitorProfile
 from .models import ARRIVAL_KINDS, Official, ReceptionRule, Site, SiteKind, Venue, VenueKind
 from .reception import Reception, resolve_reception, site_hosts, visitor_level
-from .text import AUDIENCE_WORDS, LEVEL_WORDS, SITE_KIND_WORDS, chain_label, months_text, weekdays_text
+from .text import (AUDIENCE_WORDS, LEVEL_WORDS, SITE_KIND_WORDS, chain_label, duration_text, months_text,
+                   weekdays_text)
 from .travel import TravelModel
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -845,11 +846,12 @@ class _Planner:
         site = self.data.sites[pid]
         planned = [self.rq.arrival_place] + [p for items in tour for p, _ in items]
         near = min(planned, key=lambda p: (self.tt(p, pid), p))
-        minutes = self.tt(near, pid)
+        drive = duration_text(self.tt(near, pid))
+        drive = drive if drive.startswith("约") else "约" + drive
         hours = f"{weekdays_text(site.open_days)} {site.hours}"
         if cand.filler:
-            return f"非对口点位，行程时间或绕行距离不允许（距{self.data.name(near)}约{minutes}分钟车程）"
-        return (f"行程时间不足：距{self.data.name(near)}约{minutes}分钟车程，参观需{site.visit_minutes}分钟，"
+            return f"非对口点位，行程时间或绕行距离不允许（距{self.data.name(near)}{drive}车程）"
+        return (f"行程时间不足：距{self.data.name(near)}{drive}车程，参观需{site.visit_minutes}分钟，"
                 f"开放时间{hours}")
 
     def plan(self) -> TourPlan:
