@@ -23,6 +23,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, Con
 
 from promo.tour.cli import (DAY_CHOICES, DEPART_TIME_CHOICES, ESCORT_CHOICES, TIME_CHOICES, arrival_venues,
                             days_label, escort_label, make_plan, plan_view, site_choices)
+from promo.tour.planner import ALLOWED_DAYS
+from promo.tour.when import WhenError, check_day, check_start, looks_like_clock, parse_clock, parse_day
 
 from .callbacks import CallbackData, decode
 from .common import Command, answer_stale, keyboard, require_user, send, svc
@@ -33,6 +35,7 @@ COMMANDS = [Command("tour", "规划考察行程", "plan a site-visit tour")]
 TEXT = 1
 END = ConversationHandler.END
 STEPS = ("profile", "days", "arrive", "time", "escort", "date")
+TYPED_STEPS = ("profile", "time", "dtime", "date")     # steps that take a typed value
 CHANGE_LABELS = (("天数", "days"), ("到达", "arrive"), ("陪同", "escort"), ("日期", "date"))
 CHANGES = ("days", "arrive", "escort", "date", "depart", "sites")
 
@@ -43,7 +46,7 @@ class Tour(CallbackData):
     choice (days, arrive, escort, date, depart, sites) · l departure venue ("-": the default) ·
     k departure time (HHMM) · m / x toggle must-see / avoid (arg: the index in st["sites"]) ·
     mi a site's name pressed · mo 完成 · ics · pr printable · card start from an answer card
-    (arg: its qid)."""
+    (arg: its qid) · ad add a day · r resume a draft put aside."""
 
     PREFIX = "t"
     op: str
@@ -88,20 +91,20 @@ async def _show_step(update: Update, context, st: dict, edit: bool) -> int:
         venues = arrival_venues(svc(context).library.lists)
         rows = [[(v.name, _cb("a", v.id))] for v in venues]
     elif step == "time":
-        question = "几点到达？"
+        question = "几点到达？也可以直接输入时间（如 11:20、1120、11点20、下午2点）："
         rows = [[(t, _cb("h", t.replace(":", ""))) for t in TIME_CHOICES]]
     elif step == "depart":
         question = "从哪里离开？（默认：从到达地离开，时间按行程安排）"
         venues = arrival_venues(svc(context).library.lists)
         rows = [[(v.name, _cb("l", v.id))] for v in venues] + [[("默认", _cb("l", "-"))]]
     elif step == "dtime":
-        question = "最后一天几点离开？"
+        question = "最后一天几点离开？也可以直接输入时间（如 16:40、下午4点40）："
         rows = [[(t, _cb("k", t.replace(":", ""))) for t in DEPART_TIME_CHOICES]]
     elif step == "escort":
         question = "谁陪同？"
         rows = [[(label, _cb("e", role))] for label, role in ESCORT_CHOICES] + [[("无（不指定）", _cb("e", "-"))]]
     else:
-        question = "哪天开始？也可以直接输入日期（YYYY-MM-DD）："
+        question = "哪天开始？也可以直接输入日期（如 12-09、12月9日、2026-12-09、明天）："
         today = svc(context).today()
         rows = [[(label, _cb("t", (today + dt.timedelta(days=i)).isoformat()))
                  for i, label in enumerate(("今天", "明天", "后天"))]]
@@ -109,42 +112,64 @@ async def _show_step(update: Update, context, st: dict, edit: bool) -> int:
                days_text=days_label(st["days"]) if st.get("days") else "", arrive_text=_arrive_text(context, st),
                escort_text=escort_label(st.get("escort")), depart_text=_depart_text(context, st),
                question=question)
-    return TEXT if step in ("profile", "date") else END
+    st["wait"] = step in TYPED_STEPS
+    return TEXT if st["wait"] else END
 
 
-def _plan_buttons(st: dict) -> list[list[tuple[str, str]]]:
-    return [[(f"✏️ {label}", _cb("c", field)) for label, field in CHANGE_LABELS],
+def _plan_buttons(st: dict, must_missing: bool = False) -> list[list[tuple[str, str]]]:
+    rows = []
+    if must_missing:   # a must-see that does not fit: a day more, or drop another stop
+        more = [("➕ 加一天", _cb("ad"))] if _one_more_day(st) else []
+        rows.append(more + [("✂️ 去掉其他点位", _cb("c", "sites"))])
+    return rows + [[(f"✏️ {label}", _cb("c", field)) for label, field in CHANGE_LABELS],
             [("📍 必看/不看", _cb("c", "sites")), ("🛫 离开", _cb("c", "depart"))],
             [("📅 日历 .ics", _cb("ics")), ("🖨 打印版", _cb("pr"))]]
 
 
+def _one_more_day(st: dict) -> str | None:
+    try:
+        days = float(st.get("days") or 0) + 1
+    except ValueError:
+        return None
+    return f"{days:g}" if days in ALLOWED_DAYS else None
+
+
 def _hhmm(text: str) -> dt.time:
-    h, m = (int(x) for x in text.split(":"))
-    return dt.time(h, m)
+    return parse_clock(text)
 
 
 def _plan(context, st: dict):
     s = svc(context)
+    date = check_day(dt.date.fromisoformat(st["date"]), s.today())
+    check_start(date, _hhmm(st["time"]), s.now())
     profile = s.matcher.profile(st["profile"])
     depart = st.get("depart") or None
     depart_time = _hhmm(st["depart_time"]) if depart and st.get("depart_time") else None
     return make_plan(s.library, profile, days=float(st["days"]), arrive=st["arrive"], arrive_time=_hhmm(st["time"]),
-                     date=dt.date.fromisoformat(st["date"]), depart=depart, depart_time=depart_time,
+                     date=date, depart=depart, depart_time=depart_time,
                      escort=st.get("escort") or None, must_see=st.get("must_see") or (),
                      must_avoid=st.get("must_avoid") or (), today=s.today())
 
 
 async def _show_plan(update: Update, context, st: dict, edit: bool) -> int:
-    st["step"], st["done"] = "plan", True
+    st["step"], st["done"], st["wait"] = "plan", True, False
     try:
         plan = await asyncio.to_thread(_plan, context, st)
-    except ValueError as exc:   # InfeasibleRequest is a ValueError too
+    except (ValueError, OverflowError) as exc:   # InfeasibleRequest and WhenError are ValueErrors
         await send(update, context, "tour_error.html.j2", markup=keyboard(_plan_buttons(st)[:2]), edit=edit,
-                   reason=str(exc))
+                   reason=_reason(exc))
         return END
-    await send(update, context, "tour_plan.html.j2", markup=keyboard(_plan_buttons(st)), edit=edit,
-               **plan_view(plan))
+    view = plan_view(plan)
+    await send(update, context, "tour_plan.html.j2", markup=keyboard(_plan_buttons(st, bool(view["must_missing"]))),
+               edit=edit, **view)
     return END
+
+
+def _reason(exc: Exception) -> str:
+    """The planner's reason for the officer; Python's own messages (overflow …) are not shown."""
+    if isinstance(exc, OverflowError):
+        return "日期超出范围：请重新选择日期"
+    return str(exc)
 
 
 async def _show_sites(update: Update, context, st: dict, edit: bool, fresh: bool) -> int:
@@ -154,10 +179,10 @@ async def _show_sites(update: Update, context, st: dict, edit: bool, fresh: bool
     if fresh or not st.get("sites"):
         try:
             plan = await asyncio.to_thread(_plan, context, st)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             st["step"] = "plan"
             await send(update, context, "tour_error.html.j2", markup=keyboard(_plan_buttons(st)[:2]), edit=edit,
-                       reason=str(exc))
+                       reason=_reason(exc))
             return END
         st["sites"] = [[pid, name] for pid, name in site_choices(plan, svc(context).library)]
     must, avoid = set(st.get("must_see") or ()), set(st.get("must_avoid") or ())
@@ -219,8 +244,18 @@ async def tour_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     if await require_user(update, context) is None:
         return END
     text = " ".join(context.args or []).strip()[:500]
+    old = context.user_data.get("tour")
+    if not text and old and old.get("aside"):     # /tour alone: resume the draft put aside
+        return await _resume(update, context, old, edit=False)
     st = context.user_data["tour"] = _new_state(text or None)
     return await _show_step(update, context, st, edit=False)
+
+
+async def _resume(update: Update, context, st: dict, edit: bool) -> int:
+    st.pop("aside", None)
+    if st.get("step") == "plan" or st.get("done") and st.get("step") not in TYPED_STEPS:
+        return await _show_plan(update, context, st, edit)
+    return await _show_step(update, context, st, edit)
 
 
 async def from_card(update: Update, context, qid: str) -> int:
@@ -250,6 +285,21 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return END
     cq = update.callback_query
     op, arg = data.op, data.arg
+    if op == "r":
+        if not st.get("aside"):
+            await answer_stale(update)
+            return END
+        await cq.answer()
+        return await _resume(update, context, st, edit=False)
+    st.pop("aside", None)           # any other button of the draft takes it up again
+    if op == "ad":
+        more = _one_more_day(st)
+        if not st.get("done") or more is None:
+            await answer_stale(update)
+            return END
+        await cq.answer()
+        st["days"] = more
+        return await _show_plan(update, context, st, edit=True)
     if op in ("ics", "pr"):
         if not st.get("done"):
             await answer_stale(update)
@@ -289,7 +339,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         st["days"], st["step"] = arg, "days"
     elif op == "a" and arg in {v.id for v in arrival_venues(svc(context).library.lists)}:
         st["arrive"], st["step"] = arg, "arrive"
-    elif op == "h" and len(arg) == 4 and arg.isdigit():
+    elif op == "h" and _valid_hhmm(arg):
         st["time"], st["step"] = f"{arg[:2]}:{arg[2:]}", "time"
     elif op == "e" and (arg == "-" or arg in {r for _, r in ESCORT_CHOICES}):
         st["escort"], st["escort_set"], st["step"] = (None if arg == "-" else arg), True, "escort"
@@ -303,9 +353,14 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         st["depart_time"], st["step"] = f"{arg[:2]}:{arg[2:]}", "dtime"
     elif op == "t":
         try:
-            st["date"] = dt.date.fromisoformat(arg).isoformat()
+            day = dt.date.fromisoformat(arg)
         except ValueError:
             await answer_stale(update)
+            return END
+        try:
+            st["date"] = check_day(day, svc(context).today()).isoformat()
+        except WhenError as exc:         # an old 今天 button, or forged data
+            await cq.answer(str(exc), show_alert=True)
             return END
         st["step"] = "date"
     else:
@@ -315,31 +370,102 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _advance(update, context, st, edit=True)
 
 
+def _valid_hhmm(arg: str) -> bool:
+    return len(arg) == 4 and arg.isdigit() and int(arg[:2]) <= 23 and int(arg[2:]) <= 59
+
+
+def _looks_like_date(text: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"[\d\-/.年月日号\s]+|今天|今日|明天|明日|后天|大后天", text))
+
+
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Plain text while the flow waits for a value. Text that is not one (a new visitor profile)
+    puts the draft aside, says so, and goes on to the handler that would have taken it."""
     if await require_user(update, context) is None:
         return END
     st = context.user_data.get("tour")
     text = (update.effective_message.text or "").strip()
-    if not st or st.get("step") not in ("profile", "date"):
-        return END
-    if st["step"] == "profile":
+    if not st or st.get("step") not in TYPED_STEPS or not st.get("wait", True) or st.get("aside"):
+        return await _pass_on(update, context)
+    step = st["step"]
+    if step == "profile":
         if not text:
             return await _show_step(update, context, st, edit=False)
         st["profile"] = text[:500]
         return await _advance(update, context, st, edit=False)
+    if step in ("time", "dtime"):
+        if not looks_like_clock(text):
+            await _set_aside(update, context, st)
+            return await _pass_on(update, context)
+        try:
+            value = parse_clock(text)
+        except WhenError as exc:
+            await send(update, context, "tour_step_error.html.j2", reason=str(exc))
+            return TEXT
+        if step == "time":
+            st["time"] = f"{value:%H:%M}"
+        else:
+            if not st.get("depart"):
+                return await _show_step(update, context, st, edit=False)
+            st["depart_time"] = f"{value:%H:%M}"
+        return await _advance(update, context, st, edit=False)
+    if not _looks_like_date(text):
+        await _set_aside(update, context, st)
+        return await _pass_on(update, context)
     try:
-        st["date"] = dt.date.fromisoformat(text.replace("/", "-").replace(".", "-")).isoformat()
-    except ValueError:
-        await context.bot.send_message(update.effective_chat.id, "日期格式：YYYY-MM-DD，例如 2026-06-02")
+        st["date"] = parse_day(text, svc(context).today()).isoformat()
+    except WhenError as exc:
+        await send(update, context, "tour_step_error.html.j2", reason=str(exc))
         return TEXT
     return await _advance(update, context, st, edit=False)
+
+
+async def _set_aside(update: Update, context, st: dict) -> None:
+    """The draft waits (/tour or the button resumes it); the officer is told so."""
+    st["aside"], st["wait"] = True, False
+    await send(update, context, "tour_aside.html.j2", markup=keyboard([[("▶️ 继续规划考察行程", _cb("r"))]]),
+               st=st)
+
+
+async def _pass_on(update: Update, context) -> int:
+    """End the tour conversation and hand the update to the first other handler of its group
+    that takes it (the answer card for a profile, a meeting text …), as if the tour had not
+    been waiting."""
+    app = context.application
+    for group in sorted(app.handlers):
+        if group < 0:
+            continue
+        for handler in app.handlers[group]:
+            if isinstance(handler, ConversationHandler) and handler.name == "tour_flow":
+                continue
+            check = handler.check_update(update)
+            if check is not None and check is not False:
+                await handler.handle_update(update, app, check, context)
+                return END
+        break
+    return END
+
+
+async def watch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Group -1: a command while the flow waits for typed text puts the draft aside (and says
+    so) before the command runs; the next plain text then goes where it would without a tour."""
+    st = context.user_data.get("tour") if context.user_data is not None else None
+    if not st or not st.get("wait") or st.get("aside"):
+        return
+    command = (update.effective_message.text or "").split()[0].split("@")[0].lstrip("/").lower()
+    if command in ("tour", "cancel"):
+        return
+    await _set_aside(update, context, st)
 
 
 async def _send_file(update: Update, context, st: dict, op: str) -> int:
     try:
         plan = await asyncio.to_thread(_plan, context, st)
-    except ValueError as exc:
-        await send(update, context, "tour_error.html.j2", markup=keyboard(_plan_buttons(st)[:2]), reason=str(exc))
+    except (ValueError, OverflowError) as exc:
+        await send(update, context, "tour_error.html.j2", markup=keyboard(_plan_buttons(st)[:2]),
+                   reason=_reason(exc))
         return END
     chat_id = update.effective_chat.id
     if op == "ics":
@@ -349,11 +475,16 @@ async def _send_file(update: Update, context, st: dict, op: str) -> int:
         await context.bot.send_document(chat_id, data, filename="考察行程.ics",
                                         caption="导入手机日历：每个行程节点一个日程")
     else:
+        from promo.tour.pdf import render_pdf
         from promo.tour.printable import render_printable
 
-        data = render_printable(plan, generated=svc(context).now().replace(tzinfo=None)).encode("utf-8")
+        generated = svc(context).now().replace(tzinfo=None)
+        pdf = await asyncio.to_thread(render_pdf, plan, generated)
+        await context.bot.send_document(chat_id, pdf, filename="考察行程（打印版）.pdf",
+                                        caption="打印版 PDF：手机可直接打印；材料链接附二维码")
+        data = render_printable(plan, generated=generated).encode("utf-8")
         await context.bot.send_document(chat_id, data, filename="考察行程（打印版）.html",
-                                        caption="打印版：用浏览器打开后打印")
+                                        caption="网页版：用浏览器打开后打印")
     return END
 
 
@@ -395,4 +526,5 @@ def handlers():
             fallbacks=[CommandHandler("cancel", cancel)],
             name="tour_flow", persistent=True, per_chat=True, per_user=True, per_message=False,
         )
-    return [conversation]
+    # group -1 sees a command before any conversation does (and lets it through)
+    return {-1: [MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, watch)], 0: [conversation]}

@@ -75,8 +75,13 @@ async def test_tour_flow_plan_change_and_ics(bot, fakebot):
         assert events and any("考察" in str(e.get("summary")) or e.get("dtstart") for e in events)
 
         printed = await fakebot.press(bot.app, bot.officer, card_id, "🖨 打印版")
-        page = [c for c in printed if c.method == "sendDocument"][0].files["document"].data.decode()
+        docs = {c.files["document"].filename: c.files["document"] for c in printed if c.method == "sendDocument"}
+        page = next(up for name, up in docs.items() if name.endswith(".html")).data.decode()
         assert "<html" in page.lower()
+        # phones print PDFs: 🖨 sends one first, with the CJK font embedded
+        first = [c for c in printed if c.method == "sendDocument"][0].files["document"]
+        assert first.filename.endswith(".pdf") and first.data.startswith(b"%PDF-")
+        assert b"NotoSansSC" in first.data and b"/FontFile3" in first.data
 
 
 async def test_tour_asks_profile_and_typed_date(bot, fakebot):
@@ -235,3 +240,164 @@ async def test_tour_departure_time_and_default(bot, fakebot):
         replanned = await fakebot.press(bot.app, bot.officer, msg_id(last_with_buttons(fakebot, calls)), "默认")
         days, _ = plan_parts(fakebot, replanned)
         assert "20:00 离开" not in days and re.search(r"\d{2}:\d{2} 离开 · 黑河瑷珲机场", days.split("第2天")[-1])
+
+
+# --------------------------------------------------------------------------- issue 9 and issue 10
+
+def forge(fakebot, user, mid: int, data: str) -> str:
+    """Make the first button of bot message `mid` carry `data` (what a forged client sends)."""
+    message = fakebot.message(user.id, mid)
+    message.data["reply_markup"]["inline_keyboard"][0][0]["callback_data"] = data
+    return data
+
+
+async def _to_date_step(bot, fakebot, profile="飞鹤乳业 副总", time="10:00"):
+    start = await fakebot.send_text(bot.app, bot.officer, f"/tour {profile}")
+    mid = msg_id(last_with_buttons(fakebot, start))
+    for label in ("2天", "黑河瑷珲机场", time, "招商局长"):
+        calls = await fakebot.press(bot.app, bot.officer, mid, label)
+    assert "哪天开始" in fakebot.plain(texts(calls))
+    return mid
+
+
+def alerts(calls) -> str:
+    return "\n".join(c.params.get("text", "") for c in calls if c.method == "answerCallbackQuery")
+
+
+async def test_a_far_date_gets_a_clear_answer_and_the_flow_stays_usable(bot, fakebot):
+    async with running(bot):
+        await _to_date_step(bot, fakebot)
+        calls = await fakebot.send_text(bot.app, bot.officer, "9999-12-31")
+        text = fakebot.plain(texts(calls))
+        assert "太远" in text and "一年内" in text and "考察行程" not in text.replace("规划考察行程", "")
+        calls = await fakebot.send_text(bot.app, bot.officer, "2026-12-09")   # the next valid date
+        text = fakebot.plain(texts(calls))
+        assert "第1天 · 12月09日" in text and "第2天" in text
+        # a forged date button: an alert in Chinese, no traceback, the plan card still works
+        card = last_with_buttons(fakebot, calls)
+        changed = await fakebot.press(bot.app, bot.officer, msg_id(card), "✏️ 日期")
+        step = last_with_buttons(fakebot, changed)
+        data = forge(fakebot, bot.officer, msg_id(step), "t:t:9999-12-31")
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(step), data)
+        assert "太远" in alerts(calls)
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(step), "后天")
+        assert "11月28日" in fakebot.plain(texts(calls))
+
+
+async def test_a_forged_hour_never_shows_pythons_message(bot, fakebot):
+    async with running(bot):
+        start = await fakebot.send_text(bot.app, bot.officer, "/tour 飞鹤乳业 副总")
+        mid = msg_id(last_with_buttons(fakebot, start))
+        for label in ("1天", "黑河瑷珲机场"):
+            await fakebot.press(bot.app, bot.officer, mid, label)
+        data = forge(fakebot, bot.officer, mid, "t:h:2599")
+        calls = await fakebot.press(bot.app, bot.officer, mid, data)
+        everything = texts(calls) + alerts(calls)
+        assert "hour must be" not in everything and "谁陪同" not in fakebot.plain(everything)
+        assert [c for c in calls if c.method == "answerCallbackQuery"]
+        calls = await fakebot.press(bot.app, bot.officer, mid, "10:00")       # still usable
+        assert "谁陪同" in fakebot.plain(texts(calls))
+
+
+async def test_a_start_in_the_past_is_refused(bot, fakebot):
+    bot.clock.now = bot.clock.now.replace(hour=22, minute=18)               # 2026-11-26 22:18
+    async with running(bot):
+        start = await fakebot.send_text(bot.app, bot.officer, "/tour 飞鹤乳业 副总")
+        mid = msg_id(last_with_buttons(fakebot, start))
+        for label in ("1天", "黑河瑷珲机场", "14:00", "招商局长"):
+            await fakebot.press(bot.app, bot.officer, mid, label)
+        calls = await fakebot.press(bot.app, bot.officer, mid, "今天")
+        text = fakebot.plain(texts(calls))
+        assert "已经过去" in text and "22:18" in text and "第1天" not in text
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(last_with_buttons(fakebot, calls)), "✏️ 日期")
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(last_with_buttons(fakebot, calls)), "明天")
+        assert "第1天 · 11月27日" in fakebot.plain(texts(calls))
+
+
+@pytest.mark.parametrize("typed, shown", [("11:20", "11:20"), ("1120", "11:20"), ("11点20", "11:20"),
+                                          ("下午2点", "14:00")])
+async def test_a_typed_arrival_time_is_taken(bot, fakebot, typed, shown):
+    async with running(bot):
+        start = await fakebot.send_text(bot.app, bot.officer, "/tour 飞鹤乳业 副总")
+        mid = msg_id(last_with_buttons(fakebot, start))
+        for label in ("1天", "黑河瑷珲机场"):
+            calls = await fakebot.press(bot.app, bot.officer, mid, label)
+        assert "几点到达" in fakebot.plain(texts(calls))
+        calls = await fakebot.send_text(bot.app, bot.officer, typed)
+        text = fakebot.plain(texts(calls))
+        assert "谁陪同" in text and f"到达：黑河瑷珲机场 {shown}" in text
+        assert "推介" not in text                                           # not an answer card
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(last_with_buttons(fakebot, calls)), "招商局长")
+        calls = await fakebot.send_text(bot.app, bot.officer, "12月9日")
+        text = fakebot.plain(texts(calls))
+        assert f"{shown} 抵达 · 黑河瑷珲机场" in text and "12月09日" in text
+
+
+async def test_a_wrong_typed_time_is_explained_and_waits(bot, fakebot):
+    async with running(bot):
+        start = await fakebot.send_text(bot.app, bot.officer, "/tour 飞鹤乳业 副总")
+        mid = msg_id(last_with_buttons(fakebot, start))
+        for label in ("1天", "黑河瑷珲机场"):
+            await fakebot.press(bot.app, bot.officer, mid, label)
+        calls = await fakebot.send_text(bot.app, bot.officer, "25:70")
+        assert "不是一天中的时间" in fakebot.plain(texts(calls))
+        calls = await fakebot.send_text(bot.app, bot.officer, "9:05")
+        assert "谁陪同" in fakebot.plain(texts(calls))
+
+
+async def test_a_command_puts_the_draft_aside_visibly_and_text_goes_on_normally(bot, fakebot):
+    async with running(bot):
+        await _to_date_step(bot, fakebot)
+        calls = await fakebot.send_text(bot.app, bot.officer, "/help")
+        text = fakebot.plain(texts(calls))
+        assert "考察行程草稿已暂存" in text and "/tour" in text
+        assert len([c for c in calls if c.method == "sendMessage"]) >= 2     # the help itself too
+        calls = await fakebot.send_text(bot.app, bot.officer, "伊利 奶粉")  # not swallowed by the tour
+        text = fakebot.plain(texts(calls))
+        assert "伊利" in text and "哪天开始" not in text and "日期" not in text.split("伊利")[0]
+        calls = await fakebot.send_text(bot.app, bot.officer, "/tour")      # resumes where it was
+        text = fakebot.plain(texts(calls))
+        assert "哪天开始" in text and "来访者：飞鹤乳业 副总" in text and "陪同：招商局长" in text
+        calls = await fakebot.send_text(bot.app, bot.officer, "明天")
+        assert "第1天 · 11月27日" in fakebot.plain(texts(calls))
+
+
+async def test_a_new_profile_at_a_time_step_puts_the_draft_aside(bot, fakebot):
+    async with running(bot):
+        start = await fakebot.send_text(bot.app, bot.officer, "/tour 飞鹤乳业 副总")
+        mid = msg_id(last_with_buttons(fakebot, start))
+        for label in ("1天", "黑河瑷珲机场"):
+            await fakebot.press(bot.app, bot.officer, mid, label)
+        calls = await fakebot.send_text(bot.app, bot.officer, "伊利 奶粉")
+        text = fakebot.plain(texts(calls))
+        assert "考察行程草稿已暂存" in text and "伊利" in text.split("草稿已暂存")[-1]
+        aside = next(c for c in calls if "草稿已暂存" in fakebot.plain(c.params.get("text", "")))
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(aside), "▶️ 继续规划考察行程")
+        assert "几点到达" in fakebot.plain(texts(calls))
+
+
+async def test_a_must_see_that_does_not_fit_is_said_with_buttons(bot, fakebot):
+    async with running(bot):
+        card = await _plan_card(bot, fakebot)
+        picker, sites = await _open_sites(bot, fakebot, card)
+        mid = msg_id(picker)
+        for row in sites:
+            calls = await fakebot.press(bot.app, bot.officer, mid, row[1][1])
+            mid = msg_id(last_with_buttons(fakebot, calls))
+        replanned = await fakebot.press(bot.app, bot.officer, mid, "完成")
+        text = fakebot.plain(texts(replanned))
+        days, dropped = plan_parts(fakebot, replanned)
+        missing = [row[0][0] for row in sites if row[0][0] not in days]
+        assert missing
+        assert f"有{len(missing)}个必看点位排不进行程" in text and all(name in text.split("排不进行程")[-1]
+                                                                 for name in missing)
+        card = last_with_buttons(fakebot, replanned)
+        labels = [label for row in fakebot.buttons(card) for label, _ in row]
+        assert "➕ 加一天" in labels and "✂️ 去掉其他点位" in labels
+        longer = await fakebot.press(bot.app, bot.officer, msg_id(card), "➕ 加一天")
+        days3, _ = plan_parts(fakebot, longer)
+        assert "3天" in days3 and "第3天" in days3
+        assert sum(name in days3 for name in missing) > 0                   # a day more fits some
+        card = last_with_buttons(fakebot, longer)
+        calls = await fakebot.press(bot.app, bot.officer, msg_id(card), "✂️ 去掉其他点位")
+        assert "必看 / 不看" in fakebot.plain(texts(calls))

@@ -1,4 +1,4 @@
-"""`python bot.py tour …` in a subprocess: text, --json, --ics, --print, and a clear error."""
+"""`python bot.py tour …` in a subprocess: text, --json, --ics, --print, --pdf, and a clear error."""
 
 from __future__ import annotations
 
@@ -60,6 +60,14 @@ def test_print_writes_html(cache, tmp_path):
     assert r.returncode == 0, r.stderr
     page = out.read_text(encoding="utf-8")
     assert "<html" in page.lower() and "黑河" in page
+
+
+def test_pdf_writes_a_pdf_with_the_cjk_font(cache, tmp_path):
+    out = tmp_path / "plan.pdf"
+    r = run(cache, *ARGS, "--pdf", str(out))
+    assert r.returncode == 0, r.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and b"NotoSansSC" in data and b"/FontFile3" in data
 
 
 def test_unknown_place_exits_1(cache):

@@ -295,6 +295,11 @@ def check_plan(plan, request, lists: dict) -> list[str]:
         day_start = _mins(d.stops[0].start, d.date) if di == 0 else _mins(days[di - 1].stops[-1].end, d.date)
         end_stop = d.stops[-1]
         day_end = _mins(end_stop.start, d.date)
+        if end_stop.kind == "departure":
+            # with us until the visitor must be at the departure point (README: depart_minutes
+            # before the departure), even when the plan gets them there earlier
+            need = venues[end_stop.place_id].depart_minutes or 0 if end_stop.place_id in venues else 0
+            day_end = max(day_end, _mins(end_stop.end, d.date) - need)
         meals = [s for s in d.stops if s.kind == "meal"]
         # meals are owed from the moment the visitor has left the arrival point
         with_us = _mins(d.stops[0].end, d.date) if di == 0 and d.stops[0].kind == "arrival" else day_start

@@ -3,6 +3,7 @@
 
     python bot.py tour "飞鹤乳业 副总" --days 2 --arrive "黑河瑷珲机场 10:30" --date 2026-06-02
     python bot.py tour "飞鹤乳业 副总" --days 1 --arrive "HEK 10:30" --ics plan.ics
+    python bot.py tour "飞鹤乳业 副总" --days 1 --arrive "HEK 10:30" --pdf plan.pdf
 """
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ def stop_time(stop) -> str:
 
 def plan_view(plan) -> dict:
     """What the plan templates show (tour_plan.html.j2)."""
-    from .text import STOP_KIND_WORDS, WEEKDAY_WORDS
+    from .text import STOP_KIND_WORDS, WEEKDAY_WORDS, duration_text
 
     days = []
     for d in plan.days:
@@ -195,13 +196,19 @@ def plan_view(plan) -> dict:
                           "link": m.link if m.link and m.link.startswith(("https://", "http://")) else None}
                          for m in s.materials]
             stops.append({"time": stop_time(s), "kind": s.kind, "kind_label": kind, "name": s.name,
-                          "county": s.county, "travel": s.travel.minutes if s.travel and s.travel.minutes else 0,
+                          "assumed": s.kind == "departure" and plan.departure_assumed,
+                          "county": s.county,
+                          "travel": duration_text(s.travel.minutes) if s.travel and s.travel.minutes else "",
                           "travel_from": (s.travel.frm_name or s.travel.frm) if s.travel else "",
                           "host": s.host, "why": s.why, "notes": s.notes, "materials": materials})
         days.append({"label": d.label, "date": f"{d.date:%m月%d日} {WEEKDAY_WORDS[d.date.isoweekday()]}",
                      "stops": stops})
     rq = plan.request
+    must = set(rq.must_see)
+    # must-see sites the planner could not fit (not the ones the officer also marked away)
+    must_missing = [d for d in plan.dropped if d.id in must]
     return {"days": days, "dropped": plan.dropped, "notes": plan.notes, "visitor": plan.visitor,
+            "must_missing": must_missing,
             "reception": plan.reception, "days_text": days_label(rq.days), "sites": plan.site_count,
             "escort": escort_label(rq.escort)}
 
@@ -237,6 +244,7 @@ def add_tour_parser(sub, add_data_option) -> None:
     out.add_argument("--json", action="store_true", help="the plan as JSON")
     out.add_argument("--ics", type=Path, metavar="FILE", help="write the plan as an .ics calendar")
     out.add_argument("--print", dest="print_file", type=Path, metavar="FILE", help="write the printable HTML")
+    out.add_argument("--pdf", dest="pdf_file", type=Path, metavar="FILE", help="write the printable PDF")
     add_data_option(p)
     p.set_defaults(handler=cmd_tour)
 
@@ -295,6 +303,11 @@ def cmd_tour(args, root: Path) -> int:
 
         args.print_file.write_text(render_printable(plan), encoding="utf-8")
         print(f"{args.print_file}: printable plan ({plan.site_count} sites)")
+    elif args.pdf_file:
+        from .pdf import render_pdf
+
+        args.pdf_file.write_bytes(render_pdf(plan))
+        print(f"{args.pdf_file}: printable PDF ({plan.site_count} sites)")
     else:
         print(plan_text(plan))
     return 0

@@ -40,6 +40,17 @@ def _description(stop) -> str:
     return "\n".join(lines)
 
 
+def _summary(stop) -> str:
+    """The event title. A hotel's event runs from the check-in to leaving the next morning, so
+    its title says both ends (a bare 「入住」 from 20:07 to 08:30 reads as a 12-hour check-in)."""
+    if stop.kind == "hotel":
+        leave = f"次日{stop.end:%H:%M}" if stop.end.date() != stop.start.date() else f"{stop.end:%H:%M}"
+        return f"住宿｜{stop.name}（{stop.start:%H:%M}入住，{leave}出发）"
+    if stop.kind == "departure" and stop.end > stop.start:
+        return f"离开｜{stop.name}（{stop.start:%H:%M}到达，{stop.end:%H:%M}离开）"
+    return f"{STOP_KIND_WORDS.get(stop.kind, stop.kind)}｜{stop.name}"
+
+
 def plan_to_ics(plan, dtstamp: dt.datetime | None = None) -> bytes:
     """The calendar as bytes (CRLF lines, UTF-8). `dtstamp`: creation time (default now, UTC)."""
     tz = ZoneInfo(TZID)
@@ -60,7 +71,9 @@ def plan_to_ics(plan, dtstamp: dt.datetime | None = None) -> bytes:
         ev.add("dtstart", stop.start.astimezone(tz))
         if stop.end > stop.start:
             ev.add("dtend", stop.end.astimezone(tz))
-        ev.add("summary", f"{STOP_KIND_WORDS.get(stop.kind, stop.kind)}｜{stop.name}")
+        ev.add("summary", _summary(stop))
+        if stop.kind == "hotel":
+            ev.add("transp", "TRANSPARENT")     # the night does not make the officer busy
         location = stop.name + (f"（{stop.county}）" if stop.county else "")
         if stop.name_en:
             location += f" / {stop.name_en}"

@@ -29,4 +29,5 @@ def plan_to_dict(plan) -> dict:
         "days": days,
         "dropped": [_plain(asdict(x)) for x in plan.dropped],
         "notes": list(plan.notes),
+        "departure_assumed": plan.departure_assumed,
     }

@@ -42,7 +42,8 @@ from zoneinfo import ZoneInfo
 from ..profile import SENIORITY_NAMES, VisitorProfile
 from .models import ARRIVAL_KINDS, Official, ReceptionRule, Site, SiteKind, Venue, VenueKind
 from .reception import Reception, resolve_reception, site_hosts, visitor_level
-from .text import AUDIENCE_WORDS, LEVEL_WORDS, SITE_KIND_WORDS, chain_label, months_text, weekdays_text
+from .text import (AUDIENCE_WORDS, LEVEL_WORDS, SITE_KIND_WORDS, chain_label, duration_text, months_text,
+                   weekdays_text)
 from .travel import TravelModel
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -102,6 +103,10 @@ class TourRequest:
                 raise ValueError("the departure is not after the arrival")
         if self.start_date is None:
             self.start_date = self.arrival.date()
+        if not (dt.date(2000, 1, 1) <= self.start_date <= dt.date(2999, 12, 31)
+                and self.arrival.year <= 2999):
+            # the calendar arithmetic below would overflow near 9999-12-31
+            raise ValueError(f"日期超出范围：{self.start_date}（行程日期须在 2000–2999 年）")
         gap = (self.start_date - self.arrival.date()).days
         if gap not in (0, 1):
             raise ValueError("the arrival must be on the start date or the evening before it")
@@ -219,6 +224,7 @@ class TourPlan:
     reception: dict = field(default_factory=dict)
     visitor: dict = field(default_factory=dict)
     plan_id: str = ""
+    departure_assumed: bool = False           # no departure time given: the planner chose it
 
     @property
     def stops(self) -> list[Stop]:
@@ -545,7 +551,9 @@ class _Planner:
             if arrive > self.deadline:
                 return None
             add("departure", self.dep_place, arrive, arrive)
-            end_arrive = arrive
+            # the visitor is ours until they must be at the departure point, not just until we get
+            # there early: a 15:00 flight after a morning programme still gets lunch
+            end_arrive = max(arrive, self.deadline)
         # whoever is with us (from leaving the arrival point) through a meal window gets the meal
         if not lunch_done and ready <= LUNCH[0] and end_arrive >= LUNCH[1]:
             return None
@@ -838,11 +846,12 @@ class _Planner:
         site = self.data.sites[pid]
         planned = [self.rq.arrival_place] + [p for items in tour for p, _ in items]
         near = min(planned, key=lambda p: (self.tt(p, pid), p))
-        minutes = self.tt(near, pid)
+        drive = duration_text(self.tt(near, pid))
+        drive = drive if drive.startswith("约") else "约" + drive
         hours = f"{weekdays_text(site.open_days)} {site.hours}"
         if cand.filler:
-            return f"非对口点位，行程时间或绕行距离不允许（距{self.data.name(near)}约{minutes}分钟车程）"
-        return (f"行程时间不足：距{self.data.name(near)}约{minutes}分钟车程，参观需{site.visit_minutes}分钟，"
+            return f"非对口点位，行程时间或绕行距离不允许（距{self.data.name(near)}{drive}车程）"
+        return (f"行程时间不足：距{self.data.name(near)}{drive}车程，参观需{site.visit_minutes}分钟，"
                 f"开放时间{hours}")
 
     def plan(self) -> TourPlan:
@@ -1008,17 +1017,28 @@ class _Planner:
                 elif v.kind == "departure":
                     day.stops.append(place_stop(
                         "departure", v.pid, start, self.departure, leg,
-                        why=f"送别：{self.dep_venue.name}，{self.departure:%H:%M}离开"
-                            + (f"（提前{self.dep_venue.depart_minutes}分钟到达）" if self.dep_venue.depart_minutes else ""),
+                        why=self.farewell(start),
                         host=escort_words or (rec.bureau.label if rec.bureau else None),
                         host_ids=[o.id for o in (rec.escort, ) if o]))
             out_days.append(day)
-        plan = TourPlan(request=rq, days=out_days, dropped=dropped)
+        plan = TourPlan(request=rq, days=out_days, dropped=dropped, departure_assumed=self.departure_default)
         plan.reception = self.reception_summary()
         plan.visitor = self.visitor_summary()
         plan.notes = self.make_notes(plan, fillers_skipped)
         plan.plan_id = _plan_id(plan)
         return plan
+
+    def farewell(self, reach: dt.datetime) -> str:
+        """The departure stop's text; its times are the stop's own (reached at `reach`), so
+        that the words and the calendar agree."""
+        need = self.dep_venue.depart_minutes or 0
+        early = int((self.departure - reach).total_seconds() // 60)
+        text = f"送别：{self.dep_venue.name}，{reach:%H:%M}到达，{self.departure:%H:%M}离开"
+        if need:
+            text += f"（需提前{need}分钟到场，本行程提前{early}分钟到达）" if early != need else f"（提前{need}分钟到达）"
+        if self.departure_default:
+            text += "；离开时间为估算，未经确认"
+        return text
 
     def reception_summary(self) -> dict:
         rec = self.reception

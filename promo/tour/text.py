@@ -43,6 +43,26 @@ def clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def duration_text(minutes: int) -> str:
+    """A drive in words: under an hour in minutes (「13分钟」); longer ones rounded up to 5 minutes
+    as hours and minutes (249 → 「约4小时10分」, 120 → 「约2小时」)."""
+    minutes = int(minutes)
+    if minutes < 60:
+        return f"{minutes}分钟"
+    rounded = -(-minutes // 5) * 5
+    hours, rest = divmod(rounded, 60)
+    return f"约{hours}小时" + (f"{rest}分" if rest else "")
+
+
+def short_url(url: str) -> str:
+    """A link as printed on paper: without the scheme and a trailing slash."""
+    text = str(url or "")
+    for scheme in ("https://", "http://"):
+        if text.startswith(scheme):
+            text = text[len(scheme):]
+    return text.rstrip("/")
+
+
 def weekdays_text(days: list[int]) -> str:
     if days == [1, 2, 3, 4, 5, 6, 7]:
         return "每天"
