@@ -365,13 +365,45 @@ def test_expired_material_still_current_is_a_warning(data):
     assert w.severity == "warning" and (w.file, w.line) == (rel, start + 8)
     assert "expired on 2026-01-31" in w.message and "status: withdrawn" in w.fix
     assert str(w).startswith(f"{rel}:{start + 8}: warning: ")
-    # The sample's own expired material is reported too, at its `expires:` line.
-    sample = data.field(rel, "cross_border_ecommerce_2025", "expires")
-    assert any((x.file, x.line) == (rel, sample) and "2026-10-31" in x.message for x in lib.warnings)
+    # One in the middle of the file is reported too, at its own `expires:` line.
+    middle = insert_expired_current(data, rel)
+    lib = data.load()
+    assert any((x.file, x.line) == (rel, middle) and "2026-10-31" in x.message for x in lib.warnings)
+
+
+# The sample passes `check --strict`: an expired material still marked current is a fixture,
+# put in the middle of a copy of pitch_library/chains.yaml (before `tourism_video`).
+EXPIRED_IN_THE_MIDDLE = """- id: cross_border_ecommerce_faq_2025
+  title: 对俄跨境电商政策问答（2025）
+  kind: document
+  scope: chain
+  chains:
+    - cross_border
+  pages: 12
+  languages:
+    - zh
+  link: https://promo.heihe.example/doc/cross_border_ecommerce_faq_2025.pdf
+  updated: 2025-05-16
+  expires: 2026-10-31
+"""
+
+
+def insert_expired_current(data: DataCopy, rel: str) -> int:
+    """Insert EXPIRED_IN_THE_MIDDLE before the `tourism_video` record; returns its `expires:` line."""
+    n = data.record(rel, "tourism_video")
+    data.set(rel, n, EXPIRED_IN_THE_MIDDLE + "\n" + data.lines(rel)[n - 1])
+    return data.field(rel, "cross_border_ecommerce_faq_2025", "expires")
+
+
+def test_sample_has_no_warnings_on_the_test_day(data):
+    """`python bot.py check --strict` passes on the bundled sample (issue 9)."""
+    assert data.load().warnings == []
 
 
 def test_expiry_warning_depends_on_the_day(data):
     data.append("pitch_library/chains.yaml", EXPIRED)
+    insert_expired_current(data, "pitch_library/chains.yaml")
+    assert any("2026-10-31" in w.message for w in data.load().warnings)
     early = data.load(today=dt.date(2025, 12, 1))
     assert not any("2026-01-31" in w.message for w in early.warnings)
     assert not any("2026-10-31" in w.message for w in early.warnings)
