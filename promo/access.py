@@ -18,21 +18,28 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import re
 import time
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from sqlalchemy import select, update
 
-from promo.db import Database, NotFound, PermissionDenied, as_utc
+from promo.db import Database, NotFound, PermissionDenied, PromoError, as_utc
+from promo.suggest import closest
 from promo.tables import AccessAudit, Invite
 from promo.tables import User as UserRow
 
-__all__ = ["AccessStore", "PermissionDenied", "NotFound", "RedeemResult", "Role", "User"]
+__all__ = ["AccessStore", "PermissionDenied", "NotFound", "RedeemResult", "Role", "User",
+           "parse_user_id", "parse_role", "suggest_role"]
 
 CODE_BYTES = 18  # → 24 url-safe characters
+# Telegram user ids are positive and fit in 52 bits (Bot API docs); anything larger is a typo,
+# and beyond 2**63 it would not even fit the database's INTEGER (OverflowError).
+MAX_USER_ID = 2**53 - 1
 
 
 class Role(str, Enum):
@@ -92,6 +99,54 @@ class RedeemResult:
         return REDEEM_REASONS.get(self.reason or "", "邀请码无法使用。")
 
 
+_FULL_WIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)}   # a Chinese keyboard's １２３
+
+
+def parse_user_id(text: Any) -> int | None:
+    """A user id as an admin types it ("123456789", full-width digits too), or None when it
+    is not a plain positive number a Telegram user id can be (letters, signs, 99999999999999999999)."""
+    s = str(text or "").strip().translate(_FULL_WIDTH_DIGITS)
+    if not re.fullmatch(r"[0-9]{1,16}", s):        # ASCII only: str.isdigit() passes '²'
+        return None
+    n = int(s)
+    return n if 0 < n <= MAX_USER_ID else None
+
+
+# Words an admin may write for a role in /invite (case does not matter).
+ROLE_WORDS = {"officer": "officer", "lead": "lead", "admin": "admin",
+              "专员": "officer", "招商专员": "officer", "负责人": "lead", "专班负责人": "lead", "管理员": "admin"}
+
+
+def parse_role(word: str) -> str | None:
+    """The role a word names ("Lead", "管理员"), or None."""
+    return ROLE_WORDS.get(unicodedata.normalize("NFKC", str(word or "")).strip().lower())
+
+
+def looks_like_role(word: str) -> bool:
+    """A Latin word in the role's place is a (misspelt) role, not a unit: units are Chinese
+    names; a unit written in Latin letters follows an explicit role (/invite officer FTZ)."""
+    return bool(re.fullmatch(r"[A-Za-z]+", str(word or "").strip()))
+
+
+def suggest_role(word: str) -> str | None:
+    """The role a misspelt word probably meant: a near-miss (`admn`, `oficer`) or a word that
+    starts with a role or its beginning (`leader`, `adm`); None for anything else (`boss`)."""
+    w = str(word or "").strip().lower()
+    roles = [r.value for r in Role]
+    hit = closest(w, roles)
+    if hit:
+        return hit
+    prefix = [r for r in roles if len(w) >= 3 and (w.startswith(r) or r.startswith(w))]
+    return prefix[0] if len(prefix) == 1 else None
+
+
+def _refused(cls: type[PromoError], reason: str, message: str) -> PromoError:
+    """A domain exception with a `reason` key the bot's templates turn into Chinese."""
+    exc = cls(message)
+    exc.reason = reason
+    return exc
+
+
 def hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
 
@@ -130,6 +185,8 @@ class AccessStore:
     # ----------------------------------------------------------------------- reading
 
     def get(self, user_id: int) -> User | None:
+        if not 0 < int(user_id) <= MAX_USER_ID:       # no such Telegram user; would overflow the DB
+            return None
         now = time.monotonic()
         hit = self._cache.get(int(user_id))
         if hit and hit[0] > now:
@@ -226,9 +283,9 @@ class AccessStore:
     # ----------------------------------------------------------------------- invites
 
     def _require_admin(self, s, admin_id: int) -> UserRow:
-        row = s.get(UserRow, int(admin_id))
+        row = s.get(UserRow, int(admin_id)) if 0 < int(admin_id) <= MAX_USER_ID else None
         if row is None or not row.active or row.role != Role.admin.value:
-            raise PermissionDenied("only an active admin may do this")
+            raise _refused(PermissionDenied, "not_admin", "only an active admin may do this")
         return row
 
     def create_invite(self, by_admin_id: int, role: str | Role, unit: str | None,
@@ -295,14 +352,15 @@ class AccessStore:
 
     @_invalidates
     def revoke(self, user_id: int, by: int, now: dt.datetime | None = None) -> User:
+        """Revoke a user. Refusals carry `reason`: not_admin, self, not_found."""
         now = as_utc(now)
         with self.db.session() as s:
             self._require_admin(s, by)
             if int(user_id) == int(by):
-                raise PermissionDenied("an admin cannot revoke themselves")
-            row = s.get(UserRow, int(user_id))
+                raise _refused(PermissionDenied, "self", "an admin cannot revoke themselves")
+            row = s.get(UserRow, int(user_id)) if 0 < int(user_id) <= MAX_USER_ID else None
             if row is None:
-                raise NotFound("no such user")
+                raise _refused(NotFound, "not_found", "no such user")
             if row.active:
                 row.active, row.revoked_at, row.revoked_by, row.updated_at = False, now, int(by), now
                 self._audit(s, now, by, "revoke", row.user_id)
@@ -313,9 +371,9 @@ class AccessStore:
         now = as_utc(now)
         with self.db.session() as s:
             self._require_admin(s, by)
-            row = s.get(UserRow, int(user_id))
+            row = s.get(UserRow, int(user_id)) if 0 < int(user_id) <= MAX_USER_ID else None
             if row is None:
-                raise NotFound("no such user")
+                raise _refused(NotFound, "not_found", "no such user")
             if not row.active:
                 row.active, row.revoked_at, row.revoked_by, row.updated_at = True, None, None, now
                 self._audit(s, now, by, "reactivate", row.user_id)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from .meetings.fx import FxRates, parse_fx
+
 ROOT = Path(__file__).resolve().parent.parent
 ROLES = ("officer", "lead", "admin")
 
@@ -37,6 +39,7 @@ class Settings:
     reload_seconds: int = 30
     keep_in_touch_days: int = 90
     log_level: str = "INFO"
+    fx: FxRates = field(default_factory=FxRates)     # PROMO_FX_RATES / _DATE / _SOURCE, for /export
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -71,8 +74,16 @@ class Settings:
             reload_seconds=_int(get("PROMO_RELOAD_SECONDS", "30"), "PROMO_RELOAD_SECONDS"),
             keep_in_touch_days=_int(get("PROMO_KEEP_IN_TOUCH_DAYS", "90"), "PROMO_KEEP_IN_TOUCH_DAYS"),
             log_level=get("PROMO_LOG_LEVEL", "INFO").upper(),
+            fx=_fx(get("PROMO_FX_RATES"), get("PROMO_FX_DATE"), get("PROMO_FX_SOURCE")),
         )
         return s
+
+
+def _fx(rates, date, source) -> FxRates:
+    try:
+        return parse_fx(rates, date, source)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _int(value: str, name: str) -> int:

@@ -19,9 +19,8 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from rapidfuzz import process
-
 from . import cache, models
+from .suggest import closest
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +92,9 @@ class Library:
     lists: dict[str, list] = field(default_factory=dict)
     where: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # record → file, line
     warnings: list[Problem] = field(default_factory=list)
+    # ids of records that failed their own validation (each reported once, at its own line):
+    # references to them are not reported again as "unknown id" (only while loading fails)
+    unchecked: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self):
         self._by_id: dict[str, dict[str, Any]] = {}
@@ -207,8 +209,8 @@ def _describe(err: dict, model: type[BaseModel]) -> tuple[str, str]:
     if kind == "extra_forbidden":
         field_name = str(err["loc"][-1])
         allowed = list(model.model_fields)
-        close = process.extractOne(field_name, allowed, score_cutoff=60)
-        fix = f"did you mean '{close[0]}'?" if close else "remove it or check the spelling"
+        close = closest(field_name, allowed)
+        fix = f"did you mean '{close}'?" if close else "remove it or check the spelling"
         return f"unknown field '{field_name}'", f"{fix} (allowed: {', '.join(allowed)})"
     if kind == "enum":
         expected = err.get("ctx", {}).get("expected", "")
@@ -287,6 +289,29 @@ def _load_uncached(root: Path, files, key: str, today: dt.date) -> Library:
     return lib
 
 
+def _repaired(spec: FileSpec, item: dict, item_lines: dict, exc: ValidationError):
+    """The record as it would be with its misspelt keys corrected (a key close to a missing
+    field is renamed, other unknown keys dropped), and its field lines; (None, lines) when it
+    has other errors too. Only used for cross-checks: the load fails on the misspelt keys."""
+    errors = exc.errors()
+    if any(e["type"] not in ("extra_forbidden", "missing") or len(e["loc"]) != 1 for e in errors):
+        return None, item_lines
+    missing = {str(e["loc"][0]) for e in errors if e["type"] == "missing"}
+    fixed, lines = dict(item), dict(item_lines)
+    for e in errors:
+        if e["type"] == "extra_forbidden":
+            key = str(e["loc"][0])
+            value = fixed.pop(key)
+            target = closest(key, missing)
+            if target:
+                fixed[target], missing = value, missing - {target}
+                lines[target] = item_lines.get(key, item_lines[""])
+    try:
+        return spec.model.model_validate({**fixed, **spec.extra}), lines
+    except ValidationError:
+        return None, item_lines
+
+
 _QUOTED_START = re.compile(r"^\s*(?:-\s+)?(?:[^\s:#'\"][^:#]*:\s+)?(['\"])(.*)$")
 
 
@@ -340,7 +365,14 @@ def _load_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], li
                 top = str(err["loc"][0]) if err["loc"] else ""
                 message, fix = _describe(err, spec.model)
                 problems.append(Problem(rel, item_lines.get(top, item_lines[""]), message, fix))
-            continue
+            # Keep the record for the checks of references, so that one misspelt key is
+            # reported once and not again at every record that refers to this one.
+            record, item_lines = _repaired(spec, item, item_lines, exc)
+            if record is None:
+                rid = item.get("id")
+                if isinstance(rid, str) and rid:
+                    lib.unchecked.setdefault(spec.name, set()).add(rid)
+                continue
         if hasattr(record, "id"):
             first = lib.where.get((spec.name, record.id))
             if first:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rapidfuzz import process
-
 from .loader import Library, Problem
+from .suggest import closest
 
 # (list, field, target list): fields that hold ids of records in another list.
 REFERENCES = [
@@ -25,28 +24,32 @@ def cross_check(lib: Library, today: dt.date, field_lines: dict) -> list[Problem
         file, line = lib.where.get((name, record_id), ("?", 0))
         return file, field_lines.get((name, record_id), {}).get(fname, line)
 
+    def ids(target: str) -> set[str]:
+        """Ids a reference may name: the list's records, and those that failed their own
+        validation (already reported at their own line)."""
+        return {r.id for r in lib.lists.get(target, [])} | lib.unchecked.get(target, set())
+
     def unknown(name, record_id, fname, value, target):
-        known = [r.id for r in lib.lists.get(target, [])]
-        close = process.extractOne(value, known, score_cutoff=60) if known else None
-        hint = f"did you mean '{close[0]}'?" if close else f"add it to the {target} list first"
+        close = closest(value, [r.id for r in lib.lists.get(target, [])])
+        hint = f"did you mean '{close}'?" if close else f"add it to the {target} list first"
         noun = {"companies": "company", "chains": "chain", "projects": "project", "places": "place"}.get(target, target)
         problems.append(Problem(*at(name, record_id, fname), f"{fname}: unknown {noun} id '{value}'", hint))
 
     for name, fname, target in REFERENCES:
-        known = {r.id for r in lib.lists.get(target, [])}
+        known = ids(target)
         for record in lib.lists.get(name, []):
             value = getattr(record, fname)
             for v in (value if isinstance(value, list) else [value]):
                 if v is not None and v not in known:
                     unknown(name, record.id, fname, v, target)
     for chain in lib.chains:
-        companies = {c.id for c in lib.companies}
+        companies = ids("companies")
         for target in chain.targets:
             if target.company not in companies:
                 unknown("chains", chain.id, "targets", target.company, "companies")
     problems.extend(_check_materials(lib, today, at))
     problems.extend(_check_people(lib, at))
-    problems.extend(_check_tour(lib, field_lines))
+    problems.extend(_check_tour(lib, field_lines, ids("materials"), ids("chains")))
     return problems
 
 
@@ -77,7 +80,7 @@ def _check_people(lib: Library, at) -> list[Problem]:
     return problems
 
 
-def _check_tour(lib: Library, field_lines: dict) -> list[Problem]:
+def _check_tour(lib: Library, field_lines: dict, material_ids: set[str], chain_ids: set[str]) -> list[Problem]:
     try:
         from .tour.models import TOUR_LISTS, check_tour_references
     except ImportError:
@@ -86,7 +89,7 @@ def _check_tour(lib: Library, field_lines: dict) -> list[Problem]:
     lists = {stem: lib.lists.get(stem, []) for stem in stems}
     problems = []
     for file, index, fname, message, fix in check_tour_references(
-            lists, {m.id for m in lib.materials}, {c.id for c in lib.chains}):
+            lists, material_ids, chain_ids):
         stem = file.rsplit("/", 1)[-1].removesuffix(".yaml")
         records = lists.get(stem, [])
         line = 0

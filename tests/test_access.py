@@ -9,7 +9,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from promo.access import AccessStore, PermissionDenied, RedeemResult, Role
+from promo.access import AccessStore, NotFound, PermissionDenied, RedeemResult, Role
 from promo.tables import AccessAudit, Invite
 from tests.pg import backend, db  # noqa: F401
 
@@ -188,3 +188,55 @@ def test_same_code_raced_by_many_threads_admits_one(access):
         t.join(30)
     assert sorted(r.ok for r in results) == [False] * 5 + [True]
     assert {r.reason for r in results if not r.ok} == {"used"}
+
+
+# =========================================================================== typed input (/revoke, /invite)
+
+@pytest.mark.parametrize("typed, expected", [
+    ("123456789", 123456789), (" 1003 ", 1003), ("１００３", 1003), (str(2**53 - 1), 2**53 - 1),
+    ("99999999999999999999", None), (str(2**63), None), (str(2**53), None), ("0", None), ("-5", None),
+    ("--5", None), ("+5", None), ("²", None), ("٣", None), ("12ab", None), ("1.5", None), ("", None), (None, None),
+])
+def test_parse_user_id(typed, expected):
+    from promo.access import parse_user_id
+
+    assert parse_user_id(typed) == expected
+
+
+def test_huge_ids_are_no_such_user_not_an_overflow(access):
+    """99999999999999999999 used to reach the database and raise OverflowError."""
+    with pytest.raises(NotFound) as info:
+        access.revoke(99999999999999999999, by=ADMIN, now=T0)
+    assert info.value.reason == "not_found"
+    assert access.get(99999999999999999999) is None and access.get(-1) is None
+    with pytest.raises(PermissionDenied):
+        access.revoke(OFFICER, by=99999999999999999999, now=T0)
+
+
+def test_revoke_refusals_carry_a_reason(access):
+    with pytest.raises(PermissionDenied) as own:
+        access.revoke(ADMIN, by=ADMIN, now=T0)
+    with pytest.raises(PermissionDenied) as not_admin:
+        access.revoke(ADMIN, by=OFFICER, now=T0)
+    with pytest.raises(NotFound) as missing:
+        access.revoke(424242, by=ADMIN, now=T0)
+    assert (own.value.reason, not_admin.value.reason, missing.value.reason) == ("self", "not_admin", "not_found")
+
+
+@pytest.mark.parametrize("word, role", [("officer", "officer"), ("Lead", "lead"), ("ADMIN", "admin"),
+                                        ("管理员", "admin"), ("专班负责人", "lead"), ("专员", "officer"),
+                                        ("boss", None), ("爱辉区", None), ("leader", None)])
+def test_parse_role(word, role):
+    from promo.access import parse_role
+
+    assert parse_role(word) == role
+
+
+@pytest.mark.parametrize("word, meant", [("admn", "admin"), ("amdin", "admin"), ("oficer", "officer"),
+                                         ("offcier", "officer"), ("leader", "lead"), ("leed", None),
+                                         ("adm", "admin"), ("boss", None), ("manager", None), ("user", None),
+                                         ("x", None)])
+def test_suggest_role(word, meant):
+    from promo.access import suggest_role
+
+    assert suggest_role(word) == meant

@@ -79,6 +79,14 @@ def test_check_passes_on_the_sample(sample):
     assert not (data / ".cache").exists()
 
 
+def test_check_strict_passes_on_the_bundled_sample(tmp_path):
+    """The bundled data is clean: no warnings, so `check --strict` exits 0 (issue 9)."""
+    result = run("check", "--strict", data=ROOT, cache=tmp_path / "cache")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines() == [result.stdout.strip().splitlines()[-1]]
+    assert result.stdout.startswith("OK: ") and "warning" not in result.stdout
+
+
 def test_check_fails_with_file_line_problems(broken_copy):
     data, cache = broken_copy
     rel = "pitch_library/chains.yaml"

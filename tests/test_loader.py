@@ -15,6 +15,7 @@ import pytest
 
 from promo import loader
 from promo.loader import DataError, Problem, load_library
+from promo.suggest import closest
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 26)
@@ -222,6 +223,113 @@ def test_unknown_company_id_suggests_the_right_one(data):
     assert p.fix == "did you mean 'net-amur-huaqiao'?"
 
 
+def test_unknown_company_id_far_from_any_suggests_nothing(data):
+    """The old scorer (rapidfuzz's WRatio at 60) suggested 'sf' for 'feihe' and a securities
+    firm for 'tesla': a hint must be a real near-miss or nothing."""
+    rel = "lists/people/hometown.yaml"
+    n = data.field(rel, "ht-001", "company_id")
+    data.replace(rel, n, "net-amur-huaqiao", "tesla")
+    p = one(data.problems(rel), "unknown company id 'tesla'")
+    assert_names(p, rel, n)
+    assert p.fix == "add it to the companies list first"
+
+
+# Near-misses as office staff type them → the id meant; unrelated words → no suggestion.
+NEAR_MISSES = [("chains", "dariy", "dairy"), ("chains", "diary", "dairy"), ("chains", "dairyy", "dairy"),
+               ("chains", "cross_boarder", "cross_border"), ("chains", "crossborder", "cross_border"),
+               ("chains", "cross-border", "cross_border"), ("chains", "Green-Food", "green_food"),
+               ("chains", "soy_bean", "soybean"), ("chains", "biopharm", "biopharma"),
+               ("chains", "enegry", "energy"), ("chains", "agri_machine", "agri_machinery"),
+               ("companies", "fiehe", "feihe"), ("companies", "mengnui", "mengniu"),
+               ("companies", "yilli", "yili"), ("companies", "cofco-grains", "cofco_grain"),
+               ("companies", "net-sgcc-int", "net-sgcc-intl"), ("companies", "jd_logistic", "jd_logistics"),
+               ("places", "harbn", "harbin"), ("places", "moskow", "moscow"), ("places", "heihe-ftz", "heihe_ftz"),
+               ("projects", "beian_milk_powdr", "beian_milk_powder")]
+UNRELATED = [("chains", "nanotech"), ("chains", "milk"), ("chains", "fish"), ("chains", "ai"),
+             ("companies", "tesla"), ("companies", "huawei"), ("companies", "bytedance"), ("companies", "haier"),
+             ("companies", "moutai"), ("companies", "xyz"), ("companies", "bank"), ("places", "paris"),
+             ("places", "london"), ("projects", "copper")]
+
+
+@pytest.fixture(scope="module")
+def sample_ids():
+    lib = load_library(ROOT, today=TODAY, use_cache=False)
+    return {name: [r.id for r in lib.lists[name]] for name in ("chains", "companies", "places", "projects")}
+
+
+@pytest.mark.parametrize("target, typed, meant", NEAR_MISSES)
+def test_suggestion_finds_the_near_miss(sample_ids, target, typed, meant):
+    assert closest(typed, sample_ids[target]) == meant
+
+
+@pytest.mark.parametrize("target, typed", UNRELATED)
+def test_no_suggestion_for_an_unrelated_word(sample_ids, target, typed):
+    assert closest(typed, sample_ids[target]) is None
+
+
+def test_feihe_does_not_suggest_sf(sample_ids):
+    """Without the feihe record, 'feihe' is like no other company id (it suggested 'sf')."""
+    assert closest("feihe", [c for c in sample_ids["companies"] if c != "feihe"]) is None
+
+
+@pytest.mark.parametrize("typed, meant", [("titel", "title"), ("langauges", "languages"), ("expire", "expires"),
+                                          ("stauts", "status"), ("chain", "chains"), ("ttile", "title"),
+                                          ("kidn", "kind"), ("colour", None),
+                                          ("url", None), ("wind", None), ("mins", None)])
+def test_field_name_suggestions(typed, meant):
+    from promo.models import Material
+
+    assert closest(typed, list(Material.model_fields)) == meant
+
+
+# =========================================================================== one misspelt key
+
+def test_misspelt_key_is_reported_alone(data):
+    """A misspelt key in the feihe company used to drop the record, and every person and chain
+    naming 'feihe' then reported "unknown company id 'feihe' — did you mean 'sf'?"."""
+    rel = "lists/companies.yaml"
+    n = data.field(rel, "feihe", "name_ru")
+    data.replace(rel, n, "name_ru:", "nmae_ru:")
+    errors = data.problems()
+    assert [(p.file, p.line, p.message) for p in errors] == [(rel, n, "unknown field 'nmae_ru'")], \
+        [str(p) for p in errors]
+    assert errors[0].fix.startswith("did you mean 'name_ru'?")
+
+
+def test_misspelt_required_key_gives_no_follow_on_errors(data):
+    """`nmae:` in a chain: its own two problems, and none at the ~100 records naming 'dairy'."""
+    rel = "lists/chains.yaml"
+    n = data.field(rel, "dairy", "name")
+    data.replace(rel, n, "name:", "nmae:")
+    errors = data.problems()
+    assert {(p.file, p.message) for p in errors} == {(rel, "unknown field 'nmae'"), (rel, "missing field 'name'")}, \
+        [str(p) for p in errors]
+    assert one(errors, "unknown field 'nmae'").fix.startswith("did you mean 'name'?")
+
+
+def test_kept_record_is_still_checked_for_its_own_references(data):
+    """The record kept for cross-checks is checked too: its own unknown chain is reported."""
+    rel = "lists/companies.yaml"
+    n = data.field(rel, "feihe", "name_ru")
+    data.replace(rel, n, "name_ru:", "nmae_ru:")
+    c = data.field(rel, "feihe", "chains")
+    data.replace(rel, c + 1, "- dairy", "- dairyy")
+    errors = data.problems()
+    assert {p.message for p in errors} == {"unknown field 'nmae_ru'", "chains: unknown chain id 'dairyy'"}
+
+
+def test_broken_record_beyond_repair_still_counts_for_references(data):
+    """A record with a misspelt key and a bad value cannot be used, but its id still can:
+    only its own problems are reported."""
+    rel = "lists/companies.yaml"
+    n = data.field(rel, "feihe", "name_ru")
+    data.replace(rel, n, "name_ru:", "nmae_ru:")
+    data.set(rel, data.field(rel, "feihe", "name"), "  name: [中国飞鹤, 飞鹤乳业]")
+    errors = data.problems()
+    assert errors and all(p.file == rel and "feihe" not in p.message for p in errors), [str(p) for p in errors]
+    assert len(errors) == 2
+
+
 def test_duplicate_id_names_the_first_occurrence(data):
     rel = "lists/schools.yaml"
     first = data.record(rel, "hit")
@@ -365,13 +473,45 @@ def test_expired_material_still_current_is_a_warning(data):
     assert w.severity == "warning" and (w.file, w.line) == (rel, start + 8)
     assert "expired on 2026-01-31" in w.message and "status: withdrawn" in w.fix
     assert str(w).startswith(f"{rel}:{start + 8}: warning: ")
-    # The sample's own expired material is reported too, at its `expires:` line.
-    sample = data.field(rel, "cross_border_ecommerce_2025", "expires")
-    assert any((x.file, x.line) == (rel, sample) and "2026-10-31" in x.message for x in lib.warnings)
+    # One in the middle of the file is reported too, at its own `expires:` line.
+    middle = insert_expired_current(data, rel)
+    lib = data.load()
+    assert any((x.file, x.line) == (rel, middle) and "2026-10-31" in x.message for x in lib.warnings)
+
+
+# The sample passes `check --strict`: an expired material still marked current is a fixture,
+# put in the middle of a copy of pitch_library/chains.yaml (before `tourism_video`).
+EXPIRED_IN_THE_MIDDLE = """- id: cross_border_ecommerce_faq_2025
+  title: 对俄跨境电商政策问答（2025）
+  kind: document
+  scope: chain
+  chains:
+    - cross_border
+  pages: 12
+  languages:
+    - zh
+  link: https://promo.heihe.example/doc/cross_border_ecommerce_faq_2025.pdf
+  updated: 2025-05-16
+  expires: 2026-10-31
+"""
+
+
+def insert_expired_current(data: DataCopy, rel: str) -> int:
+    """Insert EXPIRED_IN_THE_MIDDLE before the `tourism_video` record; returns its `expires:` line."""
+    n = data.record(rel, "tourism_video")
+    data.set(rel, n, EXPIRED_IN_THE_MIDDLE + "\n" + data.lines(rel)[n - 1])
+    return data.field(rel, "cross_border_ecommerce_faq_2025", "expires")
+
+
+def test_sample_has_no_warnings_on_the_test_day(data):
+    """`python bot.py check --strict` passes on the bundled sample (issue 9)."""
+    assert data.load().warnings == []
 
 
 def test_expiry_warning_depends_on_the_day(data):
     data.append("pitch_library/chains.yaml", EXPIRED)
+    insert_expired_current(data, "pitch_library/chains.yaml")
+    assert any("2026-10-31" in w.message for w in data.load().warnings)
     early = data.load(today=dt.date(2025, 12, 1))
     assert not any("2026-01-31" in w.message for w in early.warnings)
     assert not any("2026-10-31" in w.message for w in early.warnings)

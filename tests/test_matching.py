@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import pickle
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -43,8 +44,27 @@ FIELDS = {"query", "kind", "task", "expect_top1", "expect_top3", "expect_absent"
           "note", "xfail"}
 # Materials the sample data keeps but must never offer on TODAY (pitch_library/README.md).
 UNAVAILABLE = {"city_guide_2025", "city_video_2023", "biopharma_deck_2024",   # withdrawn
-               "cross_border_ecommerce_2025",                                # expired, still "current"
+               "cross_border_ecommerce_2025",                                # withdrawn, replaced
                "city_video_2027"}                                            # released 2027-01-15
+# The sample passes `check --strict`, so it holds no material that expired while still marked
+# "current"; the availability tests add this one to a copy of the data (`availability_matcher`).
+EXPIRED_CURRENT = "cross_border_ecommerce_faq_2025"
+EXPIRED_CURRENT_YAML = f"""
+# fixture: expired on 2026-10-31 but nobody withdrew it
+- id: {EXPIRED_CURRENT}
+  title: 对俄跨境电商政策问答（2025）
+  kind: document
+  scope: chain
+  chains: [cross_border]
+  scenarios: [online_call, hq_visit]
+  pages: 12
+  languages: [zh]
+  audience: [sme, private]
+  link: https://promo.heihe.example/doc/{EXPIRED_CURRENT}.pdf
+  tags: [跨境电商, 政策解读, '2025', cross-border e-commerce, policy]
+  updated: 2025-05-16
+  expires: 2026-10-31
+"""
 
 
 def _load_queries() -> list[dict]:
@@ -63,6 +83,22 @@ def library():
 @pytest.fixture(scope="module")
 def matcher(library):
     return Matcher(library)
+
+
+@pytest.fixture(scope="module")
+def availability_library(tmp_path_factory):
+    """A copy of the sample data plus the EXPIRED_CURRENT fixture material."""
+    root = tmp_path_factory.mktemp("availability")
+    for name in ("lists", "pitch_library"):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns(".cache", "__pycache__"))
+    with (root / "pitch_library" / "chains.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(EXPIRED_CURRENT_YAML)
+    return load_library(root, today=TODAY, use_cache=False)
+
+
+@pytest.fixture(scope="module")
+def availability_matcher(availability_library):
+    return Matcher(availability_library)
 
 
 def ranked_ids(matcher: Matcher, task: str, text: str, top: int | None = 10) -> list[str]:
@@ -134,13 +170,18 @@ def test_labelled_query(matcher, q):
 
 # =========================================================================== availability
 
-def test_unavailable_materials_are_in_the_data(library):
+def test_unavailable_materials_are_in_the_data(library, availability_library):
     """The filter tests below only mean something if the data holds such materials."""
     by_id = {m.id: m for m in library.materials}
     assert UNAVAILABLE <= set(by_id)
     assert not any(by_id[i].available(TODAY) for i in UNAVAILABLE)
-    assert by_id["cross_border_ecommerce_2025"].status == "current"    # expired by date only
     assert by_id["city_video_2027"].status == "current"                # not yet released
+    assert EXPIRED_CURRENT not in by_id                                 # the sample is clean
+    fixture = {m.id: m for m in availability_library.materials}
+    assert UNAVAILABLE | {EXPIRED_CURRENT} <= set(fixture)
+    assert not any(fixture[i].available(TODAY) for i in UNAVAILABLE | {EXPIRED_CURRENT})
+    assert fixture[EXPIRED_CURRENT].status == "current"                 # expired by date only
+    assert any(w.line and "expired on 2026-10-31" in w.message for w in availability_library.warnings)
 
 
 AVAILABILITY_QUERIES = ["城市宣传片", "城市宣传片 2027版 新版", "黑河城市宣传片 旧版", "投资指南 图册 2025版",
@@ -149,27 +190,35 @@ AVAILABILITY_QUERIES = ["城市宣传片", "城市宣传片 2027版 新版", "�
 
 
 @pytest.mark.parametrize("text", AVAILABILITY_QUERIES + [q["query"] for q in QUERIES if q["task"] == "say"])
-def test_unavailable_materials_never_returned(matcher, text):
-    result = matcher.say(text, today=TODAY, top=None)
+def test_unavailable_materials_never_returned(availability_matcher, text):
+    result = availability_matcher.say(text, today=TODAY, top=None)
     shown = {r.material.id for r in result.items}
-    assert not shown & UNAVAILABLE
+    assert not shown & (UNAVAILABLE | {EXPIRED_CURRENT})
     assert all(r.material.available(TODAY) for r in result.items)
 
 
 @pytest.mark.parametrize("text, material_id, day", [
     ("城市宣传片 2027版 新版", "city_video_2027", dt.date(2027, 2, 1)),       # released by then
-    ("跨境电商 政策解读", "cross_border_ecommerce_2025", dt.date(2026, 10, 15)),  # not yet expired
+    ("跨境电商 政策解读", EXPIRED_CURRENT, dt.date(2026, 10, 15)),            # not yet expired
 ])
-def test_availability_follows_the_dates(matcher, text, material_id, day):
+def test_availability_follows_the_dates(availability_matcher, text, material_id, day):
     """The same query offers the material on a day it is available: the filter is by date."""
+    matcher = availability_matcher
     assert material_id not in {r.material.id for r in matcher.say(text, today=TODAY, top=None).items}
     assert material_id in {r.material.id for r in matcher.say(text, today=day, top=None).items}
 
 
-def test_withdrawn_material_not_returned_on_any_day(matcher):
+@pytest.mark.parametrize("text, material_id", [("生物医药 ppt 旧版", "biopharma_deck_2024"),
+                                               ("跨境电商 政策解读", "cross_border_ecommerce_2025")])
+def test_withdrawn_material_not_returned_on_any_day(matcher, text, material_id):
     for day in (dt.date(2024, 1, 1), TODAY, dt.date(2028, 1, 1)):
-        shown = {r.material.id for r in matcher.say("生物医药 ppt 旧版", today=day, top=None).items}
-        assert "biopharma_deck_2024" not in shown
+        shown = {r.material.id for r in matcher.say(text, today=day, top=None).items}
+        assert material_id not in shown
+
+
+def test_renewed_material_is_offered_instead_of_the_withdrawn_one(matcher):
+    shown = [r.material.id for r in matcher.say("跨境电商 政策解读", today=TODAY, top=None).items]
+    assert "cross_border_ecommerce_2026" in shown and "cross_border_ecommerce_2025" not in shown
 
 
 # =========================================================================== language, format, length

@@ -610,7 +610,8 @@ class MeetingService:
             rows = self.meetings.between(start, end, user_id=user.user_id)
         buf = io.BytesIO()
         chains = {c.id: c.name for c in self.library.chains}
-        n = export_xlsx(rows, buf, chain_names=chains, tz=self.svc.settings.timezone)
+        n = export_xlsx(rows, buf, chain_names=chains, tz=self.svc.settings.timezone,
+                        rates=self.svc.settings.fx)
         return buf.getvalue(), n, export_filename(start, end)
 
     # ----------------------------------------------------------------------- projects
