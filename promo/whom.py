@@ -141,6 +141,8 @@ class PeopleIndex:
         query = self._query(profile)
         searched = sorted(lists, key=_LIST_ORDER.index) if lists else []
         if not query:
+            if profile.organisation:      # 科技部: recognised, but nobody on the lists works there
+                return WhomResult(profile, [], 0, f"名单里还没有在{profile.organisation}的人。", searched, from_text)
             if from_text:
                 names = "、".join(LIST_LABELS[PersonList(v)] for v in searched)
                 return WhomResult(profile, [], 0, f"认出了要找{names}名单，请再说说客商的企业、产业或城市，"
