@@ -14,7 +14,8 @@ where a kind is one fact: the organisation (same company 0.75, the ministry or a
 0.7, same group 0.5), the chains,
 the city (base 0.25; based in a city the named province or region contains 0.2; an agent
 serving a region that overlaps the place 0.2; nationwide 0.08), the hometown, the school, and the
-list the officer asked for (乡贤, 校友, 部委, 委托招商: 0.3, and only that list is searched).
+list the officer asked for (乡贤, 校友, 部委, 委托招商: 0.45, as much as a shared chain: when the
+question is "which 乡贤 do we have", every 乡贤 answers it; and only that list is searched).
 Containment (广东 ⊃ 深圳, 粤港澳大湾区 ⊃ 广州) is data: `parent` / `within` in lists/places.yaml.
 
 It is in [0, 1] and means the same for every query, so `GOOD` is a real threshold: a person
@@ -34,7 +35,7 @@ from .models import Person, PersonList
 from .profile import VisitorProfile
 
 WEIGHTS = {"company": 0.75, "org": 0.7, "group": 0.5, "chain": 0.45, "origin": 0.5, "school": 0.55,
-           "city": 0.25, "within": 0.2, "region": 0.2, "nationwide": 0.08, "list": 0.3}
+           "city": 0.25, "within": 0.2, "region": 0.2, "nationwide": 0.08, "list": 0.45}
 GOOD = 0.35
 LIST_LABELS = {PersonList.hometown: "乡贤", PersonList.alumni: "校友",
                PersonList.ministry: "部委", PersonList.agent: "委托招商"}
@@ -58,6 +59,7 @@ class WhomResult:
     lists: list[str] = field(default_factory=list)   # the people lists searched, when not all
     lists_from_text: bool = False                      # …because the text named them (乡贤, 校友…)
     widened: bool = False         # the text named a list, nobody on it fitted: all lists searched
+    matched: int = 0              # candidates on the searched lists that share something asked
 
 
 class PeopleIndex:
@@ -78,6 +80,7 @@ class PeopleIndex:
         postings: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.covers: dict[int, str] = {}          # agent index → region that matched, for the why
         for i, p in enumerate(self.people):
+            postings[("list", p.list.value)].append(i)
             for feature, key in self._features(p, place_ids, school_ids):
                 postings[(feature, key)].append(i)
         self.postings = {k: np.array(sorted(set(v)), dtype=np.int64) for k, v in postings.items()}
@@ -127,26 +130,25 @@ class PeopleIndex:
         for i in self.postings.get(("org", profile.organisation), []) if profile.organisation else []:
             asked.add(self.people[int(i)].list.value)
         result = self._rank(profile, top, offset, asked, True)
-        if result.total or not self._query(profile):
+        if result.matched or not self._query(profile):
             return result
+        # Nobody on the list shares anything else the text says (中介 哈工大): look in all lists.
+        names = "、".join(LIST_LABELS[PersonList(v)] for v in result.lists)
         wide = self._rank(profile, top, offset, None, False)
         if wide.total:
-            names = "、".join(LIST_LABELS[PersonList(v)] for v in result.lists)
             wide.message = f"{names}名单里没有合适的人，下面是全部名单里的结果。"
             wide.widened = True
-        return wide if wide.total else result
+            return wide
+        result.message = f"{names}名单里没有更贴近的人，下面是整个名单。"
+        return result
 
     def _rank(self, profile: VisitorProfile, top: int | None, offset: int, lists: set[str] | None,
               from_text: bool) -> WhomResult:
         query = self._query(profile)
         searched = sorted(lists, key=_LIST_ORDER.index) if lists else []
-        if not query:
+        if not query and (profile.organisation or not from_text):
             if profile.organisation:      # 科技部: recognised, but nobody on the lists works there
                 return WhomResult(profile, [], 0, f"名单里还没有在{profile.organisation}的人。", searched, from_text)
-            if from_text:
-                names = "、".join(LIST_LABELS[PersonList(v)] for v in searched)
-                return WhomResult(profile, [], 0, f"认出了要找{names}名单，请再说说客商的企业、产业或城市，"
-                                                   f"例如：{names} 深圳 乳业", searched, from_text)
             return WhomResult(profile, [], 0, "没有从这段话里认出企业、产业、城市、学校或家乡，"
                                                "请补充一点信息，例如：飞鹤乳业 北京 奶粉")
         # Candidates and hits by boolean masks over everyone: linear in the postings, no sorting
@@ -156,7 +158,13 @@ class PeopleIndex:
             mask = np.zeros(len(self.people), dtype=bool)
             mask[self.postings[key]] = True
             masks[key] = mask
-        cand = np.flatnonzero(np.logical_or.reduce(list(masks.values())))
+        if from_text:      # everyone on the list asked for is a candidate (乡贤 alone: the list)
+            on_list = np.zeros(len(self.people), dtype=bool)
+            for value in lists:
+                on_list[self.postings.get(("list", value), [])] = True
+            cand = np.flatnonzero(np.logical_or.reduce([on_list, *masks.values()]))
+        else:
+            cand = np.flatnonzero(np.logical_or.reduce(list(masks.values())))
         hits = {key: mask[cand] for key, mask in masks.items()}
         # One factor per kind of evidence: the same company and its group, several shared
         # chains, or a city seen as base / region / nationwide are one fact each, not several.
@@ -175,8 +183,13 @@ class PeopleIndex:
             if from_text:      # being on the list asked for is itself part of the answer
                 keep *= 1.0 - WEIGHTS["list"]
         score = (1.0 - keep) * np.minimum(1.0, 0.8 + 0.04 * self.strength[cand])
+        matched = 0
         if lists:
             score = np.where(allowed, score, 0.0)
+            if hits:
+                matched = int((allowed & np.logical_or.reduce(list(hits.values()))).sum())
+        elif hits:
+            matched = len(cand)
         good = score >= GOOD
         total = int(good.sum())
         order = np.lexsort((self.id_rank[cand], -np.round(score, 6)))
@@ -188,7 +201,7 @@ class PeopleIndex:
         if not total and searched:
             names = "、".join(LIST_LABELS[PersonList(v)] for v in searched)
             message = f"{names}名单里没有和这位客商足够相关的人，可以点“查全部名单”再找。"
-        return WhomResult(profile, items, total, message, searched, from_text)
+        return WhomResult(profile, items, total, message, searched, from_text, matched=matched)
 
     def _query(self, profile: VisitorProfile):
         """(posting key, weight, confidence, evidence group) for what the profile says."""
