@@ -77,6 +77,7 @@ class PeopleIndex:
         self.id_rank = np.empty(len(self.people), dtype=np.int64)
         self.id_rank[order] = np.arange(len(self.people))
         self.strength = np.array([p.strength for p in self.people], dtype=np.float64)
+        self.list_code = np.array([_LIST_ORDER.index(p.list.value) for p in self.people], dtype=np.int8)
         postings: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.covers: dict[int, str] = {}          # agent index → region that matched, for the why
         for i, p in enumerate(self.people):
@@ -179,7 +180,10 @@ class PeopleIndex:
                 strongest = np.minimum(0.6, strongest * (1 + 0.1 * np.maximum(0, count - 1)))
             keep *= 1.0 - strongest
         if lists:
-            allowed = np.array([self.people[i].list.value in lists for i in cand], dtype=bool)
+            codes = self.list_code[cand]
+            allowed = np.zeros(len(cand), dtype=bool)
+            for value in lists:
+                allowed |= codes == _LIST_ORDER.index(value)
             if from_text:      # being on the list asked for is itself part of the answer
                 keep *= 1.0 - WEIGHTS["list"]
         score = (1.0 - keep) * np.minimum(1.0, 0.8 + 0.04 * self.strength[cand])
