@@ -228,3 +228,13 @@ async def test_card_names_the_list_and_widens(fakebot, tmp_path):
         text = fakebot.plain(wide[-1].params["text"])
         assert "按委托招商名单查找" not in text
         assert any(label == "✓查全部名单" for row in fakebot.buttons(wide[-1]) for label, _ in row)
+
+
+def test_every_city_and_region_of_the_people_lists_is_a_place(matcher, library):
+    """A city that is not in places.yaml cannot be inside a province (芜湖 was missing)."""
+    ids = matcher._ids_of("place")
+    for p in library.people:
+        assert not p.city or ids(p.city), p.id
+        assert all(r == "全国" or ids(r) for r in p.regions), p.id
+    wuhu = next(p for p in library.people if p.city == "芜湖")
+    assert wuhu.id in [r.person.id for r in people(matcher, "安徽 乡贤")[:3]]
