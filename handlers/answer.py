@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from promo.present import contact_line
+from promo.whom import LIST_LABELS
 from promo.say import KIND_LABELS, LANG_LABELS, SCOPE_LABELS
 
 from .callbacks import CallbackData
@@ -42,6 +43,14 @@ class Ask(CallbackData):
 
 
 @dataclass(frozen=True)
+class WidenLists(CallbackData):
+    """The text named a people list (乡贤, 校友…): search all lists instead (pressing again narrows back)."""
+
+    PREFIX = "wl"
+    qid: str
+
+
+@dataclass(frozen=True)
 class SendMaterial(CallbackData):
     PREFIX = "ms"
     qid: str
@@ -58,6 +67,7 @@ class Query:
     minutes: int | None = None
     say_page: int = 0
     whom_page: int = 0
+    all_lists: bool = False       # the widen button: ignore the list the text named
     version: int = 0              # data version the query was made on
 
 
@@ -114,6 +124,21 @@ async def _ask(update: Update, context, text: str, view: str) -> None:
     await show(update, context, qid, query, edit=False)
 
 
+async def widen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await pressed(update, context, WidenLists)
+    if got is None:
+        return
+    _, data = got
+    query = queries(context).get(data.qid)
+    if query is None or query.version != svc(context).data_version:
+        await answer_stale(update)
+        return
+    query = replace(query, all_lists=not query.all_lists, whom_page=0)
+    queries(context).put(data.qid, query)
+    await update.callback_query.answer()
+    await show(update, context, data.qid, query, edit=True)
+
+
 async def refine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     cq = update.callback_query
     got = await pressed(update, context, Ask)
@@ -158,7 +183,8 @@ async def show(update: Update, context, qid: str, q: Query, edit: bool) -> None:
     private = is_private(update)
     say = matcher.say(profile, today=s.today(), top=PAGE, offset=q.say_page * PAGE, kind=q.kind,
                       language=q.lang, scope=q.scope, minutes=q.minutes) if q.view in ("card", "say") else None
-    whom = matcher.whom(profile, top=PAGE, offset=q.whom_page * PAGE) \
+    whom = matcher.whom(profile, top=PAGE, offset=q.whom_page * PAGE,
+                        lists={v.value for v in LIST_LABELS} if q.all_lists else None) \
         if q.view in ("card", "whom") and private else None
     people = [dict(r=r, contact=contact_line(r.person)) for r in whom.items] if whom else []
     bot_username = context.bot.username
@@ -166,7 +192,8 @@ async def show(update: Update, context, qid: str, q: Query, edit: bool) -> None:
     await send(update, context, "answer.html.j2", markup=markup, edit=edit, q=q, profile=profile,
                say=say, whom=whom, people=people, private=private, lib=matcher.library,
                say_offset=q.say_page * PAGE, whom_offset=q.whom_page * PAGE,
-               kind_labels=KIND_LABELS, scope_labels=SCOPE_LABELS, lang_labels=LANG_LABELS)
+               kind_labels=KIND_LABELS, scope_labels=SCOPE_LABELS, lang_labels=LANG_LABELS,
+               list_labels={k.value: v for k, v in LIST_LABELS.items()})
 
 
 def _mark(label: str, on: bool) -> str:
@@ -191,6 +218,8 @@ def _buttons(qid, q: Query, say, whom, private: bool, bot_username: str, context
     if q.say_page or q.whom_page:
         more.append(("◂ 第一页", a("p", 0) if q.say_page else a("w", 0)))
     rows.append(more)
+    if whom is not None and (whom.lists_from_text or whom.widened or q.all_lists):
+        rows.append([(_mark("查全部名单", q.all_lists), WidenLists(qid).pack())])
     views = [("说什么", "say"), ("找谁", "whom"), ("全部", "card")]
     rows.append([(_mark(label, q.view == v), a("v", v)) for label, v in views if private or v == "say"])
     if not private and bot_username:
@@ -233,5 +262,6 @@ def handlers():
         CommandHandler("whom", whom_command),
         CallbackQueryHandler(refine, pattern=Ask.pattern()),
         CallbackQueryHandler(send_material, pattern=SendMaterial.pattern()),
+        CallbackQueryHandler(widen, pattern=WidenLists.pattern()),
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, text_message),
     ]

@@ -35,6 +35,7 @@ REGION_PREFIXES = ("黑龙江省", "黑龙江", "北京市", "北京", "上海�
                    "广州", "哈尔滨市", "哈尔滨", "内蒙古", "中国", "天津", "杭州", "浙江", "广东", "江苏")
 PLACE_SUFFIXES = ("特别行政区", "自治区", "市", "省", "县", "区", "镇")
 
+FRAGMENT = 0.8             # a guess on a piece of a longer word counts less than a whole word
 SCORE = {"name": 1.0, "alias": 0.97, "keyword": 0.9, "vocab": 1.0, "derived": 0.95,
          "pinyin": 0.9, "folded": 0.85, "initials": 0.8, "stem": 0.9}
 
@@ -168,16 +169,41 @@ class Gazetteer:
                         if terms:
                             cands.append((a, b, terms, "folded"))
         covered = [False] * n
+        chosen = []
         for a, b, terms, how in sorted(cands, key=lambda c: (-(c[1] - c[0]), c[3] != "exact", c[0])):
             if any(covered[a:b]):
                 continue
             covered[a:b] = [True] * (b - a)
-            result.matches.append(_match(offset + a, offset + b, run[a:b], terms, how))
+            chosen.append((a, b, terms, how))
+        # A sound-alike on a piece of a longer word (两个字 read as a place by its pinyin) is a
+        # fragment unless what is around it is explained: the run's edge, a stop character or
+        # an exact name. A two-character fragment is dropped (the gap pass may still read it);
+        # a longer one counts less than a whole word.
+        exact = [False] * n
+        for a, b, _, how in chosen:
+            if how == "exact":
+                exact[a:b] = [True] * (b - a)
+
+        def bounded(i):
+            return i < 0 or i >= n or exact[i] or run[i] in STOP_CHARS
+
+        for a, b, terms, how in chosen:
+            factor = 1.0
+            if how != "exact" and not (bounded(a - 1) and bounded(b)):
+                if b - a <= 2:
+                    covered[a:b] = [False] * (b - a)
+                    continue
+                factor = FRAGMENT
+            m = _match(offset + a, offset + b, run[a:b], terms, how)
+            m.score = round(m.score * factor, 3)
+            result.matches.append(m)
         gaps = list(_gaps(covered))
         if any(b - a >= 2 for a, b in gaps) and 3 <= n <= 8 and self._fuzzy_whole_run(run, offset, result):
             return
         for a, b in gaps:
-            self._link_cjk_gap(run[a:b], offset + a, result)
+            # whole: the gap is bounded by the run's edges or by exact names, not by a guess.
+            whole = (a == 0 or exact[a - 1]) and (b == n or exact[b])
+            self._link_cjk_gap(run[a:b], offset + a, result, whole)
 
     def _fuzzy_whole_run(self, run: str, offset: int, result: LinkResult) -> bool:
         """飞鹌乳业: an exact part (乳业) leaves a gap, but the whole run is one wrong character
@@ -191,7 +217,7 @@ class Gazetteer:
                                     round(score / 100 * 0.85, 3), "fuzzy"))
         return True
 
-    def _link_cjk_gap(self, gap: str, offset: int, result: LinkResult) -> None:
+    def _link_cjk_gap(self, gap: str, offset: int, result: LinkResult, whole: bool = True) -> None:
         pieces = [p for p in re.split("[" + "".join(STOP_CHARS) + "]", gap) if p]
         pos = 0
         for piece in pieces:
@@ -201,10 +227,13 @@ class Gazetteer:
                 continue
             if len(piece) >= 3 and self._cjk_keys:
                 best = process.extractOne(piece, self._cjk_keys, scorer=fuzz.ratio, score_cutoff=70)
-                if best:
+                # A short guess (3 characters) needs the piece to be a word of its own: the whole
+                # gap, not a piece cut out of a longer unknown run.
+                if best and (len(piece) >= 4 or len(pieces) == 1 and whole):
                     key, score, _ = best
+                    factor = 1.0 if whole and len(pieces) == 1 else FRAGMENT
                     result.matches.append(Match(start, start + len(piece), piece, self._fuzzy_cjk[key],
-                                                round(score / 100 * 0.85, 3), "fuzzy"))
+                                                round(score / 100 * 0.85 * factor, 3), "fuzzy"))
                     continue
             result.leftovers.append(piece)
 
@@ -243,11 +272,13 @@ class Gazetteer:
             if terms:
                 return terms, "exact", _term_score(terms, 1.0)
         if script == "lat":
-            if compact in self.pinyin:
+            # One pinyin syllable (xian, jian) reads as one character, not as a two-character name.
+            if compact in self.pinyin and not (len(span) == 1 and _SYLLABLE_RE.match(compact)):
                 return self.pinyin[compact], "pinyin", _term_score(self.pinyin[compact], SCORE["pinyin"])
             if len(span) == 1 and len(compact) >= 3 and compact in self.initials:
                 return self.initials[compact], "initials", SCORE["initials"]
-            if len(span) == 1 and len(compact) >= 4:
+            # A short Latin word is too often an ordinary English word one letter from a keyword.
+            if len(span) == 1 and len(compact) >= 5:
                 return self._fuzzy(compact, self._lat_keys, self._fuzzy_lat, 80)
             if len(span) > 1 and len(compact) >= 8:   # "colld testing": a typo inside a phrase
                 return self._fuzzy(phrase, self._lat_keys, self._fuzzy_lat, 88)
@@ -262,6 +293,8 @@ class Gazetteer:
             if " " in surface:
                 continue
             common = _common_prefix(word, surface)
+            if term.kind == "place" and _adjective_form_differs(word, surface):
+                continue
             if common >= 4 and common >= min(len(word), len(surface)) - 3:
                 if best is None or common > best[0]:
                     best = (common, [term])
@@ -286,6 +319,7 @@ _INITIAL = "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])"
 _FINAL = ("(?:iang|iong|uang|ang|eng|ing|ong|uai|uan|ian|iao|ai|ei|ao|ou|an|en|in|un|vn|ia|ie|iu|ua|uo|ue|ve|ui"
           "|er|a|o|e|i|u|v)")
 _PINYIN_RE = re.compile(f"^(?:{_INITIAL}{_FINAL}|a|ai|an|ang|ao|e|ei|en|eng|er|o|ou)+$")
+_SYLLABLE_RE = re.compile(f"^(?:{_INITIAL}{_FINAL}|a|ai|an|ang|ao|e|ei|en|eng|er|o|ou)$")
 
 
 _FOLD_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
@@ -331,6 +365,18 @@ def _gaps(covered: list[bool]):
         elif c and a is not None:
             yield a, i
             a = None
+
+
+_ADJ_ENDINGS = ("ого", "ему", "ому", "ыми", "ими", "ый", "ий", "ой", "ая", "яя", "ое", "ее", "ые", "ие",
+                "ую", "юю", "ых", "их", "ым", "им")
+
+
+def _adjective_form_differs(word: str, surface: str) -> bool:
+    """свободная (free) is not Свободный (a town): a Russian adjective in another form is another
+    word, while a noun's case endings (Благовещенска) still meet the name."""
+    end_w = next((e for e in _ADJ_ENDINGS if word.endswith(e)), None)
+    end_s = next((e for e in _ADJ_ENDINGS if surface.endswith(e)), None)
+    return end_s is not None and end_w != end_s
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -395,6 +441,10 @@ def vocabulary_terms():
     for value, (_, forms) in vocab.TITLES.items():
         for f in forms:
             yield f, Term("title", value, value, "vocab")
+    for value, forms in vocab.LIST_WORDS.items():
+        for strength, words in forms.items():
+            for f in words:
+                yield f, Term("list", value, value, "vocab" if strength == "strong" else "weak")
     for kind, table in (("scenario", vocab.SCENARIOS), ("kind", vocab.KINDS), ("scope", vocab.SCOPES),
                         ("audience", vocab.AUDIENCES), ("language", vocab.LANGUAGES)):
         for value, forms in table.items():

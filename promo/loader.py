@@ -65,6 +65,7 @@ def _specs() -> list[FileSpec]:
         FileSpec("lists/chains.yaml", models.Chain, "chains"),
         FileSpec("lists/companies*.yaml", models.Company, "companies"),
         FileSpec("lists/places.yaml", models.Place, "places"),
+        FileSpec("lists/organisations.yaml", models.Organisation, "organisations"),
         FileSpec("lists/schools.yaml", models.School, "schools"),
         FileSpec("lists/projects.yaml", models.Project, "projects"),
         FileSpec("lists/events.yaml", models.Event, "events"),

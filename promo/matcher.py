@@ -24,7 +24,8 @@ class Matcher:
         self.gazetteer = build_gazetteer(library)
         self._place_ids = lru_cache(maxsize=None)(self._ids_of("place"))
         self._school_ids = lru_cache(maxsize=None)(self._ids_of("school"))
-        self.people = PeopleIndex(library, self._place_ids, self._school_ids)
+        self.people = PeopleIndex(library, self._place_ids, self._school_ids,
+                                  place_ancestors(library), organisation_names(library))
         self.materials = MaterialIndex(library)
         self._place_ids.cache_clear()
         self._school_ids.cache_clear()
@@ -98,13 +99,54 @@ def build_gazetteer(library: Library) -> Gazetteer:
         _add_named(g, "school", s)
     for p in library.lists.get("projects", []):
         _add_named(g, "project", p)
+    # Ministries and agencies with the short forms officers type (发改委, 工信部, NDRC): the term's
+    # ref is the name as the people lists write it, so it meets their `ministry` field.
+    for org in library.lists.get("organisations", []):
+        g.add(org.name, Term("org", org.name, org.name, "name"))
+        for surface in (org.name_en, org.name_ru, *org.aliases):
+            g.add(surface, Term("org", org.name, org.name, "alias"))
     # The bodies people work in (商务部, 深圳市黑龙江商会): "商务部 老乡" asks for them.
-    for body in sorted({b for person in library.people for b in (person.ministry, person.organisation) if b}):
+    known = organisation_names(library)
+    for body in sorted({b for person in library.people for b in (person.ministry, person.organisation)
+                        if b and b not in known}):
         g.add(body, Term("org", body, body, "name"))
         for form in strip_company(body):
             g.add(form, Term("org", body, body, "derived"))
     g.freeze()
     return g
+
+
+def organisation_names(library: Library) -> dict[str, str]:
+    """Every name and alias of an organisations record → the record's name (as people write it)."""
+    from .textnorm import normalize
+
+    out = {}
+    for org in library.lists.get("organisations", []):
+        for surface in (org.name, org.name_en, org.name_ru, *org.aliases):
+            if surface:
+                out.setdefault(surface, org.name)
+                out.setdefault(normalize(surface), org.name)
+    return out
+
+
+def place_ancestors(library: Library) -> dict[str, list[str]]:
+    """Place id → the ids of every place that contains it (its `parent` chain and `within`
+    regions, and theirs), nearest first. Cycles in the data are cut, not followed."""
+    places = {p.id: p for p in library.lists.get("places", [])}
+    out: dict[str, list[str]] = {}
+    for pid in places:
+        seen: list[str] = []
+        todo = [pid]
+        while todo:
+            cur = places.get(todo.pop(0))
+            if cur is None:
+                continue
+            for up in ([cur.parent] if cur.parent else []) + list(cur.within):
+                if up != pid and up not in seen and up in places:
+                    seen.append(up)
+                    todo.append(up)
+        out[pid] = seen
+    return out
 
 
 def _add_named(g: Gazetteer, kind: str, record) -> None:

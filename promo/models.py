@@ -238,9 +238,20 @@ class Person(Record):
 
 class Place(Named):
     id: Id
-    kind: Literal["city", "county", "province", "country", "town"] = "city"
-    parent: Id | None = None
+    kind: Literal["city", "county", "province", "country", "town", "region"] = "city"
+    parent: Id | None = Field(None, description="the unit this one is part of (city → province → country)")
+    within: IdList = Field(default_factory=list, description="regions this place also belongs to "
+                           "(粤港澳大湾区, 长三角, 东北…): ids of `kind: region` places")
     local: bool = Field(False, description="part of Heihe (our own counties)")
+
+
+class Organisation(Named):
+    """A ministry, commission, agency or central body that people lists name (`ministry`,
+    `organisation`): its full name as the lists write it and the short forms officers type."""
+
+    id: Id
+    kind: Literal["ministry", "commission", "agency", "soe", "association", "other"] = "ministry"
+    parent: Id | None = Field(None, description="id of the body it belongs to, if any")
 
 
 class School(Named):

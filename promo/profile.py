@@ -46,6 +46,7 @@ class VisitorProfile:
     school: str | None = None             # Chinese full name
     school_id: str | None = None
     organisation: str | None = None       # a ministry or agency named (商务部, 某商会)
+    lists: list[str] = field(default_factory=list)      # people lists asked for (乡贤 → hometown)
     language: str = "zh"                  # zh / en / ru: the language to pitch in
     language_explicit: bool = False       # asked for ("俄语版") rather than guessed from script
     scenario: str | None = None           # models.Scenario value
@@ -92,6 +93,7 @@ def build_profile(text: str, link, library) -> VisitorProfile:
                 company_score = m.score
             _apply(p, kind, terms, m, library, places)
     _apply_places(p, places, link.norm, library)
+    _apply_lists(p, link)
     if p.title is None:
         senior = next((link.norm[i - 1:i + 1] for i in range(1, len(link.norm))
                        if link.norm[i] in _SENIOR_SUFFIX and "\u4e00" <= link.norm[i - 1] <= "\u9fff"
@@ -147,6 +149,22 @@ def _apply(p: VisitorProfile, kind: str, terms, m, library, places) -> None:
         p.audience = term.ref
     elif kind == "language":
         p.language, p.language_explicit = term.ref, True
+
+
+def _apply_lists(p: VisitorProfile, link) -> None:
+    """The people lists the words name: strong words (乡贤, 校友, 部委, 中介) choose; a weak one
+    (在京) only when no strong one is there."""
+    strong, weak = [], []
+    for m in link.matches:
+        for t in m.terms:
+            if t.kind == "list":
+                (strong if t.how != "weak" else weak).append(t.ref)
+    lists = list(dict.fromkeys(strong or weak))
+    # 北安老乡 / 五大连池 老乡: with a hometown named, 老乡 asks for natives of it on any list
+    # (an alumnus or a ministry official born there), not for the hometown list only.
+    if p.origin_id and lists == ["hometown"]:
+        lists = []
+    p.lists = lists
 
 
 def _inherit(p: VisitorProfile, chain_ids) -> None:

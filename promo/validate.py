@@ -14,6 +14,7 @@ REFERENCES = [
     ("people", "chains", "chains"), ("people", "company_id", "companies"),
     ("projects", "chains", "chains"), ("events", "chains", "chains"),
     ("policies", "chains", "chains"), ("places", "parent", "places"),
+    ("places", "within", "places"), ("organisations", "parent", "organisations"),
 ]
 
 
@@ -72,7 +73,14 @@ def _check_materials(lib: Library, today: dt.date, at) -> list[Problem]:
 def _check_people(lib: Library, at) -> list[Problem]:
     problems = []
     schools = {s.name for s in lib.lists.get("schools", [])}
+    orgs = lib.lists.get("organisations", [])
+    org_names = {n for o in orgs for n in (o.name, *o.aliases)}
     for p in lib.people:
+        if p.ministry and orgs and p.ministry not in org_names:
+            problems.append(Problem(*at("people", p.id, "ministry"),
+                                    f"ministry '{p.ministry}' has no record in lists/organisations.yaml",
+                                    "write the body's name as lists/organisations.yaml does, or add a record "
+                                    "with the short forms officers type (发改委, 工信部…)", "warning"))
         if p.school and schools and p.school not in schools:
             problems.append(Problem(*at("people", p.id, "school"), f"school '{p.school}' is not in lists/schools.yaml",
                                     "use the school's full name as written there, or add the school",

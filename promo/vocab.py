@@ -73,26 +73,34 @@ LANGUAGES: dict[str, list[str]] = {
 ORIGIN_BEFORE = ("老家", "祖籍", "出生于", "出生在", "出身", "家乡", "来自", "native of", "from", "родом из")
 ORIGIN_AFTER = ("籍", "人", "老乡", "出生", "出身")
 
-# Agents list regions; these say which cities a region covers.
-REGIONS: dict[str, list[str]] = {
-    "粤港澳大湾区": ["广州", "深圳", "东莞", "佛山", "珠海", "香港", "澳门", "中山", "惠州"],
-    "珠三角": ["广州", "深圳", "东莞", "佛山", "珠海", "中山", "惠州"],
-    "长三角": ["上海", "杭州", "南京", "苏州", "宁波", "无锡", "合肥", "温州"],
-    "京津冀": ["北京", "天津", "石家庄", "保定"],
-    "东北": ["哈尔滨", "长春", "沈阳", "大连", "齐齐哈尔", "大庆", "牡丹江", "佳木斯", "黑河", "绥化"],
-    "黑龙江": ["哈尔滨", "齐齐哈尔", "大庆", "牡丹江", "佳木斯", "黑河", "绥化", "伊春", "鸡西", "鹤岗"],
-    "俄罗斯远东": ["布拉戈维申斯克", "哈巴罗夫斯克", "符拉迪沃斯托克", "海参崴", "伯力", "海兰泡"],
-    "俄罗斯": ["莫斯科", "布拉戈维申斯克", "哈巴罗夫斯克", "符拉迪沃斯托克", "圣彼得堡", "新西伯利亚"],
-    "香港": ["香港"],
-    "西南": ["成都", "重庆", "昆明", "贵阳"],
-    "华中": ["武汉", "长沙", "郑州"],
-    "山东": ["济南", "青岛", "烟台"],
-    "内蒙古": ["呼和浩特", "包头", "呼伦贝尔"],
-    "浙江": ["杭州", "宁波", "温州", "义乌"],
-    "广东": ["广州", "深圳", "东莞", "佛山", "珠海"],
-    "江苏": ["南京", "苏州", "无锡"],
-}
+# Which places a region contains is data: `parent` / `within` in lists/places.yaml.
 NATIONWIDE = ("全国", "全球", "national", "nationwide")
+
+
+# Words that name a people list (乡贤 → hometown). `strong` words choose the list; `weak` ones
+# (在京: also said of hometown people in Beijing) only when no strong word is there.
+LIST_WORDS: dict[str, dict[str, list[str]]] = {
+    "hometown": {"strong": ["乡贤", "老乡", "同乡", "家乡人", "乡亲", "乡友", "老家人", "在外乡贤",
+                            "xiangxian", "laoxiang", "tongxiang", "jiaxiangren", "xiangqin",
+                            "fellow townsman", "fellow townsmen", "hometown people", "hometown network", "natives",
+                            "земляк", "земляки", "земляков", "землячество"],
+                 "weak": []},
+    "alumni": {"strong": ["校友", "同学", "老同学", "校友会", "学长", "学姐", "学弟", "学妹", "xiaoyou", "tongxue",
+                          "alumni", "alumnus", "alumna", "classmate", "classmates", "schoolmate", "schoolmates",
+                          "выпускник", "выпускники", "выпускников", "однокурсник", "однокурсники"],
+               "weak": []},
+    "ministry": {"strong": ["部委", "国家部委", "中央部委", "在京部委", "部委的人", "部里", "部委司局", "司局", "委办",
+                            "buwei", "ministry", "ministries", "ministry people", "central government",
+                            "министерство", "министерства", "министерстве", "министерств"],
+                 "weak": ["在京", "在京单位", "zaijing"]},
+    "agent": {"strong": ["委托招商", "招商代理", "代理招商", "中介", "招商中介", "中介机构", "商会", "顾问", "招商顾问",
+                         "咨询公司", "投行", "代理商", "代理", "协会", "联盟",
+                         "weituozhaoshang", "zhongjie", "shanghui", "guwen", "agent", "agents", "consultant",
+                         "consultants", "chamber", "chambers", "chamber of commerce", "intermediary", "broker",
+                         "агент", "агенты", "агентов", "посредник", "посредники", "консультант", "консультанты",
+                         "торговая палата", "палата"],
+              "weak": []},
+}
 
 
 def duration_words() -> dict[str, int]:

@@ -12,7 +12,11 @@ sure the text was about it, times a factor for relationship strength:
 
 where a kind is one fact: the organisation (same company 0.75, the ministry or agency named
 0.7, same group 0.5), the chains,
-the city (base 0.25, an agent's region 0.2, nationwide 0.08), the hometown, the school.
+the city (base 0.25; based in a city the named province or region contains 0.2; an agent
+serving a region that overlaps the place 0.2; nationwide 0.08), the hometown, the school, and the
+list the officer asked for (乡贤, 校友, 部委, 委托招商: 0.45, as much as a shared chain: when the
+question is "which 乡贤 do we have", every 乡贤 answers it; and only that list is searched).
+Containment (广东 ⊃ 深圳, 粤港澳大湾区 ⊃ 广州) is data: `parent` / `within` in lists/places.yaml.
 
 It is in [0, 1] and means the same for every query, so `GOOD` is a real threshold: a person
 who merely lives in the visitor's city (0.25) is not a door-opener on that alone; the same
@@ -31,10 +35,11 @@ from .models import Person, PersonList
 from .profile import VisitorProfile
 
 WEIGHTS = {"company": 0.75, "org": 0.7, "group": 0.5, "chain": 0.45, "origin": 0.5, "school": 0.55,
-           "city": 0.25, "region": 0.2, "nationwide": 0.08}
+           "city": 0.25, "within": 0.2, "region": 0.2, "nationwide": 0.08, "list": 0.45}
 GOOD = 0.35
 LIST_LABELS = {PersonList.hometown: "乡贤", PersonList.alumni: "校友",
                PersonList.ministry: "部委", PersonList.agent: "委托招商"}
+_LIST_ORDER = [v.value for v in PersonList]
 
 
 @dataclass
@@ -51,19 +56,32 @@ class WhomResult:
     items: list[RankedPerson]
     total: int                    # how many reach GOOD
     message: str | None = None    # why nothing is shown, when nothing is
+    lists: list[str] = field(default_factory=list)   # the people lists searched, when not all
+    lists_from_text: bool = False                      # …because the text named them (乡贤, 校友…)
+    widened: bool = False         # the text named a list, nobody on it fitted: all lists searched
+    matched: int = 0              # candidates on the searched lists that share something asked
 
 
 class PeopleIndex:
-    def __init__(self, library, place_ids, school_ids):
+    def __init__(self, library, place_ids, school_ids, ancestors: dict[str, list[str]] | None = None,
+                 org_names: dict[str, str] | None = None):
         self.library = library
+        self.ancestors = ancestors or {}
+        self.org_names = org_names or {}
+        self.descendants: dict[str, list[str]] = defaultdict(list)
+        for place_id, ups in self.ancestors.items():
+            for up in ups:
+                self.descendants[up].append(place_id)
         self.people: list[Person] = list(library.people)
         order = sorted(range(len(self.people)), key=lambda i: self.people[i].id)
         self.id_rank = np.empty(len(self.people), dtype=np.int64)
         self.id_rank[order] = np.arange(len(self.people))
         self.strength = np.array([p.strength for p in self.people], dtype=np.float64)
+        self.list_code = np.array([_LIST_ORDER.index(p.list.value) for p in self.people], dtype=np.int8)
         postings: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.covers: dict[int, str] = {}          # agent index → region that matched, for the why
         for i, p in enumerate(self.people):
+            postings[("list", p.list.value)].append(i)
             for feature, key in self._features(p, place_ids, school_ids):
                 postings[(feature, key)].append(i)
         self.postings = {k: np.array(sorted(set(v)), dtype=np.int64) for k, v in postings.items()}
@@ -75,11 +93,14 @@ class PeopleIndex:
             yield "group", (company.group if company and company.group else p.company_id)
         for body in (p.ministry, p.organisation):
             if body:
-                yield "org", body
+                yield "org", self.org_names.get(body, body)
         for chain_id in p.chains:
             yield "chain", chain_id
         if p.city and place_ids(p.city):
-            yield "city", place_ids(p.city)[0]
+            city = place_ids(p.city)[0]
+            yield "city", city
+            for up in self.ancestors.get(city, []):     # 深圳 is in 广东, 粤港澳大湾区, 华南, 中国
+                yield "within", up
         for place_id in place_ids(p.hometown) if p.hometown else []:
             yield "origin", place_id
         if p.school and school_ids(p.school):
@@ -87,15 +108,48 @@ class PeopleIndex:
         for region in p.regions:
             if any(w in region for w in vocab.NATIONWIDE):
                 yield "nationwide", "*"
-            for city in vocab.REGIONS.get(region, [region]):
-                for place_id in place_ids(city)[:1]:
+            for served in place_ids(region)[:1]:
+                # An agent serving a region answers for any place that overlaps it: the region,
+                # what it contains, what contains it, and the provinces its cities are in
+                # (粤港澳大湾区 → 广州, 香港, 广东, 中国).
+                inside = self.descendants.get(served, [])
+                for place_id in dict.fromkeys([served, *inside, *self.ancestors.get(served, []),
+                                               *(up for d in inside for up in self.ancestors.get(d, []))]):
                     yield "region", place_id
 
     # ------------------------------------------------------------------ ranking
     def rank(self, profile: VisitorProfile, top: int | None = 10, offset: int = 0,
              lists: set[str] | None = None) -> WhomResult:
+        """`lists` (the buttons) restricts to those lists; without it, a list the text names
+        (乡贤 / 校友 / 部委 / 委托招商) does, and widens to all lists only when nobody on it fits
+        (工信部 老乡: the natives at the ministry are on the ministry list)."""
+        if lists is not None or not profile.lists:
+            return self._rank(profile, top, offset, lists, False)
+        asked = set(profile.lists)
+        # A body named with the list word (商务部 老乡): the natives who work there are on
+        # whichever list holds that body's people (the ministry list).
+        for i in self.postings.get(("org", profile.organisation), []) if profile.organisation else []:
+            asked.add(self.people[int(i)].list.value)
+        result = self._rank(profile, top, offset, asked, True)
+        if result.matched or not self._query(profile):
+            return result
+        # Nobody on the list shares anything else the text says (中介 哈工大): look in all lists.
+        names = "、".join(LIST_LABELS[PersonList(v)] for v in result.lists)
+        wide = self._rank(profile, top, offset, None, False)
+        if wide.total:
+            wide.message = f"{names}名单里没有合适的人，下面是全部名单里的结果。"
+            wide.widened = True
+            return wide
+        result.message = f"{names}名单里没有更贴近的人，下面是整个名单。"
+        return result
+
+    def _rank(self, profile: VisitorProfile, top: int | None, offset: int, lists: set[str] | None,
+              from_text: bool) -> WhomResult:
         query = self._query(profile)
-        if not query:
+        searched = sorted(lists, key=_LIST_ORDER.index) if lists else []
+        if not query and (profile.organisation or not from_text):
+            if profile.organisation:      # 科技部: recognised, but nobody on the lists works there
+                return WhomResult(profile, [], 0, f"名单里还没有在{profile.organisation}的人。", searched, from_text)
             return WhomResult(profile, [], 0, "没有从这段话里认出企业、产业、城市、学校或家乡，"
                                                "请补充一点信息，例如：飞鹤乳业 北京 奶粉")
         # Candidates and hits by boolean masks over everyone: linear in the postings, no sorting
@@ -105,7 +159,13 @@ class PeopleIndex:
             mask = np.zeros(len(self.people), dtype=bool)
             mask[self.postings[key]] = True
             masks[key] = mask
-        cand = np.flatnonzero(np.logical_or.reduce(list(masks.values())))
+        if from_text:      # everyone on the list asked for is a candidate (乡贤 alone: the list)
+            on_list = np.zeros(len(self.people), dtype=bool)
+            for value in lists:
+                on_list[self.postings.get(("list", value), [])] = True
+            cand = np.flatnonzero(np.logical_or.reduce([on_list, *masks.values()]))
+        else:
+            cand = np.flatnonzero(np.logical_or.reduce(list(masks.values())))
         hits = {key: mask[cand] for key, mask in masks.items()}
         # One factor per kind of evidence: the same company and its group, several shared
         # chains, or a city seen as base / region / nationwide are one fact each, not several.
@@ -119,10 +179,21 @@ class PeopleIndex:
             if group == "chain":   # sharing two chains is a little more than sharing one
                 strongest = np.minimum(0.6, strongest * (1 + 0.1 * np.maximum(0, count - 1)))
             keep *= 1.0 - strongest
-        score = (1.0 - keep) * np.minimum(1.0, 0.8 + 0.04 * self.strength[cand])
         if lists:
-            allowed = np.array([self.people[i].list.value in lists for i in cand], dtype=bool)
+            codes = self.list_code[cand]
+            allowed = np.zeros(len(cand), dtype=bool)
+            for value in lists:
+                allowed |= codes == _LIST_ORDER.index(value)
+            if from_text:      # being on the list asked for is itself part of the answer
+                keep *= 1.0 - WEIGHTS["list"]
+        score = (1.0 - keep) * np.minimum(1.0, 0.8 + 0.04 * self.strength[cand])
+        matched = 0
+        if lists:
             score = np.where(allowed, score, 0.0)
+            if hits:
+                matched = int((allowed & np.logical_or.reduce(list(hits.values()))).sum())
+        elif hits:
+            matched = len(cand)
         good = score >= GOOD
         total = int(good.sum())
         order = np.lexsort((self.id_rank[cand], -np.round(score, 6)))
@@ -131,7 +202,10 @@ class PeopleIndex:
         items = [self._explain(int(cand[j]), float(score[j]), {k: bool(h[j]) for k, h in hits.items()},
                                profile) for j in chosen]
         message = None if total else "名单里没有和这位客商足够相关的人（相关度均低于阈值）。"
-        return WhomResult(profile, items, total, message)
+        if not total and searched:
+            names = "、".join(LIST_LABELS[PersonList(v)] for v in searched)
+            message = f"{names}名单里没有和这位客商足够相关的人，可以点“查全部名单”再找。"
+        return WhomResult(profile, items, total, message, searched, from_text, matched=matched)
 
     def _query(self, profile: VisitorProfile):
         """(posting key, weight, confidence, evidence group) for what the profile says."""
@@ -151,6 +225,7 @@ class PeopleIndex:
             add("chain", chain_id, chain_conf, "chain")
         place_conf = profile.confidence("place")
         add("city", profile.city_id, place_conf, "city")
+        add("within", profile.city_id, place_conf, "city")
         add("region", profile.city_id, place_conf, "city")
         if profile.city_id:
             add("nationwide", "*", 1.0, "city")
@@ -183,6 +258,9 @@ class PeopleIndex:
         if hit.get(("city", profile.city_id)):
             why.append(f"常驻{p.city}")
             features.append("city")
+        elif hit.get(("within", profile.city_id)):
+            why.append(f"常驻{p.city}（属{profile.city}）")
+            features.append("within")
         elif hit.get(("region", profile.city_id)):
             why.append("业务覆盖" + "、".join(p.regions[:2]))
             features.append("region")

@@ -256,9 +256,16 @@ def test_evidence_records_how_each_word_was_read(parse):
 
 
 def test_leftover_words_are_kept(parse):
-    p = parse("飞鹤 校友会 明天")
+    # (校友会 was the unknown word here until issue 12 made it name the alumni list.)
+    p = parse("飞鹤 联谊会 明天")
     assert p.company_id == "feihe"
-    assert p.words == ["校友会", "明天"]
+    assert p.words == ["联谊会", "明天"]
+
+
+def test_a_list_word_is_not_left_over(parse):
+    p = parse("飞鹤 校友会 明天")
+    assert p.company_id == "feihe" and p.lists == ["alumni"]
+    assert p.words == ["明天"]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "asdf qwer", "今天天气不错", "123", "？？"])
