@@ -44,8 +44,10 @@ A link is **false** when the gold answer of that query does not use it:
 * a chain that is neither in the gold `chains` nor a chain of a gold organisation company,
 * a company not in the gold `organisation.companies` (a gold agent body's own company
   record, e.g. `net-hlj-chamber-sz` for 深圳市黑龙江商会, counts as used),
-* a place not in the gold `places`, unless it is one of Heihe's own units (`local: true`: the
-  home city is the setting of every query, never a gold constraint),
+* a place not in the gold `places` and containing none of them (a region or province typed for
+  cities the gold lists by hand is used: `parent` / `within` in lists/places.yaml), unless it is
+  one of Heihe's own units (`local: true`: the home city is the setting of every query, never a
+  gold constraint),
 * a school not in the gold `organisation.schools`,
 * an org not in the gold `organisation.ministries` / `organisation.agents`,
 * a project none of whose chains is in the gold `chains`.
@@ -69,6 +71,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import yaml
+
+from promo.matcher import place_ancestors
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 26)
@@ -202,6 +206,7 @@ def false_links(links: list[tuple[str, str]], gold: dict, library) -> list[tuple
         if company is not None:
             used_chains.update(company.chains)
     places = set(gold.get("places") or [])
+    ancestors = place_ancestors(library) if places else {}
     out = []
     for kind, ref in links:
         if kind == "chain":
@@ -210,7 +215,8 @@ def false_links(links: list[tuple[str, str]], gold: dict, library) -> list[tuple
             used = ref in companies
         elif kind == "place":
             place = library.get("places", ref)
-            used = ref in places or bool(place is not None and place.local)
+            used = (ref in places or bool(place is not None and place.local)
+                    or any(ref in ancestors.get(gp, ()) for gp in places))
         elif kind == "school":
             used = ref in set(org.get("schools", []))
         elif kind == "org":

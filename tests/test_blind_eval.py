@@ -184,3 +184,8 @@ def test_false_links(library):
     assert blind.false_links([("company", "net-hlj-chamber-sz")],
                              {"organisation": {"agents": ["深圳市黑龙江商会"]}}, library) == []
     assert blind.false_links([("place", "beijing")], {}, library) == [("place", "beijing")]
+    # a region or province containing a gold city is what the officer typed for it: used
+    assert blind.false_links([("place", "greater_bay_area"), ("place", "guangdong")],
+                             {"places": ["shenzhen"]}, library) == []
+    assert blind.false_links([("place", "greater_bay_area")], {"places": ["beijing"]}, library) == [
+        ("place", "greater_bay_area")]
