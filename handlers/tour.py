@@ -108,11 +108,11 @@ async def _show_step(update: Update, context, st: dict, edit: bool) -> int:
         today = svc(context).today()
         rows = [[(label, _cb("t", (today + dt.timedelta(days=i)).isoformat()))
                  for i, label in enumerate(("今天", "明天", "后天"))]]
+    st["wait"] = step in TYPED_STEPS   # before the reply: the state written with it must say so
     await send(update, context, "tour_step.html.j2", markup=keyboard(rows), edit=edit, st=st, step=step,
                days_text=days_label(st["days"]) if st.get("days") else "", arrive_text=_arrive_text(context, st),
                escort_text=escort_label(st.get("escort")), depart_text=_depart_text(context, st),
                question=question)
-    st["wait"] = step in TYPED_STEPS
     return TEXT if st["wait"] else END
 
 
@@ -508,7 +508,9 @@ async def post_init(app) -> None:
 
 def _state_of(user_data: dict):
     """The conversation state `_show_step` gives the officer's tour (see derive_conversation)."""
-    return TEXT if (user_data.get("tour") or {}).get("step") in ("profile", "date") else None
+    st = user_data.get("tour") or {}
+    waiting = st.get("step") in TYPED_STEPS and st.get("wait", True) and not st.get("aside")
+    return TEXT if waiting else None
 
 
 def handlers():

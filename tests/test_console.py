@@ -137,7 +137,9 @@ async def test_tour_files_and_export_are_written_to_the_outbox(tmp_path):
     assert f"已保存到：{ics}" in c.after(6) and "导入手机日历" in c.after(6)
     assert f"已保存到：{printable}" in c.after(7)
     assert f"已保存到：{xlsx}" in c.after(10)
-    assert sorted(p.name for p in outbox.iterdir()) == sorted([ics.name, printable.name, xlsx.name])
+    pdf = outbox / "考察行程（打印版）.pdf"                          # 🖨 sends the PDF, then the HTML page
+    assert pdf.read_bytes().startswith(b"%PDF") and f"已保存到：{pdf}" in c.after(7)
+    assert sorted(p.name for p in outbox.iterdir()) == sorted([ics.name, pdf.name, printable.name, xlsx.name])
 
 
 @pytest.mark.asyncio
@@ -242,7 +244,7 @@ async def test_console_logs_go_to_a_file_and_warnings_are_one_readable_line(tmp_
                 root.removeHandler(handler)
         root.setLevel(level)
     assert f"日志写在：{log_path}" in text
-    assert "名单有错误" in c.after(0)                                    # the chat answers the reload
+    assert "名单有" in c.after(0) and "处问题" in c.after(0)                                    # the chat answers the reload
     assert "ERROR" not in text and "promo.services" not in text
     logged = log_path.read_text(encoding="utf-8")
     assert "ERROR promo.services: lists changed but are broken" in logged
