@@ -17,7 +17,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from promo.config import Settings
 from promo.services import Services
 
-from . import admin, answer, errors, inline, start
+from . import admin, answer, errors, fallback, inline, start
 from .retry import PromoBuilder, RetryingRequest
 
 log = logging.getLogger(__name__)
@@ -25,14 +25,15 @@ log = logging.getLogger(__name__)
 
 def features():
     """Feature modules in handler order. Order matters: deep-link /start before plain /start,
-    conversations (tour, meeting forms) before the plain-text answer card, which takes any text."""
+    conversations (tour, meeting forms) before the plain-text answer card, which takes any text;
+    the fallback last, so it answers only what no feature took."""
     mods = [start, admin]
     for optional in ("handlers.tour", "handlers.meetings", "handlers.projects", "handlers.followups"):
         try:
             mods.append(__import__(optional, fromlist=["handlers"]))
         except ImportError:
             pass
-    return [*mods, answer, inline]
+    return [*mods, answer, inline, fallback]
 
 
 def build_application(settings: Settings, services: Services, *, request: BaseRequest | None = None,
