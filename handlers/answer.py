@@ -94,7 +94,10 @@ class QueryStore:
 
 
 def queries(context) -> QueryStore:
-    return context.application.bot_data.setdefault("queries", QueryStore())
+    state = context.bot_data
+    if state.queries is None:
+        state.queries = QueryStore()
+    return state.queries
 
 
 # ---------------------------------------------------------------------- entry points
@@ -224,7 +227,7 @@ def _buttons(qid, q: Query, say, whom, private: bool, bot_username: str, context
     rows.append([(_mark(label, q.view == v), a("v", v)) for label, v in views if private or v == "say"])
     if not private and bot_username:
         rows.append([("🔒 私聊查看人选", f"https://t.me/{bot_username}?start=q_{qid}")])
-    for extra in context.application.bot_data.get("card_actions", []):
+    for extra in context.bot_data.card_actions:
         rows.append([extra(qid, q)])
     return rows
 

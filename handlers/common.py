@@ -10,6 +10,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from promo.meetings.service import MeetingService
 from promo.render import render, split_message
 from promo.services import Services
 
@@ -30,7 +31,12 @@ class Command:
 
 
 def svc(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data["svc"]
+    return context.bot_data.services
+
+
+def meeting_service(context: ContextTypes.DEFAULT_TYPE) -> MeetingService:
+    """The meeting service over the domain object (one per Services, see BotState.meetings)."""
+    return context.bot_data.meetings
 
 
 def is_private(update: Update) -> bool:

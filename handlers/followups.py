@@ -33,7 +33,7 @@ from promo.render import render
 
 from .callbacks import CallbackData
 from .common import Command, is_private, keyboard, pressed, require_user, send, svc
-from .meetings import msvc, service_for
+from .common import meeting_service as msvc
 
 log = logging.getLogger(__name__)
 
@@ -152,8 +152,8 @@ def schedule(app, meeting_id: int, user_id: int, when: dt.datetime) -> bool:
 
 def schedule_meeting(app, meeting) -> dt.datetime | None:
     """Schedule the reminder of a just saved or edited meeting; its time, or None."""
-    ms = service_for(app)
-    now = app.bot_data["svc"].now()
+    ms = app.bot_data.meetings
+    now = app.bot_data.services.now()
     if meeting.followup_date is None or meeting.followup_done_at is not None:
         return None
     when = ms.followups.remind_time(meeting.followup_date)
@@ -165,8 +165,8 @@ def schedule_meeting(app, meeting) -> dt.datetime | None:
 
 def schedule_all(app) -> int:
     """Queue every reminder the database says is still to go out."""
-    ms = service_for(app)
-    pending = ms.followups.reminders_to_schedule(app.bot_data["svc"].now())
+    ms = app.bot_data.meetings
+    pending = ms.followups.reminders_to_schedule(app.bot_data.services.now())
     for meeting_id, user_id, when in pending:
         schedule(app, meeting_id, user_id, when)
     return len(pending)
@@ -175,8 +175,8 @@ def schedule_all(app) -> int:
 async def _remind(context: ContextTypes.DEFAULT_TYPE) -> None:
     app = context.application
     data = context.job.data
-    s = app.bot_data["svc"]
-    ms = service_for(app)
+    s = app.bot_data.services
+    ms = app.bot_data.meetings
     meeting_id, user_id = data["meeting_id"], data["user_id"]
     when = dt.datetime.fromisoformat(data["when"])
     m = ms.meetings.get(meeting_id)
@@ -208,7 +208,7 @@ async def post_init(app) -> None:
         log.warning("no job queue (install python-telegram-bot[job-queue]): follow-up reminders are off")
         return
     n = schedule_all(app)
-    tz = ZoneInfo(app.bot_data["svc"].settings.timezone)
+    tz = ZoneInfo(app.bot_data.services.settings.timezone)
     if not app.job_queue.get_jobs_by_name(SCAN_JOB):
         app.job_queue.run_daily(_scan, dt.time(9, 0, tzinfo=tz), name=SCAN_JOB)
     log.info("follow-up reminders scheduled: %d", n)

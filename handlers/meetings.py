@@ -39,7 +39,9 @@ from promo.meetings.store import STAGE_LABELS, STAGES
 from promo.render import render
 
 from .callbacks import CallbackData, CallbackDataError
-from .common import Command, is_private, keyboard, pressed, require_user, send, svc
+from .common import Command, is_private, keyboard, meeting_service, pressed, require_user, send, svc
+from .followups import schedule_meeting
+from .projects import ProjPick
 
 log = logging.getLogger(__name__)
 
@@ -83,17 +85,8 @@ class MineOpen(CallbackData):
 
 # ---------------------------------------------------------------------- state helpers
 
-def service_for(app) -> MeetingService:
-    """One MeetingService per Services object (bot_data is not persisted)."""
-    s = app.bot_data["svc"]
-    ms = app.bot_data.get("_meeting_service")
-    if ms is None or ms.svc is not s:
-        ms = app.bot_data["_meeting_service"] = MeetingService(s)
-    return ms
-
-
 def msvc(context) -> MeetingService:
-    return service_for(context.application)
+    return meeting_service(context)
 
 
 def _store(context) -> dict:
@@ -459,7 +452,6 @@ async def _commit_edit(context, item: dict, user) -> str | None:
         return "这个值无法保存，请换一种写法。"
     item.update(version=m.version, f=meeting_fields(m), orig=meeting_fields(m))
     if "followup_date" in changes:
-        from .followups import schedule_meeting
         schedule_meeting(context.application, m)
     return "已修改 ✓"
 
@@ -482,8 +474,6 @@ async def _save(update: Update, context, item: dict, user) -> int | None:
     # committed: only now is the draft dropped and "已保存" said
     _store(context)["draft"] = None
     m = result.meeting
-    from .followups import schedule_meeting
-
     reminder = schedule_meeting(context.application, m)
     template, ctx, _, _ = _card(context, {**new_draft(), "f": meeting_fields(m), "kind": "edit",
                                           "id": m.id}, user, buttons=False,
@@ -494,15 +484,9 @@ async def _save(update: Update, context, item: dict, user) -> int | None:
 
 
 def _saved_rows(m, result) -> list[list]:
-    rows = []
-    try:
-        rows.append([("✏️ 修改这条记录", MineOpen(m.id).pack())])
-        if result.project is not None:
-            from .projects import ProjPick
-
-            rows.append([(f"📊 项目 #{result.project.id}", ProjPick(result.project.id).pack())])
-    except ImportError:
-        pass
+    rows = [[("✏️ 修改这条记录", MineOpen(m.id).pack())]]
+    if result.project is not None:
+        rows.append([(f"📊 项目 #{result.project.id}", ProjPick(result.project.id).pack())])
     return rows
 
 
@@ -633,13 +617,8 @@ START_LINE = ("📝 记录对接：直接发一句话，如「今天在北京见
               "或发送 /log 分步填写；/mine 我的记录，/export 导出 Excel")
 
 
-async def post_init(app) -> None:
-    actions = app.bot_data.setdefault("card_actions", [])
-    if _card_action not in actions:
-        actions.append(_card_action)
-    lines = app.bot_data.setdefault("start_lines", [])
-    if START_LINE not in lines:
-        lines.append(START_LINE)
+CARD_ACTIONS = [_card_action]
+START_LINES = [START_LINE]
 
 
 def _state_of(user_data: dict):

@@ -23,7 +23,7 @@ from promo.meetings.store import STAGE_LABELS, STAGES
 
 from .callbacks import CallbackData, decode
 from .common import Command, keyboard, pressed, require_user, send, svc
-from .meetings import msvc
+from .common import meeting_service as msvc
 
 COMMANDS = [Command("project", "项目进展：阶段、资金、对接记录", "project funnel: stages, capital, meetings"),
             Command("capital", "登记项目资金：/capital 项目号 内资到位 5000万", "record a project's capital")]

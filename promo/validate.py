@@ -6,6 +6,7 @@ import datetime as dt
 
 from .loader import Library, Problem
 from .suggest import closest
+from .tour.models import TOUR_LISTS, check_tour_references
 
 # (list, field, target list): fields that hold ids of records in another list.
 REFERENCES = [
@@ -89,10 +90,6 @@ def _check_people(lib: Library, at) -> list[Problem]:
 
 
 def _check_tour(lib: Library, field_lines: dict, material_ids: set[str], chain_ids: set[str]) -> list[Problem]:
-    try:
-        from .tour.models import TOUR_LISTS, check_tour_references
-    except ImportError:
-        return []
     stems = {path.rsplit("/", 1)[-1].removesuffix(".yaml"): path for path in TOUR_LISTS}
     lists = {stem: lib.lists.get(stem, []) for stem in stems}
     problems = []
