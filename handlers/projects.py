@@ -35,15 +35,58 @@ class ProjPick(CallbackData):
     project_id: int
 
 
-@dataclass(frozen=True)
-class ProjStage(CallbackData):
-    """op: a = ask to advance to `to` · c = correction menu · k = ask to correct to `to` ·
-    y = confirmed advance · z = confirmed correction · n = back to the card."""
+# The stage buttons: one class per action.
 
-    PREFIX = "mv"
+@dataclass(frozen=True)
+class ProjAdvanceAsk(CallbackData):
+    """"⏩ 推进到下一阶段": ask before moving to `to`."""
+
+    PREFIX = "pa"
     project_id: int
     to: str
-    op: str
+
+
+@dataclass(frozen=True)
+class ProjAdvance(CallbackData):
+    """"✅ 确认" of an advance."""
+
+    PREFIX = "py"
+    project_id: int
+    to: str
+
+
+@dataclass(frozen=True)
+class ProjCorrectMenu(CallbackData):
+    """"🛠 更正阶段" (leads and admins): the stages to correct to."""
+
+    PREFIX = "pc"
+    project_id: int
+
+
+@dataclass(frozen=True)
+class ProjCorrectAsk(CallbackData):
+    """A stage of the correction menu: ask before correcting to `to`."""
+
+    PREFIX = "pk"
+    project_id: int
+    to: str
+
+
+@dataclass(frozen=True)
+class ProjCorrect(CallbackData):
+    """"✅ 确认" of a correction."""
+
+    PREFIX = "pz"
+    project_id: int
+    to: str
+
+
+@dataclass(frozen=True)
+class ProjBack(CallbackData):
+    """"取消" on a confirmation or the correction menu: the project card again."""
+
+    PREFIX = "pn"
+    project_id: int
 
 
 def _next_stage(stage: str) -> str | None:
@@ -59,9 +102,9 @@ def _card(context, user, project_id: int, note: str | None = None):
     own = bool(user.unit) and user.unit == p.unit
     rows = []
     if own and (nxt := _next_stage(p.stage)):
-        rows.append([(f"⏩ 推进到下一阶段（{STAGE_LABELS[nxt]}）", ProjStage(p.id, nxt, "a").pack())])
+        rows.append([(f"⏩ 推进到下一阶段（{STAGE_LABELS[nxt]}）", ProjAdvanceAsk(p.id, nxt).pack())])
     if own and user.is_lead_or_admin:
-        rows.append([("🛠 更正阶段", ProjStage(p.id, "", "c").pack())])
+        rows.append([("🛠 更正阶段", ProjCorrectMenu(p.id).pack())])
     ctx = dict(v=view, p=p, own=own, note=note, stage_labels=STAGE_LABELS, stages=STAGES,
                lib=svc(context).library, meetings=view.meetings[-10:], who=person_label)
     return ctx, rows
@@ -112,55 +155,98 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                    stage_labels=STAGE_LABELS, unit=user.unit)
 
 
-async def stage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    cq = update.callback_query
-    data = decode(update, ProjStage)
+async def _stage_button(update: Update, context, cls):
+    """(officer, data, project view) of a stage button; None once a stranger was refused or a
+    button for a project or stage that no longer exists was answered as stale."""
+    data = decode(update, cls)
     user = await require_user(update, context)
     if user is None:
-        return
+        return None
     view = msvc(context).project(data.project_id) if data else None
-    if view is None or (data.to and data.to not in STAGES):
-        await cq.answer("这个按钮已过期。", show_alert=True)
+    if view is None or (getattr(data, "to", None) is not None and data.to not in STAGES):
+        await update.callback_query.answer("这个按钮已过期。", show_alert=True)
+        return None
+    return user, data, view
+
+
+async def _ask_move(update: Update, context, cls, *, correction: bool) -> None:
+    got = await _stage_button(update, context, cls)
+    if got is None:
+        return
+    _, data, view = got
+    p = view.project
+    await update.callback_query.answer()
+    confirm = (ProjCorrect if correction else ProjAdvance)(p.id, data.to).pack()
+    await send(update, context, "project_confirm.html.j2", edit=True, p=p, to=data.to,
+               correction=correction, today=svc(context).today(), stage_labels=STAGE_LABELS,
+               markup=keyboard([[("✅ 确认", confirm), ("取消", ProjBack(p.id).pack())]]))
+
+
+async def advance_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _ask_move(update, context, ProjAdvanceAsk, correction=False)
+
+
+async def correct_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _ask_move(update, context, ProjCorrectAsk, correction=True)
+
+
+async def correct_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await _stage_button(update, context, ProjCorrectMenu)
+    if got is None:
+        return
+    user, _, view = got
+    cq = update.callback_query
+    if not user.is_lead_or_admin:
+        await cq.answer("只有专班负责人或管理员可以更正阶段。", show_alert=True)
         return
     p = view.project
-    s = svc(context)
-    if data.op in ("a", "k"):
-        correction = data.op == "k"
-        await cq.answer()
-        confirm = ProjStage(p.id, data.to, "z" if correction else "y").pack()
-        await send(update, context, "project_confirm.html.j2", edit=True, p=p, to=data.to,
-                   correction=correction, today=s.today(), stage_labels=STAGE_LABELS,
-                   markup=keyboard([[("✅ 确认", confirm), ("取消", ProjStage(p.id, "", "n").pack())]]))
-        return
-    if data.op == "c":
-        if not user.is_lead_or_admin:
-            await cq.answer("只有专班负责人或管理员可以更正阶段。", show_alert=True)
-            return
-        await cq.answer()
-        rows = [[(STAGE_LABELS[st], ProjStage(p.id, st, "k").pack()) for st in STAGES if st != p.stage],
-                [("取消", ProjStage(p.id, "", "n").pack())]]
-        await send(update, context, "project_confirm.html.j2", edit=True, p=p, to=None, correction=True,
-                   today=s.today(), stage_labels=STAGE_LABELS, markup=keyboard(rows))
-        return
-    note = None
-    if data.op in ("y", "z"):
-        try:
-            await asyncio.to_thread(msvc(context).projects.advance, p.id, data.to, s.today(), user, s.now(),
-                                    correction=data.op == "z")
-        except PermissionDenied:
-            await cq.answer("只有项目所在单位可以推进；更正阶段需要负责人或管理员。", show_alert=True)
-            return
-        except (InvalidTransition, Conflict):
-            # the project moved since the button was drawn (someone else, or a double tap)
-            await cq.answer("项目阶段已变化，请看最新情况。", show_alert=True)
-            await _show(update, context, user, p.id, edit=True)
-            return
-        except NotFound:
-            await cq.answer("项目已不存在。", show_alert=True)
-            return
-        note = f"已{'更正' if data.op == 'z' else '推进'}到「{STAGE_LABELS[data.to]}」✓"
     await cq.answer()
+    rows = [[(STAGE_LABELS[st], ProjCorrectAsk(p.id, st).pack()) for st in STAGES if st != p.stage],
+            [("取消", ProjBack(p.id).pack())]]
+    await send(update, context, "project_confirm.html.j2", edit=True, p=p, to=None, correction=True,
+               today=svc(context).today(), stage_labels=STAGE_LABELS, markup=keyboard(rows))
+
+
+async def _move(update: Update, context, cls, *, correction: bool) -> None:
+    got = await _stage_button(update, context, cls)
+    if got is None:
+        return
+    user, data, view = got
+    cq, p, s = update.callback_query, view.project, svc(context)
+    try:
+        await asyncio.to_thread(msvc(context).projects.advance, p.id, data.to, s.today(), user, s.now(),
+                                correction=correction)
+    except PermissionDenied:
+        await cq.answer("只有项目所在单位可以推进；更正阶段需要负责人或管理员。", show_alert=True)
+        return
+    except (InvalidTransition, Conflict):
+        # the project moved since the button was drawn (someone else, or a double tap)
+        await cq.answer("项目阶段已变化，请看最新情况。", show_alert=True)
+        await _show(update, context, user, p.id, edit=True)
+        return
+    except NotFound:
+        await cq.answer("项目已不存在。", show_alert=True)
+        return
+    await cq.answer()
+    note = f"已{'更正' if correction else '推进'}到「{STAGE_LABELS[data.to]}」✓"
     await _show(update, context, user, p.id, edit=True, note=note)
+
+
+async def advance(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _move(update, context, ProjAdvance, correction=False)
+
+
+async def correct(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _move(update, context, ProjCorrect, correction=True)
+
+
+async def back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await _stage_button(update, context, ProjBack)
+    if got is None:
+        return
+    user, _, view = got
+    await update.callback_query.answer()
+    await _show(update, context, user, view.project.id, edit=True)
 
 
 async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -190,36 +276,58 @@ async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         tok = secrets.token_urlsafe(4)
         context.user_data["cap_pending"] = {"tok": tok, "pid": pid, "values": values}
         await send(update, context, "project_capital.html.j2", kind="no_agreed", pid=pid, missing=missing,
-                   markup=keyboard([[("✅ 确认无协议，照此登记", CapConfirm(tok, "y").pack()),
-                                     ("❌ 取消", CapConfirm(tok, "n").pack())]]))
+                   markup=keyboard([[("✅ 确认无协议，照此登记", CapConfirm(tok).pack()),
+                                     ("❌ 取消", CapDrop(tok).pack())]]))
         return
     await _set_capital(update, context, user, pid, values)
 
 
 @dataclass(frozen=True)
 class CapConfirm(CallbackData):
-    """op: y = record the capital in place without an agreed amount · n = drop it."""
+    """"✅ 确认无协议": record the capital in place without an agreed amount."""
 
-    PREFIX = "mc"
+    PREFIX = "cy"
     tok: str
-    op: str
 
 
-async def capital_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, CapConfirm, "这个按钮已过期，请重新发送 /capital。")
+@dataclass(frozen=True)
+class CapDrop(CallbackData):
+    """"❌ 取消" of capital in place without an agreed amount."""
+
+    PREFIX = "cn"
+    tok: str
+
+
+CAP_STALE = "这个按钮已过期，请重新发送 /capital。"
+
+
+async def _capital_button(update: Update, context, cls):
+    """(officer, the pending figures) of the pressed button, taken out of user_data; None once
+    a stranger was refused or a button of another (or no) pending /capital was answered."""
+    got = await pressed(update, context, cls, CAP_STALE)
     if got is None:
-        return
+        return None
     user, data = got
     pending = context.user_data.get("cap_pending") or {}
     if pending.get("tok") != data.tok:
-        await update.callback_query.answer("这个按钮已过期，请重新发送 /capital。", show_alert=True)
-        return
+        await update.callback_query.answer(CAP_STALE, show_alert=True)
+        return None
     context.user_data.pop("cap_pending", None)
     await update.callback_query.answer()
-    if data.op != "y":
-        await send(update, context, "project_capital.html.j2", kind="dropped", pid=pending["pid"], edit=True)
-        return
-    await _set_capital(update, context, user, pending["pid"], pending["values"])
+    return user, pending
+
+
+async def capital_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await _capital_button(update, context, CapConfirm)
+    if got is not None:
+        user, pending = got
+        await _set_capital(update, context, user, pending["pid"], pending["values"])
+
+
+async def capital_drop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await _capital_button(update, context, CapDrop)
+    if got is not None:
+        await send(update, context, "project_capital.html.j2", kind="dropped", pid=got[1]["pid"], edit=True)
 
 
 async def _set_capital(update: Update, context, user, pid: int, values: dict) -> None:
@@ -238,5 +346,11 @@ async def _set_capital(update: Update, context, user, pid: int, values: dict) ->
 def handlers():
     return [CommandHandler("project", project), CommandHandler("capital", capital),
             CallbackQueryHandler(pick, pattern=ProjPick.pattern()),
-            CallbackQueryHandler(stage, pattern=ProjStage.pattern()),
-            CallbackQueryHandler(capital_confirm, pattern=CapConfirm.pattern())]
+            CallbackQueryHandler(advance_ask, pattern=ProjAdvanceAsk.pattern()),
+            CallbackQueryHandler(advance, pattern=ProjAdvance.pattern()),
+            CallbackQueryHandler(correct_menu, pattern=ProjCorrectMenu.pattern()),
+            CallbackQueryHandler(correct_ask, pattern=ProjCorrectAsk.pattern()),
+            CallbackQueryHandler(correct, pattern=ProjCorrect.pattern()),
+            CallbackQueryHandler(back, pattern=ProjBack.pattern()),
+            CallbackQueryHandler(capital_confirm, pattern=CapConfirm.pattern()),
+            CallbackQueryHandler(capital_drop, pattern=CapDrop.pattern())]
