@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from types import ModuleType
+from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.constants import ParseMode
@@ -60,7 +61,8 @@ def build_application(settings: Settings, services: Services, *, request: BaseRe
                       retry_backoff: float = 0.5, persistence=None) -> Application:
     """`persistence`: None = our SQL persistence, False = none, or a BasePersistence."""
     builder = PromoBuilder().token(settings.token or "0:console").context_types(CONTEXT_TYPES)
-    builder = builder.defaults(Defaults(parse_mode=ParseMode.HTML))
+    # tzinfo: the configured zone, for the day a message was sent (meetings' MeetingText filter)
+    builder = builder.defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
     if settings.api_url:
         builder = builder.base_url(f"{settings.api_url}/bot").base_file_url(f"{settings.api_url}/file/bot")
     builder = builder.request(RetryingRequest(request or HTTPXRequest(connection_pool_size=16), backoff=retry_backoff))

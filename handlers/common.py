@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
@@ -13,6 +16,8 @@ from telegram.ext import ContextTypes
 from promo.meetings.service import MeetingService
 from promo.render import render, split_message
 from promo.services import Services
+
+from .callbacks import CallbackData, decode
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -118,10 +123,60 @@ async def pressed(update: Update, context, cls, stale: str = STALE):
     user = await require_user(update, context)
     if user is None:
         return None
-    from .callbacks import decode
-
     data = decode(update, cls)
     if data is None:
         await answer_stale(update, stale)
         return None
     return user, data
+
+
+PRIVATE_ALERT = "请在与机器人的私聊中使用。"
+
+
+def officer_only(*, private: bool = False, button: type[CallbackData] | None = None, stale: str = STALE,
+                 private_alert: str = PRIVATE_ALERT, refused=None):
+    """The one guard of a handler: strangers (and revoked officers) get the polite refusal; with
+    `button`, the pressed button is decoded as that class (a stale or forged one is answered
+    with `stale`); with `private`, a group gets "please use the private chat" (an alert for a
+    button). The handler is called as `fn(update, context, user)`, or `fn(update, context,
+    user, data)` with `button`; a refused update returns `refused` (e.g. a conversation's END)."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        async def handler(update: Update, context):
+            data = None
+            if button is not None:
+                got = await pressed(update, context, button, stale)
+                if got is None:
+                    return refused
+                user, data = got
+            else:
+                user = await require_user(update, context)
+                if user is None:
+                    return refused
+            if private and not is_private(update):
+                if update.callback_query:
+                    await update.callback_query.answer(private_alert, show_alert=True)
+                else:
+                    # the answer would name people or meetings: never in a group
+                    await send(update, context, "meeting_note.html.j2", kind="private", text=None)
+                return refused
+            return await (fn(update, context, user) if button is None else fn(update, context, user, data))
+        return handler
+    return wrap
+
+
+async def in_thread(fn, *args, **kwargs):
+    """Blocking domain work (database, spreadsheets, matching) off the event loop: the one way
+    handlers run it."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+async def alert_for(update: Update, exc: Exception, texts: Mapping[type[Exception], str]) -> None:
+    """The one place a domain error (NotFound, PermissionDenied, Conflict, InvalidTransition)
+    becomes an alert on the pressed button: the text of the first matching class in `texts`.
+    An error `texts` does not name is raised again (the error handler apologises for it)."""
+    for kind, text in texts.items():
+        if isinstance(exc, kind):
+            await update.callback_query.answer(text, show_alert=True)
+            return
+    raise exc

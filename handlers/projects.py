@@ -10,7 +10,6 @@ who and when).
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from dataclasses import dataclass
 
@@ -18,12 +17,12 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from promo.db import Conflict, InvalidTransition, NotFound, PermissionDenied
-from promo.meetings.service import capital_without_agreement, parse_capital, person_label
+from promo.meetings.projects import ProjectService, capital_without_agreement, parse_capital
+from promo.meetings.service import person_label
 from promo.meetings.store import STAGE_LABELS, STAGES
 
-from .callbacks import CallbackData, decode
-from .common import Command, keyboard, pressed, require_user, send, svc
-from .common import meeting_service as msvc
+from .callbacks import CallbackData
+from .common import Command, alert_for, in_thread, keyboard, meeting_service, officer_only, pressed, send, svc
 
 COMMANDS = [Command("project", "项目进展：阶段、资金、对接记录", "project funnel: stages, capital, meetings"),
             Command("capital", "登记项目资金：/capital 项目号 内资到位 5000万", "record a project's capital")]
@@ -89,13 +88,17 @@ class ProjBack(CallbackData):
     project_id: int
 
 
+def _projects(context) -> ProjectService:
+    return meeting_service(context).project_service
+
+
 def _next_stage(stage: str) -> str | None:
     i = STAGES.index(stage)
     return STAGES[i + 1] if i + 1 < len(STAGES) else None
 
 
 def _card(context, user, project_id: int, note: str | None = None):
-    view = msvc(context).project(project_id)
+    view = _projects(context).get(project_id)
     if view is None:
         return None
     p = view.project
@@ -111,7 +114,7 @@ def _card(context, user, project_id: int, note: str | None = None):
 
 
 async def _show(update: Update, context, user, project_id: int, *, edit: bool, note: str | None = None) -> bool:
-    built = await asyncio.to_thread(_card, context, user, project_id, note)
+    built = await in_thread(_card, context, user, project_id, note)
     if built is None:
         return False
     ctx, rows = built
@@ -119,22 +122,20 @@ async def _show(update: Update, context, user, project_id: int, *, edit: bool, n
     return True
 
 
-async def project(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@officer_only()
+async def project(update: Update, context: ContextTypes.DEFAULT_TYPE, user) -> None:
     """/project <name or #id>: one match → its card; several → buttons to choose."""
-    user = await require_user(update, context)
-    if user is None:
-        return
     query = " ".join(context.args).strip()
-    ms = msvc(context)
+    projects = _projects(context)
     if query.lstrip("#").isdigit():
         if not await _show(update, context, user, int(query.lstrip("#")), edit=False):
             await send(update, context, "project_list.html.j2", query=query, projects=[],
                        stage_labels=STAGE_LABELS, unit=user.unit)
         return
     if not query:
-        found = await asyncio.to_thread(ms.unit_projects, user.unit)
+        found = await in_thread(projects.of_unit, user.unit)
     else:
-        found = await asyncio.to_thread(ms.find_projects, query, user)
+        found = await in_thread(projects.find, query, user)
     if len(found) == 1 and query:
         await _show(update, context, user, found[0].id, edit=False)
         return
@@ -143,13 +144,9 @@ async def project(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                projects=found, stage_labels=STAGE_LABELS, unit=user.unit)
 
 
-async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    cq = update.callback_query
-    got = await pressed(update, context, ProjPick, "这个按钮已过期。")
-    if got is None:
-        return
-    user, data = got
-    await cq.answer()
+@officer_only(button=ProjPick, stale="这个按钮已过期。")
+async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data) -> None:
+    await update.callback_query.answer()
     if not await _show(update, context, user, data.project_id, edit=False):
         await send(update, context, "project_list.html.j2", query=str(data.project_id), projects=[],
                    stage_labels=STAGE_LABELS, unit=user.unit)
@@ -158,11 +155,11 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _stage_button(update: Update, context, cls):
     """(officer, data, project view) of a stage button; None once a stranger was refused or a
     button for a project or stage that no longer exists was answered as stale."""
-    data = decode(update, cls)
-    user = await require_user(update, context)
-    if user is None:
+    got = await pressed(update, context, cls, "这个按钮已过期。")
+    if got is None:
         return None
-    view = msvc(context).project(data.project_id) if data else None
+    user, data = got
+    view = await in_thread(_projects(context).get, data.project_id)
     if view is None or (getattr(data, "to", None) is not None and data.to not in STAGES):
         await update.callback_query.answer("这个按钮已过期。", show_alert=True)
         return None
@@ -207,6 +204,12 @@ async def correct_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                today=svc(context).today(), stage_labels=STAGE_LABELS, markup=keyboard(rows))
 
 
+MOVE_ALERTS = {PermissionDenied: "只有项目所在单位可以推进；更正阶段需要负责人或管理员。",
+               # the project moved since the button was drawn (someone else, or a double tap)
+               InvalidTransition: "项目阶段已变化，请看最新情况。", Conflict: "项目阶段已变化，请看最新情况。",
+               NotFound: "项目已不存在。"}
+
+
 async def _move(update: Update, context, cls, *, correction: bool) -> None:
     got = await _stage_button(update, context, cls)
     if got is None:
@@ -214,18 +217,12 @@ async def _move(update: Update, context, cls, *, correction: bool) -> None:
     user, data, view = got
     cq, p, s = update.callback_query, view.project, svc(context)
     try:
-        await asyncio.to_thread(msvc(context).projects.advance, p.id, data.to, s.today(), user, s.now(),
-                                correction=correction)
-    except PermissionDenied:
-        await cq.answer("只有项目所在单位可以推进；更正阶段需要负责人或管理员。", show_alert=True)
-        return
-    except (InvalidTransition, Conflict):
-        # the project moved since the button was drawn (someone else, or a double tap)
-        await cq.answer("项目阶段已变化，请看最新情况。", show_alert=True)
-        await _show(update, context, user, p.id, edit=True)
-        return
-    except NotFound:
-        await cq.answer("项目已不存在。", show_alert=True)
+        await in_thread(_projects(context).advance, p.id, data.to, s.today(), user, s.now(),
+                        correction=correction)
+    except (PermissionDenied, InvalidTransition, Conflict, NotFound) as exc:
+        await alert_for(update, exc, MOVE_ALERTS)
+        if isinstance(exc, (InvalidTransition, Conflict)):
+            await _show(update, context, user, p.id, edit=True)     # show how it stands now
         return
     await cq.answer()
     note = f"已{'更正' if correction else '推进'}到「{STAGE_LABELS[data.to]}」✓"
@@ -249,27 +246,21 @@ async def back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _show(update, context, user, view.project.id, edit=True)
 
 
-async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@officer_only()
+async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE, user) -> None:
     """/capital <project id> 内资到位 5000万 [外资协议 +200万 …]: set a cumulative figure, or
     add to it with '+'."""
-    user = await require_user(update, context)
-    if user is None:
-        return
     text = (update.effective_message.text or "").partition(" ")[2]
     try:
         pid, figures = parse_capital(text)
     except ValueError:
         await send(update, context, "project_capital.html.j2", kind="usage")
         return
-    ms = msvc(context)
-    view = ms.project(pid)
+    view = await in_thread(_projects(context).get, pid)
     if view is None:
         await send(update, context, "project_capital.html.j2", kind="not_found", pid=pid)
         return
-    current = {"domestic_in_place": view.project.domestic_in_place_yuan,
-               "foreign_in_place": view.project.foreign_in_place_yuan,
-               "domestic_agreed": view.project.domestic_agreed_yuan,
-               "foreign_agreed": view.project.foreign_agreed_yuan}
+    current = ProjectService.current_capital(view)
     values = {k: current[k] + v if add else v for k, (v, add) in figures.items()}
     if missing := capital_without_agreement(current, values):
         # capital in place with no agreed amount: ask (record the agreement, or confirm)
@@ -331,9 +322,9 @@ async def capital_drop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def _set_capital(update: Update, context, user, pid: int, values: dict) -> None:
-    ms, s = msvc(context), svc(context)
+    s = svc(context)
     try:
-        await asyncio.to_thread(ms.projects.set_capital, pid, user, s.now(), as_of=s.today(), **values)
+        await in_thread(_projects(context).set_capital, pid, user, s.now(), as_of=s.today(), **values)
     except PermissionDenied:
         await send(update, context, "project_capital.html.j2", kind="denied", pid=pid)
         return

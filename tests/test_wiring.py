@@ -40,7 +40,7 @@ def test_every_feature_module_is_in_the_visible_list():
 
 def test_a_feature_with_a_bad_name_stops_the_bot_at_import():
     """One wrong name in handlers/projects.py used to start the bot without /project, silently."""
-    code = ("import promo.meetings.service as s; del s.parse_capital; "
+    code = ("import promo.meetings.projects as p; del p.parse_capital; "
             "import handlers.app")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
