@@ -134,21 +134,24 @@ PRIVATE_ALERT = "请在与机器人的私聊中使用。"
 
 
 def officer_only(*, private: bool = False, button: type[CallbackData] | None = None, stale: str = STALE,
-                 private_alert: str = PRIVATE_ALERT, refused=None):
+                 private_alert: str = PRIVATE_ALERT, find=None, refused=None):
     """The one guard of a handler: strangers (and revoked officers) get the polite refusal; with
     `button`, the pressed button is decoded as that class (a stale or forged one is answered
-    with `stale`); with `private`, a group gets "please use the private chat" (an alert for a
-    button). The handler is called as `fn(update, context, user)`, or `fn(update, context,
-    user, data)` with `button`; a refused update returns `refused` (e.g. a conversation's END)."""
+    with `stale`); with `find(context, data)` (run in a thread), what the button refers to is
+    looked up, and None is answered with `stale` too; with `private`, a group gets "please use
+    the private chat" (an alert for a button). The handler is called as `fn(update, context,
+    user)`, plus `data` with `button`, plus the found object with `find`; a refused update
+    returns `refused` (e.g. a conversation's END)."""
     def wrap(fn):
         @functools.wraps(fn)
         async def handler(update: Update, context):
-            data = None
+            args = []
             if button is not None:
                 got = await pressed(update, context, button, stale)
                 if got is None:
                     return refused
                 user, data = got
+                args.append(data)
             else:
                 user = await require_user(update, context)
                 if user is None:
@@ -160,7 +163,13 @@ def officer_only(*, private: bool = False, button: type[CallbackData] | None = N
                     # the answer would name people or meetings: never in a group
                     await send(update, context, "meeting_note.html.j2", kind="private", text=None)
                 return refused
-            return await (fn(update, context, user) if button is None else fn(update, context, user, data))
+            if find is not None:
+                found = await in_thread(find, context, *args)
+                if found is None:
+                    await answer_stale(update, stale)
+                    return refused
+                args.append(found)
+            return await fn(update, context, user, *args)
         return handler
     return wrap
 

@@ -22,7 +22,7 @@ from promo.meetings.service import person_label
 from promo.meetings.store import STAGE_LABELS, STAGES
 
 from .callbacks import CallbackData
-from .common import Command, alert_for, in_thread, keyboard, meeting_service, officer_only, pressed, send, svc
+from .common import Command, alert_for, in_thread, keyboard, meeting_service, officer_only, send, svc
 
 COMMANDS = [Command("project", "项目进展：阶段、资金、对接记录", "project funnel: stages, capital, meetings"),
             Command("capital", "登记项目资金：/capital 项目号 内资到位 5000万", "record a project's capital")]
@@ -88,6 +88,9 @@ class ProjBack(CallbackData):
     project_id: int
 
 
+STALE = "这个按钮已过期。"
+
+
 def _projects(context) -> ProjectService:
     return meeting_service(context).project_service
 
@@ -144,7 +147,7 @@ async def project(update: Update, context: ContextTypes.DEFAULT_TYPE, user) -> N
                projects=found, stage_labels=STAGE_LABELS, unit=user.unit)
 
 
-@officer_only(button=ProjPick, stale="这个按钮已过期。")
+@officer_only(button=ProjPick, stale=STALE)
 async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data) -> None:
     await update.callback_query.answer()
     if not await _show(update, context, user, data.project_id, edit=False):
@@ -152,25 +155,20 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data) -
                    stage_labels=STAGE_LABELS, unit=user.unit)
 
 
-async def _stage_button(update: Update, context, cls):
-    """(officer, data, project view) of a stage button; None once a stranger was refused or a
-    button for a project or stage that no longer exists was answered as stale."""
-    got = await pressed(update, context, cls, "这个按钮已过期。")
-    if got is None:
+def _project_of(context, data):
+    """The project a stage button names, while the stage it names exists; else None (stale)."""
+    if getattr(data, "to", None) is not None and data.to not in STAGES:
         return None
-    user, data = got
-    view = await in_thread(_projects(context).get, data.project_id)
-    if view is None or (getattr(data, "to", None) is not None and data.to not in STAGES):
-        await update.callback_query.answer("这个按钮已过期。", show_alert=True)
-        return None
-    return user, data, view
+    return _projects(context).get(data.project_id)
 
 
-async def _ask_move(update: Update, context, cls, *, correction: bool) -> None:
-    got = await _stage_button(update, context, cls)
-    if got is None:
-        return
-    _, data, view = got
+def _stage_button(cls):
+    """A stage button: called as `fn(update, context, user, data, view)` with the project's view;
+    a button of a project or stage that no longer exists is answered as stale."""
+    return officer_only(button=cls, stale=STALE, find=_project_of)
+
+
+async def _ask_move(update: Update, context, data, view, *, correction: bool) -> None:
     p = view.project
     await update.callback_query.answer()
     confirm = (ProjCorrect if correction else ProjAdvance)(p.id, data.to).pack()
@@ -179,19 +177,18 @@ async def _ask_move(update: Update, context, cls, *, correction: bool) -> None:
                markup=keyboard([[("✅ 确认", confirm), ("取消", ProjBack(p.id).pack())]]))
 
 
-async def advance_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _ask_move(update, context, ProjAdvanceAsk, correction=False)
+@_stage_button(ProjAdvanceAsk)
+async def advance_ask(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, view) -> None:
+    await _ask_move(update, context, data, view, correction=False)
 
 
-async def correct_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _ask_move(update, context, ProjCorrectAsk, correction=True)
+@_stage_button(ProjCorrectAsk)
+async def correct_ask(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, view) -> None:
+    await _ask_move(update, context, data, view, correction=True)
 
 
-async def correct_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await _stage_button(update, context, ProjCorrectMenu)
-    if got is None:
-        return
-    user, _, view = got
+@_stage_button(ProjCorrectMenu)
+async def correct_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, view) -> None:
     cq = update.callback_query
     if not user.is_lead_or_admin:
         await cq.answer("只有专班负责人或管理员可以更正阶段。", show_alert=True)
@@ -210,11 +207,7 @@ MOVE_ALERTS = {PermissionDenied: "只有项目所在单位可以推进；更正�
                NotFound: "项目已不存在。"}
 
 
-async def _move(update: Update, context, cls, *, correction: bool) -> None:
-    got = await _stage_button(update, context, cls)
-    if got is None:
-        return
-    user, data, view = got
+async def _move(update: Update, context, user, data, view, *, correction: bool) -> None:
     cq, p, s = update.callback_query, view.project, svc(context)
     try:
         await in_thread(_projects(context).advance, p.id, data.to, s.today(), user, s.now(),
@@ -229,19 +222,18 @@ async def _move(update: Update, context, cls, *, correction: bool) -> None:
     await _show(update, context, user, p.id, edit=True, note=note)
 
 
-async def advance(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _move(update, context, ProjAdvance, correction=False)
+@_stage_button(ProjAdvance)
+async def advance(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, view) -> None:
+    await _move(update, context, user, data, view, correction=False)
 
 
-async def correct(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _move(update, context, ProjCorrect, correction=True)
+@_stage_button(ProjCorrect)
+async def correct(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, view) -> None:
+    await _move(update, context, user, data, view, correction=True)
 
 
-async def back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await _stage_button(update, context, ProjBack)
-    if got is None:
-        return
-    user, _, view = got
+@_stage_button(ProjBack)
+async def back(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, view) -> None:
     await update.callback_query.answer()
     await _show(update, context, user, view.project.id, edit=True)
 
@@ -292,33 +284,24 @@ class CapDrop(CallbackData):
 CAP_STALE = "这个按钮已过期，请重新发送 /capital。"
 
 
-async def _capital_button(update: Update, context, cls):
-    """(officer, the pending figures) of the pressed button, taken out of user_data; None once
-    a stranger was refused or a button of another (or no) pending /capital was answered."""
-    got = await pressed(update, context, cls, CAP_STALE)
-    if got is None:
-        return None
-    user, data = got
+def _pending(context, data) -> dict | None:
+    """The /capital waiting for this button's confirmation; None for another (or no) one."""
     pending = context.user_data.get("cap_pending") or {}
-    if pending.get("tok") != data.tok:
-        await update.callback_query.answer(CAP_STALE, show_alert=True)
-        return None
+    return pending if pending.get("tok") == data.tok else None
+
+
+@officer_only(button=CapConfirm, stale=CAP_STALE, find=_pending)
+async def capital_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, pending) -> None:
     context.user_data.pop("cap_pending", None)
     await update.callback_query.answer()
-    return user, pending
+    await _set_capital(update, context, user, pending["pid"], pending["values"])
 
 
-async def capital_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await _capital_button(update, context, CapConfirm)
-    if got is not None:
-        user, pending = got
-        await _set_capital(update, context, user, pending["pid"], pending["values"])
-
-
-async def capital_drop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await _capital_button(update, context, CapDrop)
-    if got is not None:
-        await send(update, context, "project_capital.html.j2", kind="dropped", pid=got[1]["pid"], edit=True)
+@officer_only(button=CapDrop, stale=CAP_STALE, find=_pending)
+async def capital_drop(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, pending) -> None:
+    context.user_data.pop("cap_pending", None)
+    await update.callback_query.answer()
+    await send(update, context, "project_capital.html.j2", kind="dropped", pid=pending["pid"], edit=True)
 
 
 async def _set_capital(update: Update, context, user, pid: int, values: dict) -> None:

@@ -75,3 +75,57 @@ async def test_the_application_holds_one_typed_state_with_every_feature(fakebot,
     async with running(bot):
         assert bot.app.bot_data.meetings is bot.app.bot_data.meetings     # made once
     bot.services.stop()
+
+
+def _handler_imports() -> dict[str, set[str]]:
+    """Feature module → the handler feature modules it imports (at the top or inside functions);
+    a package (handlers/meetings/) counts as one module."""
+    root = ROOT / "handlers"
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).parts
+        node = rel[0].removesuffix(".py")
+        in_package = len(rel) > 1
+        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(n, ast.ImportFrom):
+                if n.level == 0 and (n.module or "").startswith("handlers."):
+                    target = n.module.split(".")[1]
+                elif n.level == 1 and not in_package or n.level == 2 and in_package:
+                    target = (n.module or "").split(".")[0]
+                else:
+                    continue
+                if target and target != node:
+                    graph.setdefault(node, set()).add(target)
+    return graph
+
+
+def test_no_import_cycle_between_handler_modules():
+    graph = _handler_imports()
+    assert "followups" in graph.get("meetings", set())        # the walk sees real imports
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in graph.get(start, ()):
+            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
+                return True
+        return False
+
+    cycles = sorted(node for node in graph if reaches(node, node, {node}))
+    assert cycles == []
+
+
+def test_a_meeting_text_is_read_on_its_day_in_the_configured_zone(monkeypatch):
+    """23:30 UTC on 26 November is 27 November in Heihe (Asia/Shanghai): the filter reads the
+    text on the officer's day, not on the machine's."""
+    import datetime as dt
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from handlers.meetings import form
+
+    seen = []
+    monkeypatch.setattr(form, "looks_like_meeting", lambda text, today: seen.append(today) or True)
+    bot = SimpleNamespace(defaults=SimpleNamespace(tzinfo=ZoneInfo("Asia/Shanghai")))
+    message = SimpleNamespace(text="昨天见了飞鹤张总", get_bot=lambda: bot,
+                              date=dt.datetime(2026, 11, 26, 23, 30, tzinfo=dt.timezone.utc))
+    assert form.MeetingText().filter(message)
+    assert seen == [dt.date(2026, 11, 27)]

@@ -4,7 +4,6 @@ one method call on the draft; saving and closing; writing an edit of a saved mee
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from promo.db import Conflict, NotFound, PermissionDenied
 from promo.meetings.draft import BUTTON_FIELDS, Draft, meeting_fields, question_field
@@ -22,21 +21,14 @@ EDIT_REFUSED = {"denied": "您无权修改这条记录。", "gone": "这条记�
                 "changed": "这条记录刚被他人修改过，已显示最新内容，您的修改没有保存，请重新修改。"}
 
 
+def _item(context, data) -> Draft | None:
+    return forms(context).item(data.tok)
+
+
 def _on_card(cls):
-    """A card button: the officer's item the button's token names (stale: answered), passed on
-    as `fn(update, context, user, data, item)`."""
-    def wrap(fn):
-        @officer_only(button=cls, stale=STALE)
-        async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data):
-            item = forms(context).item(data.tok)
-            if item is None:
-                await answer_stale(update, STALE)
-                return None
-            return await fn(update, context, user, data, item)
-        handler.__name__ = handler.__qualname__ = fn.__name__
-        handler.__doc__ = fn.__doc__
-        return handler
-    return wrap
+    """A card button: called as `fn(update, context, user, data, item)` with the officer's item
+    the button's token names; a button of no open item is answered as stale."""
+    return officer_only(button=cls, stale=STALE, find=_item)
 
 
 async def _redraw(update: Update, context, item: Draft, user, note_text: str | None = None) -> int:
