@@ -89,13 +89,13 @@ def _handler_imports() -> dict[str, set[str]]:
         for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(n, ast.ImportFrom):
                 if n.level == 0 and (n.module or "").startswith("handlers."):
-                    target = n.module.split(".")[1]
+                    targets = [n.module.split(".")[1]]
                 elif n.level == 1 and not in_package or n.level == 2 and in_package:
-                    target = (n.module or "").split(".")[0]
+                    # `from .x import y` names x; `from . import x, y` names x and y
+                    targets = [n.module.split(".")[0]] if n.module else [a.name for a in n.names]
                 else:
                     continue
-                if target and target != node:
-                    graph.setdefault(node, set()).add(target)
+                graph.setdefault(node, set()).update(t for t in targets if t != node)
     return graph
 
 
