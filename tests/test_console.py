@@ -372,3 +372,17 @@ async def test_buttons_on_a_message_sent_via_inline_mode_press_and_edit_it(tmp_p
                                                      "✓赞", callback_data="like")]])) is True
     assert "发到聊天里：\n正文" in c.out.getvalue() and "✏️ 已赞" in c.out.getvalue()
     assert f"[{number}] ✓赞" in c.out.getvalue()                   # the same number after the edit
+
+
+@pytest.mark.asyncio
+async def test_a_digit_that_is_not_a_button_number_is_read_as_text(tmp_path):
+    """'²' passes str.isdigit() but not int(): it used to end the console with a traceback."""
+    settings = settings_for(tmp_path, PROMO_USERS=f"{CONSOLE_USER['id']}:admin:本地控制台")
+    services = Services(settings)
+    services.start()
+    out = io.StringIO()
+    api = ConsoleBotAPI(out=out)
+    app = build_application(settings, services, request=api, rate_limiter=False)
+    await run_console(app, api, lines=["飞鹤乳业 副总 北京 奶粉", "²", "/help", "/quit"])
+    text = out.getvalue()
+    assert "Traceback" not in text and "/say" in text       # went on to /help
