@@ -64,14 +64,25 @@ async def refuse_stranger(update: Update, context) -> None:
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
 
 
-async def require_user(update: Update, context, role: str | None = None):
-    """The officer, or None after telling a stranger (or a non-admin) why not."""
+PRIVATE_ONLY = "请在与机器人的私聊中使用 · Please use this in a private chat with the bot"
+
+
+async def require_user(update: Update, context, role: str | None = None, *, private: bool = False):
+    """The officer, or None after telling a stranger (or a non-admin) why not. With `private`,
+    also None outside a private chat, after pointing there: what such a command or button shows
+    (meetings, projects' meeting logs, people) is never shown in a group."""
     user = current_user(update, context)
     if user is None:
         await refuse_stranger(update, context)
         return None
     if role == "admin" and not user.is_admin or role == "lead" and not user.is_lead_or_admin:
         await send(update, context, "not_allowed.html.j2", role=role)
+        return None
+    if private and not is_private(update):
+        if update.callback_query:
+            await update.callback_query.answer(PRIVATE_ONLY, show_alert=True)
+        else:
+            await send(update, context, "meeting_note.html.j2", kind="private", text=None)
         return None
     return user
 
@@ -117,10 +128,10 @@ async def answer_stale(update: Update, text: str = STALE) -> None:
     await update.callback_query.answer(text, show_alert=True)
 
 
-async def pressed(update: Update, context, cls, stale: str = STALE):
+async def pressed(update: Update, context, cls, stale: str = STALE, *, private: bool = False):
     """(officer, decoded button data) for a button press; None once a stranger was refused or a
-    stale / forged button was answered."""
-    user = await require_user(update, context)
+    stale / forged button was answered (and, with `private`, a press outside a private chat)."""
+    user = await require_user(update, context, private=private)
     if user is None:
         return None
     data = decode(update, cls)
@@ -130,39 +141,29 @@ async def pressed(update: Update, context, cls, stale: str = STALE):
     return user, data
 
 
-PRIVATE_ALERT = "请在与机器人的私聊中使用。"
-
-
 def officer_only(*, private: bool = False, button: type[CallbackData] | None = None, stale: str = STALE,
-                 private_alert: str = PRIVATE_ALERT, find=None, refused=None):
+                 find=None, refused=None):
     """The one guard of a handler: strangers (and revoked officers) get the polite refusal; with
+    `private`, a group gets "please use the private chat" (an alert for a button); with
     `button`, the pressed button is decoded as that class (a stale or forged one is answered
     with `stale`); with `find(context, data)` (run in a thread), what the button refers to is
-    looked up, and None is answered with `stale` too; with `private`, a group gets "please use
-    the private chat" (an alert for a button). The handler is called as `fn(update, context,
-    user)`, plus `data` with `button`, plus the found object with `find`; a refused update
-    returns `refused` (e.g. a conversation's END)."""
+    looked up, and None is answered with `stale` too. The handler is called as `fn(update,
+    context, user)`, plus `data` with `button`, plus the found object with `find`; a refused
+    update returns `refused` (e.g. a conversation's END)."""
     def wrap(fn):
         @functools.wraps(fn)
         async def handler(update: Update, context):
             args = []
             if button is not None:
-                got = await pressed(update, context, button, stale)
+                got = await pressed(update, context, button, stale, private=private)
                 if got is None:
                     return refused
                 user, data = got
                 args.append(data)
             else:
-                user = await require_user(update, context)
+                user = await require_user(update, context, private=private)
                 if user is None:
                     return refused
-            if private and not is_private(update):
-                if update.callback_query:
-                    await update.callback_query.answer(private_alert, show_alert=True)
-                else:
-                    # the answer would name people or meetings: never in a group
-                    await send(update, context, "meeting_note.html.j2", kind="private", text=None)
-                return refused
             if find is not None:
                 found = await in_thread(find, context, *args)
                 if found is None:

@@ -88,7 +88,7 @@ DONE_ALERTS = {NotFound: "这条记录已不存在。", PermissionDenied: "只�
 TODO_STALE = "这个按钮已过期，请重新发送 /todo。"
 
 
-@officer_only(button=TodoDone, stale=TODO_STALE)
+@officer_only(button=TodoDone, stale=TODO_STALE, private=True)
 async def done(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data) -> None:
     cq = update.callback_query
     s = svc(context)
@@ -106,7 +106,7 @@ async def done(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data) -
                    today=s.today(), lib=s.library, who=person_label)
 
 
-@officer_only(button=TodoLater, stale=TODO_STALE, private=True, private_alert="请在与机器人的私聊中查看。")
+@officer_only(button=TodoLater, stale=TODO_STALE, private=True)
 async def later(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data) -> None:
     await update.callback_query.answer()
     ctx, rows = await in_thread(_todo_view, context, user, True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from promo.db import Conflict, InvalidTransition, NotFound, PermissionDenied
+from promo.db import MAX_ID, Conflict, InvalidTransition, NotFound, PermissionDenied, looks_like_id, parse_id
 from promo.meetings.projects import ProjectService, capital_without_agreement, parse_capital
 from promo.meetings.service import person_label
 from promo.meetings.store import STAGE_LABELS, STAGES
@@ -125,13 +125,15 @@ async def _show(update: Update, context, user, project_id: int, *, edit: bool, n
     return True
 
 
-@officer_only()
+@officer_only(private=True)
 async def project(update: Update, context: ContextTypes.DEFAULT_TYPE, user) -> None:
-    """/project <name or #id>: one match → its card; several → buttons to choose."""
+    """/project <name or #id>: one match → its card; several → buttons to choose. Private
+    chats only: the card shows the project's meeting log."""
     query = " ".join(context.args).strip()
     projects = _projects(context)
-    if query.lstrip("#").isdigit():
-        if not await _show(update, context, user, int(query.lstrip("#")), edit=False):
+    if looks_like_id(query):
+        pid = parse_id(query)        # None for 99999999999999999999: no such project, not a crash
+        if pid is None or not await _show(update, context, user, pid, edit=False):
             await send(update, context, "project_list.html.j2", query=query, projects=[],
                        stage_labels=STAGE_LABELS, unit=user.unit)
         return
@@ -147,7 +149,7 @@ async def project(update: Update, context: ContextTypes.DEFAULT_TYPE, user) -> N
                projects=found, stage_labels=STAGE_LABELS, unit=user.unit)
 
 
-@officer_only(button=ProjPick, stale=STALE)
+@officer_only(button=ProjPick, stale=STALE, private=True)
 async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data) -> None:
     await update.callback_query.answer()
     if not await _show(update, context, user, data.project_id, edit=False):
@@ -165,7 +167,7 @@ def _project_of(context, data):
 def _stage_button(cls):
     """A stage button: called as `fn(update, context, user, data, view)` with the project's view;
     a button of a project or stage that no longer exists is answered as stale."""
-    return officer_only(button=cls, stale=STALE, find=_project_of)
+    return officer_only(button=cls, stale=STALE, private=True, find=_project_of)
 
 
 async def _ask_move(update: Update, context, data, view, *, correction: bool) -> None:
@@ -238,17 +240,17 @@ async def back(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, v
     await _show(update, context, user, view.project.id, edit=True)
 
 
-@officer_only()
+@officer_only(private=True)
 async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE, user) -> None:
     """/capital <project id> 内资到位 5000万 [外资协议 +200万 …]: set a cumulative figure, or
-    add to it with '+'."""
+    add to it with '+'. Private chats only (it answers with the project card)."""
     text = (update.effective_message.text or "").partition(" ")[2]
     try:
         pid, figures = parse_capital(text)
     except ValueError:
         await send(update, context, "project_capital.html.j2", kind="usage")
         return
-    view = await in_thread(_projects(context).get, pid)
+    view = await in_thread(_projects(context).get, pid) if pid <= MAX_ID else None
     if view is None:
         await send(update, context, "project_capital.html.j2", kind="not_found", pid=pid)
         return
@@ -290,14 +292,14 @@ def _pending(context, data) -> dict | None:
     return pending if pending.get("tok") == data.tok else None
 
 
-@officer_only(button=CapConfirm, stale=CAP_STALE, find=_pending)
+@officer_only(button=CapConfirm, stale=CAP_STALE, private=True, find=_pending)
 async def capital_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, pending) -> None:
     context.user_data.pop("cap_pending", None)
     await update.callback_query.answer()
     await _set_capital(update, context, user, pending["pid"], pending["values"])
 
 
-@officer_only(button=CapDrop, stale=CAP_STALE, find=_pending)
+@officer_only(button=CapDrop, stale=CAP_STALE, private=True, find=_pending)
 async def capital_drop(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, pending) -> None:
     context.user_data.pop("cap_pending", None)
     await update.callback_query.answer()

@@ -28,7 +28,7 @@ def _item(context, data) -> Draft | None:
 def _on_card(cls):
     """A card button: called as `fn(update, context, user, data, item)` with the officer's item
     the button's token names; a button of no open item is answered as stale."""
-    return officer_only(button=cls, stale=STALE, find=_item)
+    return officer_only(button=cls, stale=STALE, private=True, find=_item)
 
 
 async def _redraw(update: Update, context, item: Draft, user, note_text: str | None = None) -> int:

@@ -55,10 +55,9 @@ async def meeting_text(update: Update, context: ContextTypes.DEFAULT_TYPE, user)
     return await _start_card(update, context, user, update.effective_message.text or "")
 
 
-@officer_only(button=LogFromCard, stale=STALE, private=True,
-              private_alert="请在与机器人的私聊中记录对接（发送 /log）。")
+# the form asks for values by text: that belongs in the officer's private chat
+@officer_only(button=LogFromCard, stale=STALE, private=True)
 async def log_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data):
-    # the form asks for values by text: that belongs in the officer's private chat (the guard)
     await update.callback_query.answer()
     query = queries(context).get(data.qid)
     return await _start_form(update, context, user, query.text if query else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from promo.db import NotFound, PermissionDenied
+from promo.db import NotFound, PermissionDenied, looks_like_id, parse_id
 from promo.meetings.draft import Draft
 from promo.meetings.service import parse_range, person_label
 from promo.meetings.store import STAGE_LABELS
@@ -19,8 +19,12 @@ from .view import STALE, chunks, forms, note, show
 @officer_only(private=True)
 async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, user):
     """/mine: my recent meetings with an edit button each; /mine <id>: open one to edit."""
-    if context.args and context.args[0].lstrip("#").isdigit():
-        return await open_meeting(update, context, user, int(context.args[0].lstrip("#")))
+    if context.args and looks_like_id(context.args[0]):
+        meeting_id = parse_id(context.args[0])
+        if meeting_id is None:       # 99999999999999999999, "²": no such record, not a crash
+            await note(update, context, "not_found", id=context.args[0].lstrip("#＃")[:24])
+            return None
+        return await open_meeting(update, context, user, meeting_id)
     meetings = await in_thread(meeting_service(context).mine, user, 10)
     buttons = [(f"✏️ #{m.id}", MineOpen(m.id).pack()) for m in meetings]
     await send(update, context, "mine.html.j2", markup=keyboard(chunks(buttons, 5)),
@@ -28,7 +32,7 @@ async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE, user):
     return None
 
 
-@officer_only(button=MineOpen, stale=STALE)
+@officer_only(button=MineOpen, stale=STALE, private=True)
 async def mine_open(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data):
     """A "✏️ #id" button of /mine: open the meeting's card with a button per field."""
     await update.callback_query.answer()

@@ -22,6 +22,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from promo.db import parse_id
 from promo.meetings.parse import MeetingDraft, date_label, money_label
 from promo.meetings.store import STAGE_LABELS
 from promo.tables import Meeting
@@ -265,7 +266,8 @@ class Draft:
     def choose_project(self, choice: str) -> None:
         """"new" (a new project named after the subject) or a project id."""
         name = (self.f.get("topic") or self.f.get("company") or "")[:200]
-        self.project = {"new": name} if choice == "new" else {"id": int(choice)} if choice.isdigit() else None
+        project_id = parse_id(choice)        # ASCII digits within the database's range, else None
+        self.project = {"new": name} if choice == "new" else {"id": project_id} if project_id else None
         self.awaiting = None
 
     def saved_as(self, m: Meeting) -> None:
