@@ -9,7 +9,7 @@ import datetime as dt
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from promo.meetings.draft import FORM_STEPS, LABELS, FIELDS, Draft, MeetingForms, card_lines
+from promo.meetings.draft import FIELDS, FORM_STEPS, LABELS, Draft, MeetingForms, card_lines
 from promo.meetings.store import STAGE_LABELS, STAGES
 
 from ..callbacks import CallbackDataError
