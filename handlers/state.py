@@ -18,6 +18,7 @@ from promo.meetings.service import MeetingService
 if TYPE_CHECKING:
     from promo.services import Services
 
+    from .answer import QueryStore
     from .common import Command
 
 
@@ -28,7 +29,7 @@ class BotState:
     commands: list[Command] = field(default_factory=list)          # every feature's COMMANDS
     card_actions: list[Callable[[str, Any], tuple[str, str]]] = field(default_factory=list)
     start_lines: list[str] = field(default_factory=list)           # every feature's START_LINES
-    queries: Any = None                                            # answer.QueryStore, made on first use
+    queries: QueryStore | None = None                              # the answer card's, made on first use
     last_errors: list[str] = field(default_factory=list)           # error references told to officers
     _meetings: MeetingService | None = None
 
