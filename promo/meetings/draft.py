@@ -61,6 +61,7 @@ def as_date(v: Any) -> dt.date | None:
 
 def question_json(q) -> dict:
     """A parser Question as JSON; company choices keep (id or None, label)."""
+    values: list[Any]
     if q.field == "company":
         values = [[c if c != label else None, label] for c, label in zip(q.choices, q.labels, strict=False)]
     elif q.field in DATE_FIELDS:

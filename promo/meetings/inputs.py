@@ -84,7 +84,7 @@ def _amount_input(text: str) -> FieldInput:
         field_name = "amount_yuan" if a.currency == "CNY" else "amount"
         return FieldInput(changes=base, question={"field": field_name, "prompt": f"「{a.text}」是{'还是'.join(labels)}？",
                                                   "labels": labels, "values": list(a.candidates)})
-    if amount_out_of_range(a.amount):
+    if a.amount is not None and amount_out_of_range(a.amount):
         field_name = "amount_yuan" if a.currency == "CNY" else "amount"
         return FieldInput(changes=base, question=_confirm(
             confirm_amount(field_name, a.amount, a.currency, a.text, "zh")))
@@ -136,7 +136,7 @@ class FieldInputs:
     def company_choices(self, text: str) -> list[tuple[str | None, str]]:
         """Known companies named in `text` (id, list name), best first; else the text itself."""
         hits = sorted(self.resolver().find_company(text), key=lambda h: -h[4])
-        out = list(dict.fromkeys((h[0], h[1]) for h in hits))
+        out: list[tuple[str | None, str]] = list(dict.fromkeys((h[0], h[1]) for h in hits))
         return out[:4]
 
     def parse_field(self, name: str, text: str, today: dt.date) -> FieldInput:

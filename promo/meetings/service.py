@@ -74,7 +74,7 @@ class MeetingService:
         company, cid = f.get("company"), f.get("company_id")
         if not company and not cid:
             return []
-        found = self.meetings.recent_by_company(company or cid, today - dt.timedelta(days=DUPLICATE_DAYS),
+        found = self.meetings.recent_by_company(str(company or cid), today - dt.timedelta(days=DUPLICATE_DAYS),
                                                 exclude_unit=user.unit, company_id=cid)
         seen, out = set(), []
         for p in found:
