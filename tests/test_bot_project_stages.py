@@ -16,12 +16,17 @@ def bot(fakebot, tmp_path):
     return build_bot(fakebot, tmp_path)
 
 
+async def _project_card(bot, fakebot, who):
+    """`who` logs the Feihe meeting and opens its project: (meeting, the project card)."""
+    card = (await fakebot.send_text(bot.app, who, FEIHE))[-1]
+    await fakebot.press(bot.app, who, card, "✅ 保存")
+    [m] = meetings_of(bot)
+    return m, (await fakebot.send_text(bot.app, who, f"/project {m.project_id}"))[-1]
+
+
 async def test_a_lead_corrects_a_stage_after_confirming_and_can_go_back(bot, fakebot):
     async with running(bot):
-        card = (await fakebot.send_text(bot.app, bot.lead, FEIHE))[-1]
-        await fakebot.press(bot.app, bot.lead, card, "✅ 保存")
-        [m] = meetings_of(bot)
-        shown = (await fakebot.send_text(bot.app, bot.lead, f"/project {m.project_id}"))[-1]
+        m, shown = await _project_card(bot, fakebot, bot.lead)
         menu = await fakebot.press(bot.app, bot.lead, shown, "🛠 更正阶段")
         assert set(labels(menu[-1])) == {"签约", "入统", "开工", "取消"}      # not the current one
         back = await fakebot.press(bot.app, bot.lead, menu[-1], "取消")
@@ -39,10 +44,7 @@ async def test_an_officer_gets_no_correction_menu_even_from_a_forged_button(bot,
     from handlers.projects import ProjCorrectMenu
 
     async with running(bot):
-        card = (await fakebot.send_text(bot.app, bot.officer, FEIHE))[-1]
-        await fakebot.press(bot.app, bot.officer, card, "✅ 保存")
-        [m] = meetings_of(bot)
-        shown = (await fakebot.send_text(bot.app, bot.officer, f"/project {m.project_id}"))[-1]
+        m, shown = await _project_card(bot, fakebot, bot.officer)
         message = fakebot.message(bot.officer.id, shown.result["message_id"])
         data = ProjCorrectMenu(m.project_id).pack()
         message.data["reply_markup"]["inline_keyboard"][0][0]["callback_data"] = data
