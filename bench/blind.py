@@ -252,7 +252,7 @@ def evaluate_blind(matcher, queries: list[dict], gold: dict[str, dict], today: d
             raise SystemExit(f"{q['id']}: no entry in the gold check file")
         profile, ranked = run_query(matcher, q["task"], q["query"], today)
 
-        def misses(record, want):
+        def misses(record, want, q=q):
             if q["task"] == "say":
                 return material_misses(record, want, today)
             return person_misses(record, want, school_names)
@@ -321,7 +321,7 @@ def table(blind: list[dict], tuning: list[dict] | None) -> list[str]:
         sub += f" | {'n':>4} {'top1':>5} {'top3':>5} {'MRR':>5}"
     lines = [head, sub]
     for task in ("say", "whom", "all"):
-        def pick(r):
+        def pick(r, task=task):
             return task == "all" or r["task"] == task
         b_all = summarise([r for r in scored if pick(r)], lambda r: "all").get("all")
         t_all = summarise([r for r in tuning if pick(r)], lambda r: "all").get("all") if tuning is not None else None

@@ -186,7 +186,7 @@ class World:
     local_units: list[str] = field(default_factory=list)             # hometown values
 
     @classmethod
-    def read(cls, sample: Path) -> "World":
+    def read(cls, sample: Path) -> World:
         load = lambda rel: yaml.load((sample / rel).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or []  # noqa: E731
         w = cls(load("lists/chains.yaml"), load("lists/places.yaml"), load("lists/schools.yaml"),
                 load("lists/projects.yaml"),

@@ -407,7 +407,7 @@ def run(sizes: list[str], quick: bool, out: Path | None, queries_file: Path, n_q
             log(f"[{size}] cold start from YAML (no cache) …")
             entry["cold_yaml"] = _worker("cold", cache_env, root=str(ds.root), mode="yaml", serve=0)
             log(f"[{size}]   {entry['cold_yaml']['load_s']} s, peak RSS {entry['cold_yaml']['maxrss_mb']} MB")
-            for attempt in range(3):      # the cache key includes the code: a concurrent edit re-keys it
+            for _attempt in range(3):     # the cache key includes the code: a concurrent edit re-keys it
                 warm = _worker("cold", cache_env, root=str(ds.root), mode="warm", serve=200, today=today)
                 if warm["cache_hit"]:
                     break
@@ -611,7 +611,7 @@ def render(report: dict) -> str:
                   "| size | variant | persistence | replies/s | p50 ms | p99 ms | max ms | bot CPU ms/update | "
                   "CPU-bound capacity /s | server CPU ms/update | API calls | errors |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        for size, r, key in e2e_rows:
+        for size, r, _key in e2e_rows:
             for variant, v in r.items():
                 if isinstance(v, dict) and "skipped" in v:
                     lines.append(f"| {size} | {variant} @{report.get('e2e_rate', 300):.0f}/s | "
@@ -631,7 +631,7 @@ def render(report: dict) -> str:
                              f"{_f(v.get('bot_cpu_per_update_ms'), 2)} | {cap} | {_f(v.get('server_cpu_per_update_ms'), 2)} | "
                              f"{calls} | {v['errors']}{' ' + ','.join(v['error_kinds']) if v.get('error_kinds') else ''}"
                              f"{unanswered} |")
-        for size, r, key in e2e_rows:
+        for size, r, _key in e2e_rows:
             lines.append(f"\n{size} ({'SQL persistence' if r.get('persistence', True) else 'a persistence that writes nothing'}): "
                          f"services start {r.get('services_start_s')} s; bot process peak RSS {bot_serving_rss(r)} MB "
                          f"before the overload variant, {r.get('maxrss_mb')} MB at the end; "

@@ -12,7 +12,7 @@ from typing import ClassVar, get_type_hints
 
 MAX_BYTES = 64
 SEP = ":"
-_REGISTRY: dict[str, type["CallbackData"]] = {}
+_REGISTRY: dict[str, type[CallbackData]] = {}
 
 
 class CallbackDataError(ValueError):

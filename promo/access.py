@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from promo.db import Database, NotFound, PermissionDenied, PromoError, as_utc
+from promo.db import Database, NotFound, PermissionDenied, PromoError, as_utc, rowcount
 from promo.suggest import closest
 from promo.tables import AccessAudit, Invite
 from promo.tables import User as UserRow
@@ -330,15 +330,17 @@ class AccessStore:
             elif existing is not None:
                 reason = "already_member"
             if reason is None:
-                took = s.execute(update(Invite)
-                                 .where(Invite.id == inv.id, Invite.used_at.is_(None))
-                                 .values(used_at=now, used_by=user_id)).rowcount
+                assert inv is not None          # no reason to refuse: the invite was found
+                took = rowcount(s.execute(update(Invite)
+                                          .where(Invite.id == inv.id, Invite.used_at.is_(None))
+                                          .values(used_at=now, used_by=user_id)))
                 if took != 1:
                     reason = "used"
             if reason is not None:
                 self._audit(s, now, user_id, "invite_refused", user_id,
                             invite_id=inv.id if inv else None, details={"reason": reason})
                 return RedeemResult(False, reason)
+            assert inv is not None
             row = UserRow(user_id=user_id, display_name=(display_name or "").strip()[:128] or str(user_id),
                           role=inv.role, unit=inv.unit, active=True, created_at=now,
                           created_by=inv.created_by, updated_at=now)

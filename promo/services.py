@@ -50,8 +50,8 @@ class Services:
         except ImportError:
             self.meetings = self.projects = None
             return
-        self.meetings = MeetingStore(self.db)
-        self.projects = ProjectStore(self.db)
+        self.meetings = MeetingStore(self.db)  # type: ignore[arg-type]  # started after the database
+        self.projects = ProjectStore(self.db)  # type: ignore[arg-type]  # started after the database
 
     def stop(self) -> None:
         if self.db is not None:
@@ -84,7 +84,7 @@ class Services:
     # ------------------------------------------------------------------ conveniences
     @property
     def library(self):
-        return self.matcher.library
+        return self.matcher.library  # type: ignore[union-attr]  # after start()
 
     def now(self) -> dt.datetime:
         return self._clock() if self._clock else dt.datetime.now(self.tz)
@@ -94,5 +94,5 @@ class Services:
 
     def user(self, user_id: int):
         """The active user with this Telegram id, or None (stranger or revoked)."""
-        user = self.access.get(user_id)
+        user = self.access.get(user_id)  # type: ignore[union-attr]  # after start()
         return user if user and user.active else None

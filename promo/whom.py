@@ -161,7 +161,7 @@ class PeopleIndex:
             masks[key] = mask
         if from_text:      # everyone on the list asked for is a candidate (乡贤 alone: the list)
             on_list = np.zeros(len(self.people), dtype=bool)
-            for value in lists:
+            for value in lists or ():
                 on_list[self.postings.get(("list", value), [])] = True
             cand = np.flatnonzero(np.logical_or.reduce([on_list, *masks.values()]))
         else:

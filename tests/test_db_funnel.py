@@ -10,7 +10,6 @@ from promo.access import AccessStore
 from promo.db import InvalidTransition, NotFound, PermissionDenied
 from promo.meetings.funnel import ProjectStore, month_bounds
 from promo.meetings.store import MeetingStore
-from tests.pg import backend, db  # noqa: F401
 
 T0 = dt.datetime(2025, 4, 1, 2, 0, tzinfo=dt.timezone.utc)
 D = dt.date

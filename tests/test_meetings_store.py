@@ -9,7 +9,6 @@ import pytest
 from promo.access import AccessStore
 from promo.db import Conflict, Database, NotFound, PermissionDenied
 from promo.meetings.store import MeetingStore, company_key, normalise_stage
-from tests.pg import backend, db  # noqa: F401
 
 T0 = dt.datetime(2025, 3, 10, 6, 0, tzinfo=dt.timezone.utc)   # 14:00 in Heihe
 USERS = [

@@ -111,7 +111,7 @@ def new_draft(mode: str = "card", lang: str = "zh") -> dict:
 def _question(q) -> dict:
     """A parser Question as JSON; company choices keep (id or None, label)."""
     if q.field == "company":
-        values = [[c if c != label else None, label] for c, label in zip(q.choices, q.labels, strict=False)]
+        values: list[Any] = [[c if c != label else None, label] for c, label in zip(q.choices, q.labels, strict=False)]
     elif q.field in DATE_FIELDS:
         values = [_iso(c) for c in q.choices]
     else:
@@ -203,7 +203,7 @@ def _amount_text(f: dict, lang: str = "zh") -> str | None:
     return f"{text}（{kind}）" if kind else text
 
 
-def card_lines(f: dict, lib: Any = None, assumed: list[str] = (), lang: str = "zh") -> list[dict]:
+def card_lines(f: dict, lib: Any = None, assumed: list[str] = (), lang: str = "zh") -> list[dict]:  # type: ignore[assignment]  # read only
     """Every field of the card as {"key", "label", "value"} (value None when empty)."""
     lines = []
     for key in FIELDS:
@@ -298,7 +298,7 @@ def _amount_input(text: str) -> FieldInput:
     if amount_out_of_range(a.amount):
         field_name = "amount_yuan" if a.currency == "CNY" else "amount"
         return FieldInput(changes=base, question=_confirm(
-            confirm_amount(field_name, a.amount, a.currency, a.text, "zh")))
+            confirm_amount(field_name, a.amount, a.currency, a.text, "zh")))  # type: ignore[arg-type]  # out of range: not None
     return FieldInput({**base, "amount": a.amount, "amount_yuan": a.yuan})
 
 
@@ -395,7 +395,7 @@ class MeetingService:
     def company_choices(self, text: str) -> list[tuple[str | None, str]]:
         """Known companies named in `text` (id, list name), best first; else the text itself."""
         hits = sorted(self.resolver().find_company(text), key=lambda h: -h[4])
-        out = list(dict.fromkeys((h[0], h[1]) for h in hits))
+        out: list[tuple[str | None, str]] = list(dict.fromkeys((h[0], h[1]) for h in hits))
         return out[:4]
 
     def parse_field(self, name: str, text: str, today: dt.date) -> FieldInput:
@@ -447,7 +447,7 @@ class MeetingService:
         company, cid = f.get("company"), f.get("company_id")
         if not company and not cid:
             return []
-        found = self.meetings.recent_by_company(company or cid, today - dt.timedelta(days=DUPLICATE_DAYS),
+        found = self.meetings.recent_by_company(company or cid, today - dt.timedelta(days=DUPLICATE_DAYS),  # type: ignore[arg-type]  # one of them is set (above)
                                                 exclude_unit=user.unit, company_id=cid)
         seen, out = set(), []
         for p in found:

@@ -149,10 +149,10 @@ def _clean_value(name: str, value: Any) -> Any:
             raise ValueError(f"{name}: a number is expected")
         if isinstance(value, float) and not value.is_integer():
             value = round(value)
-        v = int(value)
-        if kind == "int" and v < 0:
+        number = int(value)
+        if kind == "int" and number < 0:
             raise ValueError(f"{name}: must not be negative")
-        return v
+        return number
     if kind == "list":
         if isinstance(value, str):
             value = [value]
@@ -172,10 +172,10 @@ def _clean_value(name: str, value: Any) -> Any:
     if kind == "stage":
         return normalise_stage(value)
     if kind == "amount_kind":
-        v = str(value).strip().lower() or None
-        if v is not None and v not in AMOUNT_KINDS:
+        amount_kind = str(value).strip().lower() or None
+        if amount_kind is not None and amount_kind not in AMOUNT_KINDS:
             raise ValueError(f"{name}: one of {', '.join(AMOUNT_KINDS)}")
-        return v
+        return amount_kind
     raise AssertionError(kind)  # pragma: no cover
 
 
