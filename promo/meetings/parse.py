@@ -339,22 +339,33 @@ def _name_before(t: str, pos: int, formal: bool,
     glued = max((e for s, e in blocked if e <= pos and pos - e <= 4), default=None)
     if glued is not None and glued < pos:
         name = t[glued:pos]
-        if all(_is_han(c) and c not in _NAME_STOP for c in name) and (
-                name[:2] in _COMPOUND_SURNAMES or name[0] in _SURNAMES):
+        if _name_chars(name) and (name[:2] in _COMPOUND_SURNAMES or name[0] in _SURNAMES):
             return name, glued
     for length in ((3, 2, 1, 4) if formal else (1, 2, 3, 4)):
-        s = pos - length
-        name = t[max(s, 0):pos]
-        if s < 0 or not all(_is_han(c) and c not in _NAME_STOP for c in name):
-            continue
-        if glued is not None and s < glued:
-            continue
-        if length == 3 and name[1] in _SURNAMES and s > 0 and _is_han(t[s - 1]) \
-                and t[s - 1] not in _NAME_STOP:
-            continue        # 蒙牛李明 / 同方张伟: the company's last char, then a two-char name
-        if name[:2] in _COMPOUND_SURNAMES or (name[0] in _SURNAMES and length <= 3
-                                               and name[:2] not in _COMPOUND_SURNAMES):
-            return name, s
+        found = _name_of_length(t, pos, length, glued)
+        if found:
+            return found
+    return None
+
+
+def _name_chars(name: str) -> bool:
+    return all(_is_han(c) and c not in _NAME_STOP for c in name)
+
+
+def _name_of_length(t: str, pos: int, length: int, glued: int | None) -> tuple[str, int] | None:
+    """The `length` characters before `pos` as a name (see _name_before), or None."""
+    s = pos - length
+    name = t[max(s, 0):pos]
+    if s < 0 or not _name_chars(name):
+        return None
+    if glued is not None and s < glued:
+        return None
+    if length == 3 and name[1] in _SURNAMES and s > 0 and _is_han(t[s - 1]) \
+            and t[s - 1] not in _NAME_STOP:
+        return None         # 蒙牛李明 / 同方张伟: the company's last char, then a two-char name
+    if name[:2] in _COMPOUND_SURNAMES or (name[0] in _SURNAMES and length <= 3
+                                           and name[:2] not in _COMPOUND_SURNAMES):
+        return name, s
     return None
 
 
