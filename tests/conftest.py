@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.pg import BACKENDS, make_database
+from tests.pg import BACKENDS, make_database, seed_users
 
 pytest_plugins = ["tests.fakebot.pytest_plugin"]
 
@@ -35,6 +35,14 @@ def library(matcher):
     return matcher.library
 
 
+@pytest.fixture
+def bot(fakebot, tmp_path):
+    """The real application on the sample data against the strict fake Bot API (tests/botkit.py)."""
+    from tests.botkit import build_bot
+
+    return build_bot(fakebot, tmp_path)
+
+
 # --------------------------------------------------------------------------- databases
 # `db` runs each storage test on SQLite and on PostgreSQL (skipped with the reason unless
 # PROMO_TEST_PG_URL is set and answers); see tests/pg.py.
@@ -55,3 +63,9 @@ def db(backend, tmp_path):
 def sqlite_db(tmp_path):
     with make_database("sqlite", tmp_path) as database:
         yield database
+
+
+@pytest.fixture
+def users(db, request):
+    """The test module's USERS seeded at its T0 on `db`: user id → the stored user."""
+    return seed_users(db, request.module.USERS, request.module.T0)

@@ -76,6 +76,15 @@ def pg_schema(url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def seed_users(db, users: list[dict], now) -> dict:
+    """The allow-list seeded with `users` (config dicts) at `now`: user id → the stored user."""
+    from promo.access import AccessStore
+
+    access = AccessStore(db)
+    access.seed(users, now)
+    return {u["id"]: access.get(u["id"]) for u in users}
+
+
 @contextmanager
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """The URL of an empty database of the given backend (not migrated)."""

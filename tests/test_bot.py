@@ -9,18 +9,9 @@ import re
 
 import pytest
 
-from .botkit import ADMIN, build_bot, data_copy, running
+from .botkit import ADMIN, build_bot, data_copy, running, texts
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
-
-
-def texts(calls) -> str:
-    return "\n".join(c.params.get("text", "") for c in calls if c.method in ("sendMessage", "editMessageText"))
 
 
 async def test_start_greets_officer_and_menus_are_set(bot, fakebot):
@@ -44,7 +35,7 @@ async def test_stranger_gets_polite_refusal_and_no_data(bot, fakebot):
         calls = await fakebot.send_text(bot.app, stranger, "飞鹤乳业 副总 北京 奶粉")
         calls += await fakebot.send_text(bot.app, stranger, "/whom 飞鹤")
     text = texts(calls)
-    assert "授权" in text and "Authorised" in text or "authorised" in text
+    assert "授权" in text and "authorised" in text.lower()      # Chinese first, and English
     assert "曾立群" not in text and "1380000" not in text and "promo.heihe.example" not in text
 
 

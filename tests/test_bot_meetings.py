@@ -11,12 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import signal
-import subprocess
-import sys
-import threading
 
 import pytest
 
@@ -25,18 +20,13 @@ from promo.meetings.export import HEADERS
 from promo.meetings.store import MeetingStore
 from promo.tables import Project
 
-from .botkit import LEAD, OFFICER, build_bot, running
-from .conftest import NOW, ROOT, TODAY
+from .botkit import LEAD, OFFICER, build_bot, kill_9_after, running
+from .conftest import NOW, TODAY
 
 pytestmark = pytest.mark.asyncio
 
 FEIHE = "今天在北京见了飞鹤张总，谈奶粉工厂扩产，投资约5亿，下周三回访"
 UTC = dt.timezone.utc
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
 
 
 def texts(calls) -> str:
@@ -267,32 +257,11 @@ async def test_unconfirmed_card_survives_a_restart(fakebot, tmp_path):
     assert len(meetings_of(restarted)) == 1
 
 
-def _read_line(proc, timeout: float) -> str:
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
-    try:
-        return proc.stdout.readline()
-    finally:
-        timer.cancel()
-
-
 async def test_kill_9_right_after_saved_loses_nothing(tmp_path):
     """tests/killbot.py runs the real application (job queue and persistence loop started)
     in a subprocess, logs a meeting and prints SAVED once the fake has recorded "已保存"."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "tests.killbot", str(tmp_path)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = _read_line(proc, 120)
-        assert line.startswith("SAVED "), (line, proc.stderr.read() if proc.poll() is not None else "")
-        meeting_id = int(line.split()[1])
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.stdout.close()
-        proc.stderr.close()
+    line = kill_9_after("SAVED ", "tests.killbot", str(tmp_path))
+    meeting_id = int(line.split()[1])
     db = Database(f"sqlite:///{tmp_path / 'promo.db'}")
     try:
         m = MeetingStore(db).get(meeting_id)

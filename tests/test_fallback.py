@@ -11,18 +11,10 @@ from tests.fakebot.updates import callback_query_dict
 
 from handlers import fallback
 
-from .botkit import build_bot, running
+from .botkit import running
+from .botkit import texts as said
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
-
-
-def said(calls) -> str:
-    return "\n".join(c.params.get("text", "") for c in calls if c.method in ("sendMessage", "editMessageText"))
 
 
 async def send_kind(fakebot, app, user, chat=None, **fields):

@@ -76,16 +76,6 @@ QUERIES = _load_queries()
 
 
 @pytest.fixture(scope="module")
-def library():
-    return load_library(ROOT, today=TODAY, use_cache=False)
-
-
-@pytest.fixture(scope="module")
-def matcher(library):
-    return Matcher(library)
-
-
-@pytest.fixture(scope="module")
 def availability_library(tmp_path_factory):
     """A copy of the sample data plus the EXPIRED_CURRENT fixture material."""
     root = tmp_path_factory.mktemp("availability")

@@ -29,13 +29,6 @@ DRAFT = {
 
 
 @pytest.fixture
-def users(db):
-    access = AccessStore(db)
-    access.seed(USERS, T0)
-    return {u["id"]: access.get(u["id"]) for u in USERS}
-
-
-@pytest.fixture
 def store(db):
     return MeetingStore(db)
 
