@@ -10,7 +10,7 @@ from .tour.models import TOUR_LISTS
 
 
 def _record_models() -> dict[str, type]:
-    out = {"chain": models.Chain, "company": models.Company, "place": models.Place, "school": models.School,
+    out: dict[str, type] = {"chain": models.Chain, "company": models.Company, "place": models.Place, "school": models.School,
            "organisation": models.Organisation,
            "project": models.Project, "event": models.Event, "policy": models.Policy,
            "material": models.Material, "person": models.Person}

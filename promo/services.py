@@ -78,7 +78,7 @@ class Services:
     # ------------------------------------------------------------------ conveniences
     @property
     def library(self):
-        return self.matcher.library
+        return self.matcher.library  # type: ignore[union-attr]  # after start()
 
     def now(self) -> dt.datetime:
         return self._clock() if self._clock else dt.datetime.now(self.tz)
@@ -88,5 +88,5 @@ class Services:
 
     def user(self, user_id: int):
         """The active user with this Telegram id, or None (stranger or revoked)."""
-        user = self.access.get(user_id)
+        user = self.access.get(user_id)  # type: ignore[union-attr]  # after start()
         return user if user and user.active else None

@@ -19,7 +19,7 @@ from telegram.error import NetworkError, TimedOut
 
 from promo.meetings.store import MeetingStore
 
-from .botkit import build_bot, running
+from .botkit import running
 from .fakebot.server import QUERY_TOO_OLD
 
 pytestmark = pytest.mark.asyncio
@@ -27,11 +27,6 @@ pytestmark = pytest.mark.asyncio
 FEIHE = "今天在北京见了飞鹤张总，谈奶粉工厂扩产，投资约5亿，下周三回访"
 SECRET = "曾立群 13800002036"          # what an exception message may quote: never in a log
 DROPS = [dict(exc=NetworkError("Connection reset by peer")), dict(exc=TimedOut()), dict(status=502)]
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
 
 
 def answers(fake, query_id=None):

@@ -20,6 +20,7 @@ from promo.meetings.service import MeetingService, export_filename, parse_range,
 from promo.services import Services
 
 from .conftest import NOW, ROOT, TODAY
+from .sample import BEIDAHUANG_VP, FEIHE_VP, company, person
 
 FEIHE = "今天在北京见了飞鹤张总，谈奶粉工厂扩产，投资约5亿，下周三回访"
 
@@ -70,7 +71,7 @@ def test_resolver_maps_companies_chains_and_places(matcher):
     r = MatcherResolver(matcher)
     text = FEIHE
     [(cid, label, start, end, score)] = r.find_company(text)
-    assert (cid, label, text[start:end]) == ("feihe", "中国飞鹤有限公司", "飞鹤") and score >= 0.9
+    assert (cid, label, text[start:end]) == ("feihe", company("feihe").name, "飞鹤") and score >= 0.9
     assert r.find_chains(text) == ["dairy"]
     assert r.find_place(text) == [("北京市", 3, 5)]          # the list's name, once per stretch
     en = "Met COFCO VP Li in Harbin yesterday"
@@ -102,10 +103,10 @@ def test_questions_become_json_and_answers_fill_the_field(matcher):
     assert draft.answer_question(1) and draft.f["meeting_date"] == "2026-03-12" and not draft.q
     d = parse_meeting("昨天见了飞鹤张总和伊利李总", TODAY, MatcherResolver(matcher))
     draft = Draft.from_parse(d, TODAY)
-    assert draft.q[0]["values"] == [["feihe", "中国飞鹤有限公司"], ["yili", "内蒙古伊利实业集团股份有限公司"]]
+    assert draft.q[0]["values"] == [["feihe", company("feihe").name], ["yili", company("yili").name]]
     assert not draft.answer_question(5)
     draft.answer_question(0)
-    assert (draft.f["company_id"], draft.f["company"]) == ("feihe", "中国飞鹤有限公司")
+    assert (draft.f["company_id"], draft.f["company"]) == ("feihe", company("feihe").name)
 
 
 # ---------------------------------------------------------------------- the service
@@ -135,7 +136,7 @@ def user(service, uid):
     ("amount", "RMB 200 million", {"amount_yuan": 200_000_000}),
     ("amount", "无", {"amount": None, "amount_yuan": None, "currency": None}),
     ("stage", "签约", {"stage": "signed"}),
-    ("company", "伊利", {"company": "内蒙古伊利实业集团股份有限公司", "company_id": "yili"}),
+    ("company", "伊利", {"company": company("yili").name, "company_id": "yili"}),
     ("company", "某某新材料", {"company": "某某新材料", "company_id": None}),
     ("chain_ids", "大豆", {"chain_ids": ["soybean"]}),
     ("topic", "液态奶工厂", {"topic": "液态奶工厂"}),
@@ -190,7 +191,7 @@ def test_prior_contacts_are_other_units_in_ninety_days(service):
     f = service.inputs.draft_from_text(FEIHE, TODAY).f
     add = service.meetings.add
     add({"company": "飞鹤", "company_id": "feihe", "meeting_date": dt.date(2026, 11, 20)}, user(service, 3), NOW)
-    add({"company": "中国飞鹤有限公司", "meeting_date": dt.date(2026, 11, 1)}, user(service, 4), NOW)
+    add({"company": company("feihe").name, "meeting_date": dt.date(2026, 11, 1)}, user(service, 4), NOW)
     add({"company": "飞鹤", "company_id": "feihe", "meeting_date": dt.date(2026, 8, 1)}, user(service, 4), NOW)
     add({"company": "飞鹤", "company_id": "feihe", "meeting_date": dt.date(2026, 11, 24)}, user(service, 2), NOW)
     prior = service.prior_contacts(f, user(service, 1), TODAY)
@@ -204,7 +205,7 @@ def test_nudges_go_to_the_liaisons_unit_and_sensitive_ones_to_the_liaison_only(s
     mine = [p for p in people if service.followups.liaison_matches(p, officer)]
     assert mine and all(p.liaison.startswith("北安市") for p in mine)
     names = {n.name for n in service.followups.nudges(officer, TODAY, limit=50)}
-    assert "王秀梅" in names and "曾立群" not in names        # 2026-05-08 vs 2026-10-20
+    assert person(BEIDAHUANG_VP).name in names and person(FEIHE_VP).name not in names        # 2026-05-08 vs 2026-10-20
     sensitive = [p for p in people if p.sensitive and p.liaison]
     p = sensitive[0]
     unit, liaison_name = p.liaison.split()[0], p.liaison.split()[-1]
@@ -216,8 +217,8 @@ def test_nudges_go_to_the_liaisons_unit_and_sensitive_ones_to_the_liaison_only(s
     assert not service.followups.liaison_matches(p, U("别人", unit))
     assert service.followups.liaison_matches(p, U(liaison_name, "任何单位"))
     # a meeting with the person counts as contact
-    service.meetings.add({"person": "王秀梅", "meeting_date": TODAY}, officer, NOW)
-    assert "王秀梅" not in {n.name for n in service.followups.nudges(officer, TODAY, limit=50)}
+    service.meetings.add({"person": person(BEIDAHUANG_VP).name, "meeting_date": TODAY}, officer, NOW)
+    assert person(BEIDAHUANG_VP).name not in {n.name for n in service.followups.nudges(officer, TODAY, limit=50)}
 
 
 def test_export_is_mine_or_the_units(service):

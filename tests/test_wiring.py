@@ -102,10 +102,8 @@ def test_no_import_cycle_between_handler_modules():
     assert "followups" in graph.get("meetings", set())        # the walk sees real imports
 
     def reaches(start: str, goal: str, seen: set[str]) -> bool:
-        for nxt in graph.get(start, ()):
-            if nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt})):
-                return True
-        return False
+        return any(nxt == goal or (nxt not in seen and reaches(nxt, goal, seen | {nxt}))
+                   for nxt in graph.get(start, ()))
 
     cycles = sorted(node for node in graph if reaches(node, node, {node}))
     assert cycles == []

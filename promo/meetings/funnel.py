@@ -191,9 +191,10 @@ class ProjectStore:
         allowed, dated no earlier than the current stage. With `correction` (lead/admin of
         the unit only) any stage and date: moving back clears the later stages' dates."""
         now = as_utc(now)
-        to_stage = normalise_stage(to_stage)
-        if to_stage is None:
+        stage = normalise_stage(to_stage)
+        if stage is None:
             raise ValueError("to_stage is required")
+        to_stage = stage
         try:
             with self.db.session() as s:
                 p = self._check(s.get(Project, int(project_id)), user, lead=correction)
