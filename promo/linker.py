@@ -63,7 +63,8 @@ class LinkResult:
     norm: str
     matches: list[Match] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
-    minutes: int | None = None
+    minutes: int | None = None   # the most the material may take (3分钟, 不超过八分钟, 三到五分钟)
+    min_minutes: int | None = None   # at least (至少十分钟, 20分钟以上)
     latin_pinyin: int = 0        # Latin words read as pinyin
     latin_other: int = 0         # Latin words read as English / unknown
 
@@ -168,6 +169,11 @@ class Gazetteer:
                         terms = self.folded.get(fold_pinyin(syllables[a:b]))
                         if terms:
                             cands.append((a, b, terms, "folded"))
+        # A sound-alike must not cut an exact word in half (黑河视频: 黑河视 sounds like 黑河市, but
+        # 视频 is a word); it may contain one whole (飞和乳业 ⊃ 乳业).
+        exact_spans = [(a, b) for a, b, _, how in cands if how == "exact"]
+        cands = [c for c in cands if c[3] == "exact" or not any(
+            a < c[0] < b < c[1] or c[0] < a < c[1] < b for a, b in exact_spans)]
         covered = [False] * n
         chosen = []
         for a, b, terms, how in sorted(cands, key=lambda c: (-(c[1] - c[0]), c[3] != "exact", c[0])):
@@ -388,26 +394,81 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-_CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
-           "十五": 15, "二十": 20, "三十": 30, "四十": 40, "四十五": 45, "六十": 60, "九十": 90}
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_CN = "[零〇一二两三四五六七八九十百]+"
+_NUM = rf"(?:\d+(?:\.\d+)?|{_CN})"
+_UNIT = (r"(?:分钟|分(?![之析别类])|min(?:ute)?s?(?![a-z])|мин(?:ут[аы]?)?|个小时|个钟头|小时|钟头|hours?(?![a-z])"
+         r"|hrs?(?![a-z])|h(?![a-z])|час(?:а|ов)?)")
+_AT_MOST = ("不超过|不超出|不要超过|别超过|不能超过|不多于|最多|最长|顶多|至多|控制在|限时|限"
+            "|(?<![a-z])(?:within|under|up to|max|maximum|less than|no more than)\\s*|не более|не больше|(?<![а-я])до\\s")
+_AT_LEAST = "至少|起码|最少|不少于|不低于|不短于|(?<![a-z])at least\\s*|не менее|минимум"
+_POST = r"(?:\s*(?P<post_most>以内|之内|以下|内(?!容)|左右|上下|或更短|or less)|\s*(?P<post_least>以上|或更长|or more))?"
 _DURATION_RE = re.compile(
-    r"(?P<n>\d+(?:\.\d+)?|十五|二十|三十|四十五|四十|六十|九十|[一二两三四五六七八九十])\s*"
-    r"(?P<unit>分钟|分|min(?:ute)?s?|мин(?:ут[аы]?)?|个小时|小时|hours?|hrs?|h\b|час(?:а|ов)?)")
+    rf"(?:(?P<most>{_AT_MOST})|(?P<least>{_AT_LEAST}))?\s*"
+    rf"(?:(?P<lo>{_NUM})\s*(?:到|至|-|~|—|–|to)\s*)?(?P<n>{_NUM})(?P<approx>来|多|几)?\s*-?\s*"
+    rf"(?P<unit>{_UNIT})" + _POST)
+def cn_number(text: str) -> tuple[float, float] | None:
+    """A number as typed: 12, 1.5, 十五, 二十五, 一百二十; two digits side by side are a range
+    (两三 → 2–3, 三五 → 3–5, 三四十 → 30–40). Returns (low, high), or None."""
+    if text[0].isdigit():
+        value = float(text)
+        return value, value
+    if len(text) >= 2 and text[0] in _CN_DIGITS and text[1] in _CN_DIGITS \
+            and 0 < _CN_DIGITS[text[0]] < _CN_DIGITS[text[1]]:
+        scale = {"": 1, "十": 10}.get(text[2:])
+        if scale is None:
+            return None
+        return _CN_DIGITS[text[0]] * scale, _CN_DIGITS[text[1]] * scale
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None:      # 二三十五: not a number
+                return None
+            digit = _CN_DIGITS[ch]
+        elif ch in "十百":
+            total += (1 if digit is None else digit) * (10 if ch == "十" else 100)
+            digit = None
+    value = total + (digit or 0)
+    return (value, value) if value else None
 
 
 def _take_durations(norm: str, result: LinkResult) -> str:
-    """Read 'N minutes' style durations into result.minutes and blank them out of the text."""
+    """Read the time asked for into result.minutes (the most it may take) and
+    result.min_minutes (at least, from 至少 / 以上), and blank the words out of the text.
+
+    3分钟, 三分钟, 半小时, 一刻钟, 1.5小时, 两个小时 · ranges 三到五分钟, 3-5 min, 两三分钟 → 5 ·
+    bounds 不超过八分钟, 10分钟以内, 最多5分钟, under 10 minutes → at most; 至少十分钟, 20分钟以上 → at least ·
+    十来分钟 → 12, 十几分钟 → 19, 二十多分钟 → 29 (the most it may mean)."""
     masked = norm
     for word, minutes in sorted(vocab.duration_words().items(), key=lambda kv: -len(kv[0])):
-        if word in masked:
-            result.minutes = minutes
-            masked = masked.replace(word, " " * len(word))
+        # A Latin or Russian word only as a whole word (час is not the start of часов).
+        edge = "" if is_cjk(word[0]) else r"(?<![\w])"
+        pattern = re.compile(f"(?:(?P<most>{_AT_MOST})|(?P<least>{_AT_LEAST}))?\\s*" + edge + re.escape(word)
+                             + ("" if is_cjk(word[-1]) else r"(?![\w])") + _POST)
+        for m in list(pattern.finditer(masked)):
+            if m.group("least") or m.group("post_least"):
+                result.min_minutes = minutes
+            else:
+                result.minutes = minutes
+            masked = masked[:m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
     for m in _DURATION_RE.finditer(masked):
-        raw = m.group("n")
-        n = float(raw) if raw[0].isdigit() else _CN_NUM[raw]
+        hi = cn_number(m.group("n"))
+        lo = cn_number(m.group("lo")) if m.group("lo") else None
+        if hi is None or m.group("lo") and lo is None:
+            continue
+        value = hi[1]
+        approx = m.group("approx")
+        if approx:
+            value += {"来": 2, "多": 9, "几": 9}[approx] if value >= 10 else 0
         unit = m.group("unit")
-        minutes = n * 60 if unit.startswith(("小", "个小", "h", "час")) else n
-        result.minutes = int(round(minutes))
+        factor = 60 if unit.startswith(("小", "个", "钟", "h", "час")) else 1
+        minutes = max(1, int(round(value * factor)))
+        if m.group("least") or m.group("post_least"):
+            low = hi[0] if lo is None else lo[0]
+            result.min_minutes = max(1, int(round(low * factor)))
+        else:
+            result.minutes = minutes
         masked = masked[:m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
     return masked
 

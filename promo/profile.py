@@ -50,7 +50,8 @@ class VisitorProfile:
     language: str = "zh"                  # zh / en / ru: the language to pitch in
     language_explicit: bool = False       # asked for ("俄语版") rather than guessed from script
     scenario: str | None = None           # models.Scenario value
-    minutes: int | None = None            # time available
+    minutes: int | None = None            # time available: the most a material may take
+    min_minutes: int | None = None        # at least (至少十分钟, 20分钟以上)
     kind: str | None = None               # models.Kind value wanted
     scope: str | None = None              # city / chain / project
     project_id: str | None = None
@@ -77,7 +78,7 @@ _SENIOR_SUFFIX = "总董"          # 张总, 李董: how a senior manager is add
 
 def build_profile(text: str, link, library) -> VisitorProfile:
     """Read a VisitorProfile off a `linker.LinkResult` of `text`."""
-    p = VisitorProfile(raw=text, minutes=link.minutes, words=list(link.leftovers))
+    p = VisitorProfile(raw=text, minutes=link.minutes, min_minutes=link.min_minutes, words=list(link.leftovers))
     places: list[tuple[object, object]] = []
     company_score = 0.0
     for m in link.matches:

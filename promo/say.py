@@ -3,12 +3,24 @@
 A material's score is its *relevance* (does it speak about what the visitor cares for?)
 times a *fit* factor per request (format, language, length, scenario, audience, scope):
 
-    relevance: same project 1.0 · chain material whose main chain the text names 0.9 (0.85 when
-               it is a side chain; 0.7 when the chain only comes with the visitor's company and the
-               text names another) · project of such a chain 0.75 (0.6) ·
+    relevance: same project 1.0 · chain material whose main chain the text names 0.9 (0.87 when
+               it is one of the company's other chains, 0.85 when the chain is a side chain of
+               the material; 0.7 when the chain only comes with the visitor's company and the text
+               names another) · project of such a chain 0.75 (0.6) ·
                words of the text in title/tags 0.7 (+0.1 on top of another reason) ·
-               whole-city material 0.6 (0.85 when the text names no industry)
+               whole-city material 0.6 (0.85 when the text names nothing more specific)
     fit:       1.0 when the material is what was asked for, down to 0.5 when it is not
+
+The company's main chain (its first) is what its visitor is about: a grain group's question is
+about grain first. The language guessed from the script (a Russian-typed query) weighs less
+than the industry: a Russian query about corn gets corn materials first, Russian ones first
+among them.
+
+What the officer asks for — a format, at most / at least so many minutes, a language named
+outright, a scope, or the same from the buttons — is a hard filter whenever some available,
+relevant material on the asked topic meets all of it: only such materials are listed. When
+none does, the ranking above (which already prefers what comes closest) is listed with
+`exact = False`, and the card says so ("没有完全符合的，最接近的是…").
 
 Scores are in [0, 1] and comparable across queries; `GOOD` is the cut below which a material
 is noise. Materials not yet released, expired or withdrawn are never returned. The arrays are
@@ -20,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +42,7 @@ from .linker import strip_place
 from .textnorm import normalize
 
 GOOD = 0.3
+NEAREST = "没有完全符合的，最接近的是："
 SCOPE_LABELS = {"city": "城市", "chain": "产业链", "project": "重点项目"}
 KIND_LABELS = {"video": "视频", "brochure": "图册", "ppt": "PPT", "document": "文件", "web": "网页"}
 LANG_LABELS = {"zh": "中文", "en": "English", "ru": "Русский"}
@@ -49,6 +62,8 @@ class SayResult:
     items: list[RankedMaterial]
     total: int
     message: str | None = None
+    asked: list[str] = field(default_factory=list)   # the hard filters, as labels: 视频 · ≤5分钟 · English
+    exact: bool = True       # False: nothing meets all of `asked`; the items are the nearest
 
 
 def _codes(enum) -> dict[str, int]:
@@ -110,6 +125,7 @@ class MaterialIndex:
              kind: str | None = None, language: str | None = None, scope: str | None = None,
              minutes: int | None = None) -> SayResult:
         """Rank for `profile`; the keyword arguments override what the text asked for (buttons)."""
+        min_minutes = None if minutes else profile.min_minutes
         kind = kind or profile.kind
         language = language or profile.language
         explicit_lang = bool(language and (profile.language_explicit or language != profile.language))
@@ -119,9 +135,22 @@ class MaterialIndex:
         if rel is None:
             return SayResult(profile, [], 0, "没有从这段话里认出产业、企业、项目或想要的材料类型，"
                                              "请补充一点信息，例如：乳制品 视频 3分钟")
-        score = rel * self._fit(kind, language, explicit_lang, scope, minutes, profile)
-        score = np.where(self.available(today), score, 0.0)
+        score = rel * self._fit(kind, language, explicit_lang, scope, minutes, profile, min_minutes)
+        available = self.available(today)
+        score = np.where(available, score, 0.0)
         good = score >= GOOD
+        hard_lang = language if explicit_lang else None
+        asked = self._asked(kind, hard_lang, scope, minutes, min_minutes)
+        exact = True
+        if asked:
+            # What was asked for decides which materials are listed, so the fit (which only
+            # scores how close a material comes to it) no longer cuts: relevance does.
+            good = available & (rel >= GOOD)
+            meets = self._meets(kind, hard_lang, scope, minutes, min_minutes)
+            if (good & meets & self._on_topic(profile, scope)).any():
+                good &= meets
+            else:
+                exact = False
         total = int(good.sum())
         order = np.lexsort((self.tie_rank, -np.round(score, 6)))
         order = order[good[order]]
@@ -129,7 +158,55 @@ class MaterialIndex:
         items = [RankedMaterial(self.materials[i], round(float(score[i]), 3),
                                 self._why(self.materials[i], profile, kind, language, minutes))
                  for i in chosen]
-        return SayResult(profile, items, total, None if total else "没有足够相关的推介材料。")
+        message = None if total else "没有足够相关的推介材料。"
+        if total and not exact:
+            message = NEAREST
+        return SayResult(profile, items, total, message, asked, exact)
+
+    @staticmethod
+    def _asked(kind, language, scope, minutes, min_minutes) -> list[str]:
+        asked = [KIND_LABELS[kind]] if kind else []
+        if minutes and min_minutes:
+            asked.append(f"{min_minutes}–{minutes}分钟")
+        elif minutes:
+            asked.append(f"≤{minutes}分钟")
+        elif min_minutes:
+            asked.append(f"≥{min_minutes}分钟")
+        if language:
+            asked.append(LANG_LABELS[language])
+        if scope:
+            asked.append(SCOPE_LABELS[scope])
+        return asked
+
+    def _meets(self, kind, language, scope, minutes, min_minutes) -> np.ndarray:
+        """The materials that are exactly what was asked for (a length must be known to meet one)."""
+        ok = np.ones(len(self.materials), dtype=bool)
+        if kind:
+            ok &= self.kind == self.kind_ix[kind]
+        if language:
+            ok &= self.langs[:, self.lang_ix[language]]
+        if scope:
+            ok &= self.scope == self.scope_ix[scope]
+        with np.errstate(invalid="ignore"):
+            if minutes:
+                ok &= self.minutes <= minutes
+            if min_minutes:
+                ok &= self.minutes >= min_minutes
+        return ok
+
+    def _on_topic(self, p: VisitorProfile, scope: str | None) -> np.ndarray:
+        """The materials about what the text names (its chains or project); all of them when it
+        names none. A whole-city material asked for as such (城市宣传片) is on topic too."""
+        n = len(self.materials)
+        qchains = [self.chain_ix[c] for c in p.chain_ids if c in self.chain_ix]
+        if not (qchains or p.project_id):
+            return np.ones(n, dtype=bool)
+        on = self.chains[:, qchains].any(axis=1) if qchains else np.zeros(n, dtype=bool)
+        if p.project_id:
+            on |= self.project == p.project_id
+        if scope == "city":
+            on |= self.scope == self.scope_ix["city"]
+        return on
 
     def _relevance(self, p: VisitorProfile) -> np.ndarray | None:
         n = len(self.materials)
@@ -140,17 +217,27 @@ class MaterialIndex:
         named_overlap = self.chains[:, named].any(axis=1) if named else overlap
         hits = self._word_hits(p)
         topic = bool(qchains or p.project_id)
-        asked_for_material = bool(p.kind or p.scenario or p.minutes or p.language_explicit or p.scope)
+        asked_for_material = bool(p.kind or p.scenario or p.minutes or p.min_minutes or p.language_explicit
+                                  or p.scope)
         if not (topic or hits.any() or asked_for_material or p.recognised):
             return None
         city, chain, project = (self.scope == self.scope_ix[s] for s in ("city", "chain", "project"))
+        # A county or town of our own named (五大连池的那个视频) is more specific than the whole
+        # city: the materials that name it come first.
+        local = self.library.get("places", p.origin_id) if p.origin_local and p.origin_id else None
+        specific = topic or bool(local and local.kind != "city" and hits.any())
         rel = np.zeros(n)
-        rel[city] = 0.6 if topic else 0.85
+        rel[city] = 0.6 if specific else 0.85
         if topic:
-            # When the text names a chain, the company's other chains are a side topic.
+            # When the text names a chain, the company's other chains are a side topic; when it
+            # names none, the company's main chain (its first) comes before its others.
+            company = self.library.get("companies", p.company_id) if p.company_id else None
+            primary = named or ([self.chain_ix[company.chains[0]]] if company and company.chains
+                                and company.chains[0] in self.chain_ix else qchains)
             rel[chain & overlap] = 0.7
             rel[chain & named_overlap] = 0.85
-            rel[chain & np.isin(self.main_chain, named or qchains)] = 0.9
+            rel[chain & np.isin(self.main_chain, named or qchains)] = 0.87
+            rel[chain & np.isin(self.main_chain, primary)] = 0.9
             rel[project & overlap] = 0.6
             rel[project & named_overlap] = 0.75
             if p.project_id:
@@ -161,7 +248,10 @@ class MaterialIndex:
         # Words of the text found in a title or tag: a topic of their own, or +0.1 a word on top
         # of another reason (灌装, hub, 矿泉水 tell which of the chain's materials is meant).
         hit = hits > 0
-        rel[hit] = np.where(rel[hit] > 0, np.minimum(1.0, rel[hit] + 0.1 * np.minimum(hits[hit], 3)),
+        # A place of our own named (specific, no chain): the materials naming it start level with
+        # the whole-city ones, so the word puts them first.
+        base = np.maximum(rel[hit], 0.6) if specific and not topic else rel[hit]
+        rel[hit] = np.where(rel[hit] > 0, np.minimum(1.0, base + 0.1 * np.minimum(hits[hit], 3)),
                             np.minimum(0.8, 0.6 + 0.1 * hits[hit]))
         return rel
 
@@ -186,16 +276,20 @@ class MaterialIndex:
                 i = blob.find(w, starts[k + 1])   # on to the next material: one count per material
         return hits
 
-    def _fit(self, kind, language, explicit_lang, scope, minutes, p: VisitorProfile) -> np.ndarray:
+    def _fit(self, kind, language, explicit_lang, scope, minutes, p: VisitorProfile,
+             min_minutes: int | None = None) -> np.ndarray:
         n = len(self.materials)
         fit = np.ones(n)
         if kind:
             fit *= np.where(self.kind == self.kind_ix[kind], 1.0, 0.5)
         if language:
-            # Asked for (俄语版), or typed in Russian (a Russian visitor cannot use a Chinese deck),
-            # weighs most; English words are often just how the officer typed the industry.
+            # Asked for (俄语版) weighs most. Guessed from the script (typed in Russian) it orders
+            # the materials of the industry asked about but does not outvote it: a chain's own
+            # Chinese deck (0.9 × 0.75) comes before the Russian city deck (0.6), after the
+            # chain's Russian project deck (0.75 × 0.95). English words are often just how the
+            # officer typed the industry.
             has = self.langs[:, self.lang_ix[language]]
-            miss = 0.6 if explicit_lang else {"ru": 0.6, "en": 0.8}.get(language, 0.85)
+            miss = 0.6 if explicit_lang else {"ru": 0.75, "en": 0.8}.get(language, 0.85)
             # A version made for that language (listed first) beats a multilingual one.
             first = self.first_lang == self.lang_ix[language]
             fit *= np.where(first, 1.0, np.where(has, 0.95, miss))
@@ -207,6 +301,9 @@ class MaterialIndex:
                 # Within the time: the closer to it the better (a 3-minute slot wants the 3-minute clip).
                 within = 0.9 + 0.1 * np.minimum(1.0, m / minutes)
                 fit *= np.where(np.isnan(m), 0.9, np.where(m <= minutes, within, np.where(m <= 1.5 * minutes, 0.8, 0.5)))
+        if min_minutes:
+            with np.errstate(invalid="ignore"):
+                fit *= np.where(np.isnan(self.minutes), 0.9, np.where(self.minutes >= min_minutes, 1.0, 0.6))
         if p.scenario:
             has = self.scens[:, self.scen_ix[p.scenario]]
             fit *= np.where(has, 1.0, np.where(self.scens.any(axis=1), 0.8, 0.9))
