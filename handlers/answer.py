@@ -61,6 +61,7 @@ class SendMaterial(CallbackData):
 class Query:
     text: str
     view: str = "card"            # card | say | whom
+    # The refine buttons: None = as the text asks, "" (minutes 0) = cleared, else the value.
     kind: str | None = None
     lang: str | None = None
     scope: str | None = None
@@ -149,22 +150,32 @@ async def refine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None or query.version != svc(context).data_version:
         await answer_stale(update)
         return
-    query = _apply(query, data.op, data.arg)
+    query = _apply(query, data.op, data.arg, svc(context).matcher.profile(query.text))
     queries(context).put(data.qid, query)
     await cq.answer()
     await show(update, context, data.qid, query, edit=True)
 
 
-def _apply(q: Query, op: str, arg: str) -> Query:
-    toggle = lambda current: None if current == arg else arg  # noqa: E731 - pressing again clears
+def _effective(q: Query, profile) -> dict:
+    """What the card is filtered by: the buttons' choice, else what the text asked for."""
+    def pick(override, from_text):
+        return from_text if override is None else (override or None)
+
+    return {"k": pick(q.kind, profile.kind), "s": pick(q.scope, profile.scope), "m": pick(q.minutes, profile.minutes),
+            "l": pick(q.lang, profile.language if profile.language_explicit else None)}
+
+
+def _apply(q: Query, op: str, arg: str, profile) -> Query:
+    """Pressing a ✓ button clears that filter (even one the text asked for); pressing another sets it."""
+    on = _effective(q, profile)
     if op == "k":
-        return replace(q, kind=toggle(q.kind), say_page=0)
+        return replace(q, kind="" if on["k"] == arg else arg, say_page=0)
     if op == "l":
-        return replace(q, lang=toggle(q.lang), say_page=0)
+        return replace(q, lang="" if on["l"] == arg else arg, say_page=0)
     if op == "s":
-        return replace(q, scope=toggle(q.scope), say_page=0)
+        return replace(q, scope="" if on["s"] == arg else arg, say_page=0)
     if op == "m":
-        return replace(q, minutes=None if q.minutes == int(arg) else int(arg), say_page=0)
+        return replace(q, minutes=0 if on["m"] == int(arg) else int(arg), say_page=0)
     if op == "v":
         return replace(q, view=arg)
     if op == "p":
@@ -188,7 +199,7 @@ async def show(update: Update, context, qid: str, q: Query, edit: bool) -> None:
         if q.view in ("card", "whom") and private else None
     people = [dict(r=r, contact=contact_line(r.person)) for r in whom.items] if whom else []
     bot_username = context.bot.username
-    markup = keyboard(_buttons(qid, q, say, whom, private, bot_username, context))
+    markup = keyboard(_buttons(qid, q, say, whom, private, bot_username, context, _effective(q, profile)))
     await send(update, context, "answer.html.j2", markup=markup, edit=edit, q=q, profile=profile,
                say=say, whom=whom, people=people, private=private, lib=matcher.library,
                say_offset=q.say_page * PAGE, whom_offset=q.whom_page * PAGE,
@@ -200,14 +211,14 @@ def _mark(label: str, on: bool) -> str:
     return f"✓{label}" if on else label
 
 
-def _buttons(qid, q: Query, say, whom, private: bool, bot_username: str, context):
+def _buttons(qid, q: Query, say, whom, private: bool, bot_username: str, context, on: dict):
     a = lambda op, arg: Ask(qid, op, str(arg)).pack()  # noqa: E731
     rows = []
     if say is not None:
-        rows.append([(_mark(KIND_LABELS[k], q.kind == k), a("k", k)) for k in ("video", "brochure", "ppt")])
-        rows.append([(_mark(f"≤{m}分钟", q.minutes == m), a("m", m)) for m in LENGTHS])
-        rows.append([(_mark(LANG_LABELS[lang], q.lang == lang), a("l", lang)) for lang in ("zh", "en", "ru")])
-        rows.append([(_mark(SCOPE_LABELS[sc], q.scope == sc), a("s", sc)) for sc in ("city", "chain", "project")])
+        rows.append([(_mark(KIND_LABELS[k], on["k"] == k), a("k", k)) for k in ("video", "brochure", "ppt")])
+        rows.append([(_mark(f"≤{m}分钟", on["m"] == m), a("m", m)) for m in LENGTHS])
+        rows.append([(_mark(LANG_LABELS[lang], on["l"] == lang), a("l", lang)) for lang in ("zh", "en", "ru")])
+        rows.append([(_mark(SCOPE_LABELS[sc], on["s"] == sc), a("s", sc)) for sc in ("city", "chain", "project")])
         rows.append([(f"📤{q.say_page * PAGE + i + 1}", SendMaterial(qid, r.material.id).pack())
                      for i, r in enumerate(say.items)])
     more = []

@@ -3,10 +3,11 @@
 A material's score is its *relevance* (does it speak about what the visitor cares for?)
 times a *fit* factor per request (format, language, length, scenario, audience, scope):
 
-    relevance: same project 1.0 · chain material whose main chain the text names 0.9 (0.87 when
-               it is one of the company's other chains, 0.85 when the chain is a side chain of
-               the material; 0.7 when the chain only comes with the visitor's company and the text
-               names another) · project of such a chain 0.75 (0.6) ·
+    relevance: same project 1.0 · chain material whose main chain the text names 0.9 (0.85 when
+               the chain is a side chain of the material; 0.7 when the chain only comes with the
+               visitor's company and the text names another) · when the text names no chain, the
+               company's: its main chain 0.9, as a side topic of the material 0.8, another chain of
+               the company 0.7 · project of such a chain 0.75 (0.6) ·
                words of the text in title/tags 0.7 (+0.1 on top of another reason) ·
                whole-city material 0.6 (0.85 when the text names nothing more specific)
     fit:       1.0 when the material is what was asked for, down to 0.5 when it is not
@@ -124,13 +125,14 @@ class MaterialIndex:
     def rank(self, profile: VisitorProfile, today: dt.date, top: int | None = 10, offset: int = 0,
              kind: str | None = None, language: str | None = None, scope: str | None = None,
              minutes: int | None = None) -> SayResult:
-        """Rank for `profile`; the keyword arguments override what the text asked for (buttons)."""
-        min_minutes = None if minutes else profile.min_minutes
-        kind = kind or profile.kind
+        """Rank for `profile`. The keyword arguments override what the text asked for (buttons):
+        None = as the text says, "" (0 for minutes) = not asked, whatever the text says."""
+        min_minutes = profile.min_minutes if minutes is None else None
+        kind = profile.kind if kind is None else (kind or None)
+        explicit_lang = bool(language) or (language is None and profile.language_explicit)
         language = language or profile.language
-        explicit_lang = bool(language and (profile.language_explicit or language != profile.language))
-        scope = scope or profile.scope
-        minutes = minutes or profile.minutes
+        scope = profile.scope if scope is None else (scope or None)
+        minutes = profile.minutes if minutes is None else (minutes or None)
         rel = self._relevance(profile)
         if rel is None:
             return SayResult(profile, [], 0, "没有从这段话里认出产业、企业、项目或想要的材料类型，"
@@ -156,7 +158,7 @@ class MaterialIndex:
         order = order[good[order]]
         chosen = order[offset: offset + top if top else None]
         items = [RankedMaterial(self.materials[i], round(float(score[i]), 3),
-                                self._why(self.materials[i], profile, kind, language, minutes))
+                                self._why(self.materials[i], profile, kind, hard_lang, minutes, min_minutes))
                  for i in chosen]
         message = None if total else "没有足够相关的推介材料。"
         if total and not exact:
@@ -232,12 +234,17 @@ class MaterialIndex:
             # When the text names a chain, the company's other chains are a side topic; when it
             # names none, the company's main chain (its first) comes before its others.
             company = self.library.get("companies", p.company_id) if p.company_id else None
-            primary = named or ([self.chain_ix[company.chains[0]]] if company and company.chains
-                                and company.chains[0] in self.chain_ix else qchains)
+            company_main = (self.chain_ix.get(company.chains[0]) if company and company.chains and not named
+                            else None)
             rel[chain & overlap] = 0.7
-            rel[chain & named_overlap] = 0.85
-            rel[chain & np.isin(self.main_chain, named or qchains)] = 0.87
-            rel[chain & np.isin(self.main_chain, primary)] = 0.9
+            if company_main is None:
+                rel[chain & named_overlap] = 0.85
+                rel[chain & np.isin(self.main_chain, named or qchains)] = 0.9
+            else:
+                # A grain group's question is about grain first: its other chains' materials
+                # come after the main chain's (by more than a scenario's or language's fit).
+                rel[chain & self.chains[:, company_main]] = 0.8
+                rel[chain & (self.main_chain == company_main)] = 0.9
             rel[project & overlap] = 0.6
             rel[project & named_overlap] = 0.75
             if p.project_id:
@@ -312,7 +319,9 @@ class MaterialIndex:
             fit *= np.where(has | ~self.auds.any(axis=1), 1.0, 0.85)
         return fit
 
-    def _why(self, m: Material, p: VisitorProfile, kind, language, minutes) -> list[str]:
+    def _why(self, m: Material, p: VisitorProfile, kind, language, minutes, min_minutes=None) -> list[str]:
+        """Scope, topic, format and length, languages; then, in brackets, what it lacks of what
+        was asked for (`language` only when asked outright)."""
         lib = self.library
         why = [SCOPE_LABELS[m.scope.value]]
         shared = [c for c in p.chain_ids if c in m.chains]
@@ -328,4 +337,8 @@ class MaterialIndex:
             why.append(f"（没有合适的{KIND_LABELS[kind]}）")
         if minutes and m.minutes and m.minutes > minutes:
             why.append(f"（超过{minutes}分钟）")
+        if min_minutes and m.minutes and m.minutes < min_minutes:
+            why.append(f"（不足{min_minutes}分钟）")
+        if language and language not in {lang.value for lang in m.languages}:
+            why.append(f"（没有{LANG_LABELS[language]}版）")
         return why
