@@ -267,10 +267,12 @@ class MaterialIndex:
         chain's product word) appear in each material's titles and tags."""
         words = {normalize(w) for w in p.words if len(w) >= 2}
         # A chain's name is already the chain's relevance; its product words (矿泉水) are not.
-        words |= {e.text for e in p.evidence if len(e.text) >= 2 and (
+        # The home city itself (黑河, heihe) is the setting of every material, not a word to find.
+        words |= {e.text for e in p.evidence if len(e.text) >= 2 and not self._home(e) and (
             e.kind in ("company", "place", "project") or e.kind == "chain" and e.source == "keyword")}
-        if p.origin_local and p.origin:   # a county named in a pitch query: its own projects first
-            words |= {p.origin, *strip_place(p.origin)}
+        local = self.library.get("places", p.origin_id) if p.origin_local and p.origin_id else None
+        if p.origin and local is not None and local.kind != "city":
+            words |= {p.origin, *strip_place(p.origin)}   # a county named: its own projects first
         hits = np.zeros(len(self.materials), dtype=np.int64)
         blob, starts = self._blob, self._starts
         for w in words:
@@ -282,6 +284,12 @@ class MaterialIndex:
                 hits[k] += 1
                 i = blob.find(w, starts[k + 1])   # on to the next material: one count per material
         return hits
+
+    def _home(self, e) -> bool:
+        if e.kind != "place":
+            return False
+        place = self.library.get("places", e.ref)
+        return bool(place and place.local and place.kind == "city")
 
     def _fit(self, kind, language, explicit_lang, scope, minutes, p: VisitorProfile,
              min_minutes: int | None = None) -> np.ndarray:
