@@ -250,6 +250,13 @@ class Gazetteer:
             for length in range(min(4, len(words) - i), 0, -1):
                 span = words[i:i + length]
                 found = self._lookup_words(span, script)
+                # A fuzzy guess at one long pinyin word (yumishipin ≈ youjishipin) loses to the
+                # words it is made of (yumi shipin), when they are found.
+                if found and found[1] == "fuzzy" and length == 1 and script == "lat" \
+                        and self._link_run_on_pinyin(span[0], group[i][2], result):
+                    result.latin_pinyin += 1
+                    i += 1
+                    break
                 if found:
                     terms, how, score = found
                     start, end = group[i][2], group[i + length - 1][3]
@@ -267,9 +274,46 @@ class Gazetteer:
                         result.latin_pinyin += 1
                     else:
                         result.latin_other += 1
-                if len(words[i]) >= 2:
+                if script == "lat" and self._link_run_on_pinyin(words[i], group[i][2], result):
+                    pass
+                elif len(words[i]) >= 2:
                     result.leftovers.append(words[i])
                 i += 1
+
+    def _link_run_on_pinyin(self, word: str, offset: int, result: LinkResult) -> bool:
+        """heihetuijieshipin: pinyin typed without spaces, several words in one. Cut it at
+        syllable boundaries into the longest pieces (two syllables or more) that are names, aliases
+        or words of the lists; what is between stays a leftover. Only a long word that reads as
+        pinyin throughout, and only when two pieces are found or one covers most of it."""
+        if len(word) < 7 or not is_pinyin_word(word):
+            return False
+        bounds = [0]
+        for syllable in _SYLLABLES_RE.findall(word):
+            bounds.append(bounds[-1] + len(syllable))
+        if bounds[-1] != len(word):
+            return False
+        found, rest = [], []
+        k = 0
+        while k < len(bounds) - 1:
+            for e in range(min(len(bounds) - 1, k + 8), k + 1, -1):
+                piece = word[bounds[k]:bounds[e]]
+                terms = self.exact.get(piece) or self.pinyin.get(piece)
+                if terms:
+                    found.append((bounds[k], bounds[e], piece, terms))
+                    k = e
+                    break
+            else:
+                rest.append(word[bounds[k]:bounds[k + 1]])
+                k += 1
+        covered = sum(b - a for a, b, _, _ in found)
+        if not (len(found) >= 2 or covered >= 0.7 * len(word)):
+            return False
+        for a, b, piece, terms in found:
+            result.matches.append(Match(offset + a, offset + b, piece, terms,
+                                        _term_score(terms, SCORE["pinyin"] * FRAGMENT), "pinyin"))
+        if rest:
+            result.leftovers.append("".join(rest))
+        return True
 
     def _lookup_words(self, span: list[str], script: str):
         phrase, compact = " ".join(span), "".join(span)
@@ -325,6 +369,7 @@ _INITIAL = "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])"
 _FINAL = ("(?:iang|iong|uang|ang|eng|ing|ong|uai|uan|ian|iao|ai|ei|ao|ou|an|en|in|un|vn|ia|ie|iu|ua|uo|ue|ve|ui"
           "|er|a|o|e|i|u|v)")
 _PINYIN_RE = re.compile(f"^(?:{_INITIAL}{_FINAL}|a|ai|an|ang|ao|e|ei|en|eng|er|o|ou)+$")
+_SYLLABLES_RE = re.compile(f"{_INITIAL}{_FINAL}|a[io]?|an|ang|e[ir]?|en|eng|o|ou")
 _SYLLABLE_RE = re.compile(f"^(?:{_INITIAL}{_FINAL}|a|ai|an|ang|ao|e|ei|en|eng|er|o|ou)$")
 
 

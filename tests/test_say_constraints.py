@@ -182,3 +182,23 @@ def test_a_county_named_puts_its_materials_before_the_whole_city(matcher):
     result = matcher.say("五大连池的那个视屏", today=TODAY, top=3)    # 视屏: a typo of 视频
     assert result.profile.kind == "video"
     assert "五大连池" in result.items[0].material.title, ids(result)
+
+
+# =========================================================================== pinyin run together
+
+@pytest.mark.parametrize("text, kind, place, chain, leftover", [
+    ("heihetuijieshipin", "video", "heihe", None, "tuijie"),     # 黑河 推介 视频
+    ("yumishipin", "video", None, "corn", None),                 # 玉米 视频, not 有机食品 (youjishipin)
+])
+def test_pinyin_typed_without_spaces_is_cut_into_words(matcher, text, kind, place, chain, leftover):
+    p = matcher.profile(text)
+    assert p.kind == kind
+    assert place is None or place in (p.city_id, p.origin_id)
+    assert chain is None or chain in p.chain_ids
+    assert p.words == ([leftover] if leftover else [])
+
+
+@pytest.mark.parametrize("text", ["basketball", "congratulations", "photography"])
+def test_english_words_are_not_cut_into_pinyin(matcher, text):
+    p = matcher.profile(text)
+    assert p.kind is None and p.chain_ids == [] and p.company_id is None
