@@ -18,7 +18,9 @@ guess counts less than an exact name.
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -123,6 +125,8 @@ class Gazetteer:
         self.folded = dict(self.folded)
         self.cyr_prefix = dict(self.cyr_prefix)
         self._cjk_keys = list(self._fuzzy_cjk)
+        self._cjk_blob = "\n".join(self._cjk_keys) + "\n"
+        self._cjk_starts = list(itertools.accumulate([len(k) + 1 for k in self._cjk_keys], initial=0))
         self._lat_keys = list(self._fuzzy_lat)
         self._cyr_keys = list(self._fuzzy_cyr)
         self._frozen = True
@@ -235,13 +239,27 @@ class Gazetteer:
                 best = process.extractOne(piece, self._cjk_keys, scorer=fuzz.ratio, score_cutoff=70)
                 # A short guess (3 characters) needs the piece to be a word of its own: the whole
                 # gap, not a piece cut out of a longer unknown run.
-                if best and (len(piece) >= 4 or len(pieces) == 1 and whole):
+                if best and (len(piece) >= 4 or len(pieces) == 1 and whole) and not self._common_part(piece):
                     key, score, _ = best
                     factor = 1.0 if whole and len(pieces) == 1 else FRAGMENT
                     result.matches.append(Match(start, start + len(piece), piece, self._fuzzy_cjk[key],
                                                 round(score / 100 * 0.85 * factor, 3), "fuzzy"))
                     continue
             result.leftovers.append(piece)
+
+    def _common_part(self, piece: str) -> bool:
+        """深加工, 产业园: a piece that appears whole inside the names of two or more records is an
+        ordinary word those names share, not a misspelt name of one of them."""
+        blob, starts = self._cjk_blob, self._cjk_starts
+        refs = set()
+        i = blob.find(piece)
+        while i != -1:
+            k = bisect_right(starts, i) - 1
+            refs.update((t.kind, t.ref) for t in self._fuzzy_cjk[self._cjk_keys[k]])
+            if len(refs) >= 2:
+                return True
+            i = blob.find(piece, starts[k + 1])
+        return False
 
     def _link_words(self, group, script: str, result: LinkResult) -> None:
         words = [t[1] for t in group]

@@ -20,8 +20,9 @@ among them.
 What the officer asks for — a format, at most / at least so many minutes, a language named
 outright, a scope, or the same from the buttons — is a hard filter whenever some available,
 relevant material on the asked topic meets all of it: only such materials are listed. When
-none does, the ranking above (which already prefers what comes closest) is listed with
-`exact = False`, and the card says so ("没有完全符合的，最接近的是…").
+none does, the nearest are listed with `exact = False`: the materials on the asked topic first
+(by the ranking above, which prefers what comes closest), then the others; the card says so
+("没有完全符合的，最接近的是…").
 
 Scores are in [0, 1] and comparable across queries; `GOOD` is the cut below which a material
 is noise. Materials not yet released, expired or withdrawn are never returned. The arrays are
@@ -149,12 +150,18 @@ class MaterialIndex:
             # scores how close a material comes to it) no longer cuts: relevance does.
             good = available & (rel >= GOOD)
             meets = self._meets(kind, hard_lang, scope, minutes, min_minutes)
-            if (good & meets & self._on_topic(profile, scope)).any():
+            on_topic = self._on_topic(profile, scope)
+            if (good & meets & on_topic).any():
                 good &= meets
             else:
                 exact = False
         total = int(good.sum())
-        order = np.lexsort((self.tie_rank, -np.round(score, 6)))
+        if exact:
+            order = np.lexsort((self.tie_rank, -np.round(score, 6)))
+        else:
+            # The nearest: what the text is about comes first (the corn deck for a corn video
+            # that does not exist), then what meets the request on another topic (the city video).
+            order = np.lexsort((self.tie_rank, -np.round(score, 6), ~on_topic))
         order = order[good[order]]
         chosen = order[offset: offset + top if top else None]
         items = [RankedMaterial(self.materials[i], round(float(score[i]), 3),

@@ -100,12 +100,25 @@ def test_nothing_meets_it_then_the_nearest_are_shown_and_said_so(matcher, librar
 
 def test_a_filter_met_only_off_topic_is_not_met(matcher, library):
     """A Russian copper deck does not exist; the Russian city deck meets "PPT + 俄文" but is not
-    about copper, so the answer says it found nothing exact and shows both nearest."""
-    result = matcher.say("铜产业ppt俄文版", today=TODAY, top=3)
+    about copper, so the answer says it found nothing exact. The nearest: copper first (the
+    Chinese copper deck), then what meets the request on another topic (the Russian city deck)."""
+    result = matcher.say("铜产业ppt俄文版", today=TODAY, top=None)
     assert not result.exact and result.message == say_mod.NEAREST
-    assert {"city_deck_ru", "copper_deck"} <= set(ids(result))
-    copper = next(r for r in result.items if r.material.id == "copper_deck")
-    assert "（没有Русский版）" in copper.why
+    first = result.items[0]
+    assert first.material.id == "copper_deck" and "（没有Русский版）" in first.why
+    copper = [about(library, r.material, "copper") for r in result.items]
+    assert copper == sorted(copper, reverse=True)
+    assert "city_deck_ru" in ids(result)
+
+
+def test_the_nearest_keep_the_topic_before_the_format(matcher, library):
+    # No corn video exists: the corn materials first, each saying it is not a video, then videos.
+    result = matcher.say("玉米 视频", today=TODAY, top=None)
+    assert not result.exact
+    corn = [about(library, r.material, "corn") for r in result.items]
+    assert corn[0] and corn == sorted(corn, reverse=True)
+    assert all("（没有合适的视频）" in r.why for r, c in zip(result.items, corn) if c)
+    assert any(r.material.kind.value == "video" for r, c in zip(result.items, corn) if not c)
 
 
 def test_no_request_no_filter(matcher):
@@ -202,3 +215,11 @@ def test_pinyin_typed_without_spaces_is_cut_into_words(matcher, text, kind, plac
 def test_english_words_are_not_cut_into_pinyin(matcher, text):
     p = matcher.profile(text)
     assert p.kind is None and p.chain_ids == [] and p.company_id is None
+
+
+def test_a_word_many_names_share_is_not_a_misspelt_name(matcher):
+    """深加工 sits inside 铜深加工, 玉米精深加工, 大豆精深加工…: an ordinary word, not a guess at the
+    copper project (which made "corn video" answer with the copper video)."""
+    p = matcher.profile("玉米深加工产业链宣传片")
+    assert p.project_id is None and p.chain_ids == ["corn"] and "深加工" in p.words
+    assert matcher.profile("飞鹌乳业").company_id == "feihe"     # a real typo still meets its name
