@@ -206,7 +206,7 @@ def test_a_county_named_puts_its_materials_before_the_whole_city(matcher):
 def test_pinyin_typed_without_spaces_is_cut_into_words(matcher, text, kind, place, chain, leftover):
     p = matcher.profile(text)
     assert p.kind == kind
-    assert place is None or place in (p.city_id, p.origin_id)
+    assert place is None or ("place", place) in {(e.kind, e.ref) for e in p.evidence}
     assert chain is None or chain in p.chain_ids
     assert p.words == ([leftover] if leftover else [])
 
@@ -223,3 +223,16 @@ def test_a_word_many_names_share_is_not_a_misspelt_name(matcher):
     p = matcher.profile("玉米深加工产业链宣传片")
     assert p.project_id is None and p.chain_ids == ["corn"] and "深加工" in p.words
     assert matcher.profile("飞鹌乳业").company_id == "feihe"     # a real typo still meets its name
+
+
+@pytest.mark.parametrize("text, city", [
+    ("黑河老乡 在广州做生意的", "guangzhou"), ("广东的黑河老乡有哪些", "guangdong"),
+    ("珠三角有没有咱黑河人开厂的", "pearl_river_delta"), ("哈尔滨 黑河籍企业家", "harbin"),
+])
+def test_natives_of_the_home_city_are_the_hometown_list(matcher, text, city):
+    """黑河 is where every hometown notable comes from, not an origin that narrows them: 黑河老乡 /
+    黑河人 / 黑河籍 ask for the hometown list, and the other place is where they work."""
+    p = matcher.profile(text)
+    assert p.lists == ["hometown"] and p.origin_id is None and p.city_id == city
+    result = matcher.whom(p, top=3)
+    assert result.items and all(r.person.list.value == "hometown" for r in result.items)
