@@ -86,6 +86,8 @@ LIST_WORDS: dict[str, dict[str, list[str]]] = {
     "hometown": {"strong": ["乡贤", "老乡", "同乡", "家乡人", "乡亲", "乡友", "老家人", "在外乡贤",
                             "xiangxian", "laoxiang", "tongxiang", "jiaxiangren", "xiangqin",
                             "fellow townsman", "fellow townsmen", "hometown people", "hometown network", "natives",
+                            "hometown entrepreneur", "hometown entrepreneurs", "hometown notables",
+                            "hometown businessmen",
                             "земляк", "земляки", "земляков", "землячество"],
                  "weak": []},
     "alumni": {"strong": ["校友", "同学", "老同学", "校友会", "学长", "学姐", "学弟", "学妹", "xiaoyou", "tongxue",

@@ -236,3 +236,8 @@ def test_natives_of_the_home_city_are_the_hometown_list(matcher, text, city):
     assert p.lists == ["hometown"] and p.origin_id is None and p.city_id == city
     result = matcher.whom(p, top=3)
     assert result.items and all(r.person.list.value == "hometown" for r in result.items)
+
+
+def test_hometown_entrepreneurs_in_english_name_the_hometown_list(matcher):
+    p = matcher.profile("hometown entrepreneurs in shenzhen")
+    assert p.lists == ["hometown"] and p.city_id == "shenzhen" and p.words == []
