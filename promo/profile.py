@@ -162,6 +162,10 @@ def _apply_lists(p: VisitorProfile, link, home_native: bool = False) -> None:
             if t.kind == "list":
                 (strong if t.how != "weak" else weak).append(t.ref)
     lists = list(dict.fromkeys(strong or weak)) or (["hometown"] if home_native else [])
+    # 部委的老乡, земляки в министерствах: the ministry list is the natives in ministries, so
+    # 老乡 describes them rather than asking for the hometown list too.
+    if "ministry" in lists and "hometown" in lists:
+        lists.remove("hometown")
     # 北安老乡 / 五大连池 老乡: with a hometown named, 老乡 asks for natives of it on any list
     # (an alumnus or a ministry official born there), not for the hometown list only.
     if p.origin_id and lists == ["hometown"]:

@@ -241,3 +241,15 @@ def test_natives_of_the_home_city_are_the_hometown_list(matcher, text, city):
 def test_hometown_entrepreneurs_in_english_name_the_hometown_list(matcher):
     p = matcher.profile("hometown entrepreneurs in shenzhen")
     assert p.lists == ["hometown"] and p.city_id == "shenzhen" and p.words == []
+
+
+@pytest.mark.parametrize("text", ["部委 老乡", "在京部委的老乡", "buwei laoxiang", "земляки в министерствах Пекина"])
+def test_natives_in_ministries_are_the_ministry_list(matcher, text):
+    p = matcher.profile(text)
+    assert p.lists == ["ministry"]
+    assert all(r.person.list.value == "ministry" for r in matcher.whom(p, top=5).items)
+
+
+def test_cross_border_alone_names_the_chain(matcher):
+    p = matcher.profile("深圳 做跨境的 有老乡没")
+    assert "cross_border" in p.chain_ids and p.lists == ["hometown"]
