@@ -19,14 +19,15 @@ SQLite settings and why:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -37,10 +38,38 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _PG_MIGRATE_LOCK = 0x70726F6D6F  # "promo"
 
 
+# --------------------------------------------------------------------------- record ids
+
+MAX_ID = 2**63 - 1   # SQLite's INTEGER and PostgreSQL's BIGINT: larger ids raise OverflowError
+_ID = re.compile(r"#?([0-9]{1,19})")
+_FULL_WIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)}   # a Chinese keyboard's １２３
+
+
+def parse_id(text: Any) -> int | None:
+    """A record id as an officer types it or a button carries it ("12", "#12", "＃１２"), or
+    None when it cannot be one: letters, signs, "²" (which passes str.isdigit but not int),
+    zero, or a number the database cannot hold (99999999999999999999)."""
+    s = str(text if text is not None else "").strip().translate(_FULL_WIDTH_DIGITS).replace("＃", "#")
+    m = _ID.fullmatch(s)
+    if not m:
+        return None
+    n = int(m.group(1))
+    return n if 0 < n <= MAX_ID else None
+
+
+def looks_like_id(text: Any) -> bool:
+    """Text the officer meant as a number ("#…", digits of any script), valid or not: such a
+    text gets "no record #…" rather than being read as a name."""
+    s = str(text or "").strip().lstrip("#＃")
+    return bool(s) and all(ch.isdigit() for ch in s)
+
+
 # --------------------------------------------------------------------------- exceptions
 
 class PromoError(Exception):
     """Base of the domain exceptions. Messages never carry personal data."""
+
+    reason: str     # set on refusals (promo.access): a key the bot's templates turn into Chinese
 
 
 class PermissionDenied(PromoError):
@@ -96,12 +125,12 @@ class Database:
                 # one shared connection, or every checkout would see a new empty database
                 kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
             else:
-                Path(self.url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+                Path(self.url.database or "").expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs.update(pool_pre_ping=True)
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _configure_sqlite(self.engine, wal=not (self.url.database in (None, "", ":memory:")))
+            _configure_sqlite(self.engine, wal=self.url.database not in (None, "", ":memory:"))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.engine.execution_options(promo_read_only=True),
                                            expire_on_commit=False)
@@ -225,6 +254,11 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
 # --------------------------------------------------------------------------- portable helpers
 
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE changed (Session.execute is typed as a plain Result)."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
 def insert_on_conflict(session: Session, table, values: dict, index_elements: list[str],
                        update: list[str] | None = None) -> int:
     """INSERT … ON CONFLICT (index_elements) DO UPDATE SET update… (or DO NOTHING when `update`
@@ -233,7 +267,7 @@ def insert_on_conflict(session: Session, table, values: dict, index_elements: li
     if name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     elif name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # the same API
     else:  # pragma: no cover
         raise NotImplementedError(f"upsert on {name}")
     table = getattr(table, "__table__", table)

@@ -251,7 +251,7 @@ class Gazetteer:
         """深加工, 产业园: a piece that appears whole inside the names of two or more records is an
         ordinary word those names share, not a misspelt name of one of them."""
         blob, starts = self._cjk_blob, self._cjk_starts
-        refs = set()
+        refs: set[tuple[str, str]] = set()
         i = blob.find(piece)
         while i != -1:
             k = bisect_right(starts, i) - 1
@@ -565,8 +565,8 @@ def vocabulary_terms():
     for value, (_, forms) in vocab.TITLES.items():
         for f in forms:
             yield f, Term("title", value, value, "vocab")
-    for value, forms in vocab.LIST_WORDS.items():
-        for strength, words in forms.items():
+    for value, by_strength in vocab.LIST_WORDS.items():
+        for strength, words in by_strength.items():
             for f in words:
                 yield f, Term("list", value, value, "vocab" if strength == "strong" else "weak")
     for kind, table in (("scenario", vocab.SCENARIOS), ("kind", vocab.KINDS), ("scope", vocab.SCOPES),

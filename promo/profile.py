@@ -156,7 +156,8 @@ def _apply_lists(p: VisitorProfile, link, home_native: bool = False) -> None:
     """The people lists the words name: strong words (乡贤, 校友, 部委, 中介) choose; a weak one
     (在京) only when no strong one is there. 黑河人 / 黑河籍 (a native of the home city itself)
     with no list word asks for the hometown list."""
-    strong, weak = [], []
+    strong: list[str] = []
+    weak: list[str] = []
     for m in link.matches:
         for t in m.terms:
             if t.kind == "list":

@@ -210,7 +210,9 @@ class MaterialIndex:
         qchains = [self.chain_ix[c] for c in p.chain_ids if c in self.chain_ix]
         if not (qchains or p.project_id):
             return np.ones(n, dtype=bool)
-        on = self.chains[:, qchains].any(axis=1) if qchains else np.zeros(n, dtype=bool)
+        on = np.zeros(n, dtype=bool)
+        if qchains:
+            on |= self.chains[:, qchains].any(axis=1)
         if p.project_id:
             on |= self.project == p.project_id
         if scope == "city":
