@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -635,12 +636,10 @@ async def on_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 def _valid_hhmm(arg: str) -> bool:
-    return len(arg) == 4 and arg.isdigit() and int(arg[:2]) <= 23 and int(arg[2:]) <= 59
+    return bool(re.fullmatch(r"[0-9]{4}", arg)) and int(arg[:2]) <= 23 and int(arg[2:]) <= 59
 
 
 def _looks_like_date(text: str) -> bool:
-    import re
-
     return bool(re.fullmatch(r"[\d\-/.年月日号\s]+|今天|今日|明天|明日|后天|大后天", text))
 
 
