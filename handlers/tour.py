@@ -376,16 +376,6 @@ async def from_card(update: Update, context, qid: str) -> int:
 
 # ---------------------------------------------------------------------- button handlers, one per class
 
-BUTTONS: list[tuple[type[CallbackData], object]] = []     # (class, handler), wired in handlers()
-
-
-def _on(cls: type[CallbackData]):
-    def register(fn):
-        BUTTONS.append((cls, fn))
-        return fn
-    return register
-
-
 async def _stale(update: Update) -> int:
     await answer_stale(update)
     return END
@@ -416,7 +406,6 @@ async def _chosen(update: Update, context, st: dict) -> int:
     return await _advance(update, context, st, edit=True)
 
 
-@_on(TourFromCard)
 async def on_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await pressed(update, context, TourFromCard)
     if got is None:
@@ -424,7 +413,6 @@ async def on_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     return await from_card(update, context, got[1].qid)
 
 
-@_on(TourResume)
 async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourResume, resume=True)
     if got is None:
@@ -436,7 +424,6 @@ async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _resume(update, context, st, edit=False)
 
 
-@_on(TourAddDay)
 async def on_add_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourAddDay, done=True)
     if got is None:
@@ -450,7 +437,6 @@ async def on_add_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _show_plan(update, context, st, edit=True)
 
 
-@_on(TourIcs)
 async def on_ics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourIcs, done=True)
     if got is None:
@@ -459,7 +445,6 @@ async def on_ics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _send_ics(update, context, got[0])
 
 
-@_on(TourPrint)
 async def on_print(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourPrint, done=True)
     if got is None:
@@ -468,7 +453,6 @@ async def on_print(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _send_printable(update, context, got[0])
 
 
-@_on(TourChange)
 async def on_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourChange)
     if got is None:
@@ -501,17 +485,14 @@ async def _mark(update: Update, context, cls: type[CallbackData], key: str) -> i
     return await _show_sites(update, context, st, edit=True, fresh=False)
 
 
-@_on(TourMust)
 async def on_must(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _mark(update, context, TourMust, "must_see")
 
 
-@_on(TourAvoid)
 async def on_avoid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _mark(update, context, TourAvoid, "must_avoid")
 
 
-@_on(TourSiteInfo)
 async def on_site_info(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourSiteInfo, done=True)
     if got is None:
@@ -527,7 +508,6 @@ async def on_site_info(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     return END
 
 
-@_on(TourSitesDone)
 async def on_sites_done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourSitesDone, done=True)
     if got is None:
@@ -536,7 +516,6 @@ async def on_sites_done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     return await _show_plan(update, context, got[0], edit=True)
 
 
-@_on(TourDays)
 async def on_days(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourDays)
     if got is None:
@@ -552,7 +531,6 @@ def _venue_ids(context) -> set[str]:
     return {v.id for v in arrival_venues(svc(context).library.lists)}
 
 
-@_on(TourArrive)
 async def on_arrive(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourArrive)
     if got is None:
@@ -564,7 +542,6 @@ async def on_arrive(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _chosen(update, context, st)
 
 
-@_on(TourHour)
 async def on_hour(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourHour)
     if got is None:
@@ -576,7 +553,6 @@ async def on_hour(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _chosen(update, context, st)
 
 
-@_on(TourEscort)
 async def on_escort(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourEscort)
     if got is None:
@@ -588,7 +564,6 @@ async def on_escort(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _chosen(update, context, st)
 
 
-@_on(TourLeave)
 async def on_leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourLeave, done=True)
     if got is None:
@@ -604,7 +579,6 @@ async def on_leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _chosen(update, context, st)
 
 
-@_on(TourLeaveHour)
 async def on_leave_hour(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourLeaveHour, done=True)
     if got is None:
@@ -616,7 +590,6 @@ async def on_leave_hour(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     return await _chosen(update, context, st)
 
 
-@_on(TourDate)
 async def on_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     got = await _draft(update, context, TourDate)
     if got is None:
@@ -769,6 +742,19 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 # ---------------------------------------------------------------------- wiring
+
+# Each button class and the one handler that takes it, in the order the officer meets them
+# (wired in handlers()).
+BUTTONS = (
+    (TourDays, on_days), (TourArrive, on_arrive), (TourHour, on_hour), (TourEscort, on_escort),
+    (TourDate, on_date),                                         # the steps
+    (TourChange, on_change), (TourLeave, on_leave), (TourLeaveHour, on_leave_hour),   # under the plan
+    (TourMust, on_must), (TourAvoid, on_avoid), (TourSiteInfo, on_site_info),
+    (TourSitesDone, on_sites_done), (TourAddDay, on_add_day),    # 必看/不看
+    (TourIcs, on_ics), (TourPrint, on_print),                    # the files
+    (TourResume, on_resume), (TourFromCard, on_from_card),       # starting and taking up again
+)
+
 
 def _card_action(qid: str, query) -> tuple[str, str]:
     return "🗺 规划考察行程", TourFromCard(qid).pack()
