@@ -24,7 +24,7 @@ import math
 import re
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -540,7 +540,7 @@ class _References:
     def add(self, stem, i, fname, message, fix) -> None:
         self.problems.append((self.files[stem], i, fname, message, fix))
 
-    def ok(self, stem) -> list[tuple[int, object]]:
+    def ok(self, stem) -> list[tuple[int, Any]]:
         return [(i, r) for i, r in enumerate(self.recs[stem]) if r is not None]
 
     def town_ref(self, stem, i, fname, town_id, county):

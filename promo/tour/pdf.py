@@ -185,7 +185,7 @@ def _qr_codes(doc: _Doc, v: dict) -> None:
     """A QR code for every material link, each once, after the days."""
     from fpdf.enums import WrapMode
 
-    links = {}
+    links: dict[str, dict] = {}
     for day in v["days"]:
         for s in day["stops"]:
             for m in s["materials"]:

@@ -892,10 +892,10 @@ class _Planner:
         for victim in placed[:3]:
             removed.append(victim)
             tour = [tuple(x for x in items if x[0] != victim.key) for items in tour]
-            runs = self.simulate(tour)
-            if runs is None:
+            without = self.simulate(tour)
+            if without is None:
                 continue
-            best = self.try_insert(talk, tour, runs)
+            best = self.try_insert(talk, tour, without)
             if best is not None:
                 left.extend(sorted(removed, key=lambda c: (-c.score, c.key)))
                 return best
@@ -1202,3 +1202,20 @@ def plan_tour(request: TourRequest, lists: dict[str, list] | TourData,
     fit between the arrival and the departure."""
     data = lists if isinstance(lists, TourData) else TourData(lists)
     return _Planner(request, data, chain_names).plan()
+
+
+def ranked_sites(request: TourRequest, lists: dict[str, list] | TourData,
+                 chain_names: dict[str, str] | None = None) -> list[str]:
+    """The ids of the sites this visitor may be shown (not meeting rooms, none above their
+    level), most relevant first by the planner's own score (ties by id). Raises ValueError as
+    plan_tour does for a request it cannot plan from."""
+    data = lists if isinstance(lists, TourData) else TourData(lists)
+    planner = _Planner(request, data, chain_names)
+    ranked = []
+    for pid, site in data.sites.items():
+        if site.kind is SiteKind.government or site.min_level > planner.level:
+            continue
+        sc = planner.score(site)
+        if sc is not None:
+            ranked.append((-sc[0], pid))
+    return [pid for _, pid in sorted(ranked)]

@@ -119,26 +119,17 @@ def site_choices(plan, library, limit: int = SITE_CHOICES) -> list[tuple[str, st
     first: the sites already asked for or against, the plan's sites, the sites the planner dropped,
     then the planner's best-scoring others. About `limit` of them; the asked-for ones always."""
     from .models import SiteKind
-    from .planner import TourData, _Planner
+    from .planner import ranked_sites
 
     sites = {s.id: s for s in library.lists.get("sites", [])}
     rq = plan.request
     asked = [p for p in (*rq.must_see, *rq.must_avoid) if p in sites]
     planned = [s.place_id for s in plan.stops if s.kind == "site" and s.place_id in sites]
     dropped = [d.id for d in plan.dropped if d.id in sites and sites[d.id].kind is not SiteKind.government]
-    scored: list[str] = []
     try:
-        planner = _Planner(rq, TourData(library.lists), chain_names(library))
-        ranked = []
-        for pid, site in sites.items():
-            if site.kind is SiteKind.government or site.min_level > planner.level:
-                continue
-            sc = planner.score(site)
-            if sc is not None:
-                ranked.append((-sc[0], pid))
-        scored = [pid for _, pid in sorted(ranked)]
+        scored = ranked_sites(rq, library.lists, chain_names(library))
     except ValueError:      # the plan was made, so this does not happen; the list is still useful
-        pass
+        scored = []
     head = list(dict.fromkeys(asked + planned))
     extra = [p for p in dict.fromkeys(dropped + scored) if p not in head]
     keep = max(len(asked), limit - min(3, len(extra)))     # room for a few not in the plan
