@@ -129,7 +129,7 @@ def _host_rank(rule: ReceptionRule, erule: ReceptionRule | None) -> int:
 def _eligible(o: Official, rule: ReceptionRule, chains: list[str]) -> bool:
     """May `o` receive under `rule`: the rank range, and one of its roles (a task-force lead only
     for one of the visitor's chains)."""
-    if not (rule.receive_rank <= o.rank <= rule.receive_rank_max):
+    if not (rule.receive_rank <= o.rank <= rule.receive_rank_max):  # type: ignore[operator]  # a visitor rule has both ranks (validated)
         return False
     if not rule.receive_roles:
         return True

@@ -59,9 +59,7 @@ def _host_pool(ctx: Context, site, need: int) -> list:
     pool = []
     for h in site.hosts:
         for o in ctx.officials.values():
-            if o.id == h:
-                pool.append(o)
-            elif (h in OfficialRole.__members__ and OfficialRole(h) in o.roles
+            if o.id == h or (h in OfficialRole.__members__ and OfficialRole(h) in o.roles
                   and ((o.county == site.county) if h in COUNTY_ROLE_NAMES else o.county is None)):
                 pool.append(o)
     if need >= 3:
