@@ -29,7 +29,7 @@ from promo.tour.view import days_label, escort_label, plan_view
 from promo.tour.when import WhenError, check_day, check_start, looks_like_clock, parse_clock, parse_day
 
 from .callbacks import CallbackData
-from .common import Command, answer_stale, keyboard, pressed, require_user, send, svc
+from .common import Command, answer_stale, keyboard, officer_only, send, svc
 
 log = logging.getLogger(__name__)
 
@@ -344,9 +344,8 @@ def _new_state(profile: str | None) -> dict:
 
 # ---------------------------------------------------------------------- handlers
 
-async def tour_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    if await require_user(update, context) is None:
-        return END
+@officer_only(refused=END)
+async def tour_command(update: Update, context: ContextTypes.DEFAULT_TYPE, _user) -> int:
     text = " ".join(context.args or []).strip()[:500]
     old = context.user_data.get("tour")
     if not text and old and old.get("aside"):     # /tour alone: resume the draft put aside
@@ -381,23 +380,20 @@ async def _stale(update: Update) -> int:
     return END
 
 
-async def _draft(update: Update, context, cls: type[CallbackData], *, done: bool = False, resume: bool = False):
-    """(the officer's tour state, the decoded button) for a button of the tour's draft, or None
-    once a stranger was refused or a stale button answered. Any button but 继续 takes a draft put
-    aside up again; `done`: the button exists only under a plan (a choice made once)."""
-    got = await pressed(update, context, cls)
-    if got is None:
-        return None
+def _draft_of(context, data) -> dict | None:
+    """The officer's tour draft a button belongs to; None (the stale answer) when there is none."""
     st = context.user_data.get("tour")
-    if not st or not st.get("profile"):
-        await answer_stale(update)
-        return None
-    if not resume:
-        st.pop("aside", None)
+    return st if st and st.get("profile") else None
+
+
+async def _taken_up(update: Update, st: dict, *, done: bool = False) -> bool:
+    """Any button but 继续 takes a draft put aside up again; `done`: the button exists only
+    under a plan (a choice made once), so before that it is stale."""
+    st.pop("aside", None)
     if done and not st.get("done"):
         await answer_stale(update)
-        return None
-    return st, got[1]
+        return False
+    return True
 
 
 async def _chosen(update: Update, context, st: dict) -> int:
@@ -406,29 +402,23 @@ async def _chosen(update: Update, context, st: dict) -> int:
     return await _advance(update, context, st, edit=True)
 
 
-async def on_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await pressed(update, context, TourFromCard)
-    if got is None:
-        return END
-    return await from_card(update, context, got[1].qid)
+@officer_only(button=TourFromCard, refused=END)
+async def on_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data) -> int:
+    return await from_card(update, context, data.qid)
 
 
-async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourResume, resume=True)
-    if got is None:
-        return END
-    st, _ = got
+@officer_only(button=TourResume, find=_draft_of, refused=END)
+async def on_resume(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
     if not st.get("aside"):
         return await _stale(update)
     await update.callback_query.answer()
     return await _resume(update, context, st, edit=False)
 
 
-async def on_add_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourAddDay, done=True)
-    if got is None:
+@officer_only(button=TourAddDay, find=_draft_of, refused=END)
+async def on_add_day(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st, done=True):
         return END
-    st, _ = got
     more = _one_more_day(st)
     if more is None:
         return await _stale(update)
@@ -437,27 +427,26 @@ async def on_add_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _show_plan(update, context, st, edit=True)
 
 
-async def on_ics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourIcs, done=True)
-    if got is None:
+@officer_only(button=TourIcs, find=_draft_of, refused=END)
+async def on_ics(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st, done=True):
         return END
     await update.callback_query.answer()
-    return await _send_ics(update, context, got[0])
+    return await _send_ics(update, context, st)
 
 
-async def on_print(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourPrint, done=True)
-    if got is None:
+@officer_only(button=TourPrint, find=_draft_of, refused=END)
+async def on_print(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st, done=True):
         return END
     await update.callback_query.answer()
-    return await _send_printable(update, context, got[0])
+    return await _send_printable(update, context, st)
 
 
-async def on_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourChange)
-    if got is None:
+@officer_only(button=TourChange, find=_draft_of, refused=END)
+async def on_change(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st):
         return END
-    st, data = got
     if data.field not in CHANGES or data.field in ("depart", "sites") and not st.get("done"):
         return await _stale(update)
     await update.callback_query.answer()
@@ -472,11 +461,9 @@ def _site_at(st: dict, index: int) -> tuple[str, str] | None:
     return tuple(sites[index]) if 0 <= index < len(sites) else None
 
 
-async def _mark(update: Update, context, cls: type[CallbackData], key: str) -> int:
-    got = await _draft(update, context, cls, done=True)
-    if got is None:
+async def _mark(update: Update, context, data, st: dict, key: str) -> int:
+    if not await _taken_up(update, st, done=True):
         return END
-    st, data = got
     site = _site_at(st, data.index)
     if site is None:
         return await _stale(update)
@@ -485,19 +472,20 @@ async def _mark(update: Update, context, cls: type[CallbackData], key: str) -> i
     return await _show_sites(update, context, st, edit=True, fresh=False)
 
 
-async def on_must(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _mark(update, context, TourMust, "must_see")
+@officer_only(button=TourMust, find=_draft_of, refused=END)
+async def on_must(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    return await _mark(update, context, data, st, "must_see")
 
 
-async def on_avoid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _mark(update, context, TourAvoid, "must_avoid")
+@officer_only(button=TourAvoid, find=_draft_of, refused=END)
+async def on_avoid(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    return await _mark(update, context, data, st, "must_avoid")
 
 
-async def on_site_info(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourSiteInfo, done=True)
-    if got is None:
+@officer_only(button=TourSiteInfo, find=_draft_of, refused=END)
+async def on_site_info(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st, done=True):
         return END
-    st, data = got
     site = _site_at(st, data.index)
     if site is None:
         return await _stale(update)
@@ -508,19 +496,18 @@ async def on_site_info(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     return END
 
 
-async def on_sites_done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourSitesDone, done=True)
-    if got is None:
+@officer_only(button=TourSitesDone, find=_draft_of, refused=END)
+async def on_sites_done(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st, done=True):
         return END
     await update.callback_query.answer()
-    return await _show_plan(update, context, got[0], edit=True)
+    return await _show_plan(update, context, st, edit=True)
 
 
-async def on_days(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourDays)
-    if got is None:
+@officer_only(button=TourDays, find=_draft_of, refused=END)
+async def on_days(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st):
         return END
-    st, data = got
     if data.value not in {v for _, v in DAY_CHOICES}:
         return await _stale(update)
     st["days"], st["step"] = data.value, "days"
@@ -531,44 +518,40 @@ def _venue_ids(context) -> set[str]:
     return {v.id for v in arrival_venues(svc(context).library.lists)}
 
 
-async def on_arrive(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourArrive)
-    if got is None:
+@officer_only(button=TourArrive, find=_draft_of, refused=END)
+async def on_arrive(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st):
         return END
-    st, data = got
     if data.venue not in _venue_ids(context):
         return await _stale(update)
     st["arrive"], st["step"] = data.venue, "arrive"
     return await _chosen(update, context, st)
 
 
-async def on_hour(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourHour)
-    if got is None:
+@officer_only(button=TourHour, find=_draft_of, refused=END)
+async def on_hour(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st):
         return END
-    st, data = got
     if not _valid_hhmm(data.hhmm):
         return await _stale(update)
     st["time"], st["step"] = f"{data.hhmm[:2]}:{data.hhmm[2:]}", "time"
     return await _chosen(update, context, st)
 
 
-async def on_escort(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourEscort)
-    if got is None:
+@officer_only(button=TourEscort, find=_draft_of, refused=END)
+async def on_escort(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st):
         return END
-    st, data = got
     if data.role is not None and data.role not in {r for _, r in ESCORT_CHOICES}:
         return await _stale(update)
     st["escort"], st["escort_set"], st["step"] = data.role, True, "escort"
     return await _chosen(update, context, st)
 
 
-async def on_leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourLeave, done=True)
-    if got is None:
+@officer_only(button=TourLeave, find=_draft_of, refused=END)
+async def on_leave(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st, done=True):
         return END
-    st, data = got
     if data.venue is None:
         st["depart"], st["depart_time"] = None, None
     elif data.venue in _venue_ids(context):
@@ -579,22 +562,20 @@ async def on_leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _chosen(update, context, st)
 
 
-async def on_leave_hour(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourLeaveHour, done=True)
-    if got is None:
+@officer_only(button=TourLeaveHour, find=_draft_of, refused=END)
+async def on_leave_hour(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st, done=True):
         return END
-    st, data = got
     if data.hhmm not in {t.replace(":", "") for t in DEPART_TIME_CHOICES} or not st.get("depart"):
         return await _stale(update)
     st["depart_time"], st["step"] = f"{data.hhmm[:2]}:{data.hhmm[2:]}", "dtime"
     return await _chosen(update, context, st)
 
 
-async def on_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    got = await _draft(update, context, TourDate)
-    if got is None:
+@officer_only(button=TourDate, find=_draft_of, refused=END)
+async def on_date(update: Update, context: ContextTypes.DEFAULT_TYPE, _user, data, st: dict) -> int:
+    if not await _taken_up(update, st):
         return END
-    st, data = got
     try:
         day = dt.date.fromisoformat(data.day)
     except ValueError:
@@ -616,11 +597,10 @@ def _looks_like_date(text: str) -> bool:
     return bool(re.fullmatch(r"[\d\-/.年月日号\s]+|今天|今日|明天|明日|后天|大后天", text))
 
 
-async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+@officer_only(refused=END)
+async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE, _user) -> int:
     """Plain text while the flow waits for a value. Text that is not one (a new visitor profile)
     puts the draft aside, says so, and goes on to the handler that would have taken it."""
-    if await require_user(update, context) is None:
-        return END
     st = context.user_data.get("tour")
     text = (update.effective_message.text or "").strip()
     if not st or st.get("step") not in TYPED_STEPS or not st.get("wait", True) or st.get("aside"):
