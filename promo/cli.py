@@ -12,6 +12,7 @@ from typing import Any
 from .config import ROOT
 from .loader import DataError, load_library
 from .present import material_record, person_record
+from .tour.cli import add_tour_parser
 
 SENSITIVE_MASK = "（敏感：请通过联络人引荐）"
 
@@ -50,12 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_data_option(p)
     schemas = sub.add_parser("schemas", help="write JSON Schema files for editors to schemas/")
     schemas.add_argument("--out", type=Path, default=ROOT / "schemas")
-    try:
-        from .tour.cli import add_tour_parser
-    except ImportError:
-        pass
-    else:
-        add_tour_parser(sub, add_data_option)
+    add_tour_parser(sub, add_data_option)
     return parser
 
 

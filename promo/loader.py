@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from . import cache, models
 from .suggest import closest
+from .tour.models import TOUR_LISTS
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,6 @@ def _specs() -> list[FileSpec]:
     for kind, stem in (("hometown", "hometown"), ("alumni", "alumni"),
                        ("ministry", "ministry"), ("agent", "agents")):
         specs.append(FileSpec(f"lists/people/{stem}*.yaml", models.Person, "people", {"list": kind}))
-    try:
-        from .tour.models import TOUR_LISTS
-    except ImportError:  # the tour planner is optional for the core lists
-        TOUR_LISTS = {}
     for path, model in TOUR_LISTS.items():
         specs.append(FileSpec(path, model, Path(path).stem))
     return specs

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from . import models
+from .tour.models import TOUR_LISTS
 
 
 def _record_models() -> dict[str, type]:
@@ -13,10 +14,6 @@ def _record_models() -> dict[str, type]:
            "organisation": models.Organisation,
            "project": models.Project, "event": models.Event, "policy": models.Policy,
            "material": models.Material, "person": models.Person}
-    try:
-        from .tour.models import TOUR_LISTS
-    except ImportError:
-        TOUR_LISTS = {}
     for path, model in TOUR_LISTS.items():
         out[Path(path).stem.rstrip("s") if Path(path).stem.endswith("s") else Path(path).stem] = model
     return out

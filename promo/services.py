@@ -1,8 +1,8 @@
 """`Services`: the one domain object the bot, the console chat and the tests share.
 
 Started once (lists, matcher, database with migrations, seeded allow-list) and stopped once;
-the Telegram application keeps it in `bot_data["svc"]` (post_init / post_shutdown, as the PTB
-team's rules-bot does). It knows nothing of Telegram.
+the Telegram application keeps it in its typed `bot_data` (`handlers.state.BotState.services`;
+stopped in post_shutdown, as the PTB team's rules-bot does). It knows nothing of Telegram.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from .config import Settings
 from .db import Database
 from .loader import DataError, Problem, discover, fingerprint
 from .matcher import Matcher, load_matcher
+from .meetings.funnel import ProjectStore
+from .meetings.store import MeetingStore
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ class Services:
         self.matcher: Matcher | None = None
         self.db: Database | None = None
         self.access: AccessStore | None = None
+        self.meetings: MeetingStore | None = None
+        self.projects: ProjectStore | None = None
         self.data_version = 0           # bumped on every successful reload
         self.last_problems: list[Problem] = []
 
@@ -40,18 +44,8 @@ class Services:
         self.db.migrate()
         self.access = AccessStore(self.db)
         self.access.seed(self.settings.users, now=self.now())
-        self._start_features()
-
-    def _start_features(self) -> None:
-        """Stores of the meeting log; optional so the core runs without them."""
-        try:
-            from .meetings.store import MeetingStore
-            from .meetings.funnel import ProjectStore
-        except ImportError:
-            self.meetings = self.projects = None
-            return
-        self.meetings = MeetingStore(self.db)  # type: ignore[arg-type]  # started after the database
-        self.projects = ProjectStore(self.db)  # type: ignore[arg-type]  # started after the database
+        self.meetings = MeetingStore(self.db)
+        self.projects = ProjectStore(self.db)
 
     def stop(self) -> None:
         if self.db is not None:

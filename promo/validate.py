@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from .loader import Library, Problem
 from .suggest import closest
+from .tour.models import TOUR_LISTS, check_tour_references
 
 # (list, field, target list): fields that hold ids of records in another list.
 REFERENCES = [
@@ -94,10 +95,6 @@ def _check_people(lib: Library, at: At) -> list[Problem]:
 
 
 def _check_tour(lib: Library, field_lines: dict, material_ids: set[str], chain_ids: set[str]) -> list[Problem]:
-    try:
-        from .tour.models import TOUR_LISTS, check_tour_references
-    except ImportError:
-        return []
     stems = {path.rsplit("/", 1)[-1].removesuffix(".yaml"): path for path in TOUR_LISTS}
     lists = {stem: lib.lists.get(stem, []) for stem in stems}
     problems = []

@@ -137,7 +137,7 @@ async def test_failed_save_after_the_answer_is_told_in_the_chat_once(bot, fakebo
 
 
 async def test_failed_button_before_any_answer_stops_the_spinner_and_tells_the_chat(bot, fakebot, monkeypatch):
-    import handlers.meetings as meetings
+    from promo.meetings.draft import MeetingForms
 
     async with running(bot):
         card = (await fakebot.send_text(bot.app, bot.officer, FEIHE))[-1]
@@ -145,7 +145,7 @@ async def test_failed_button_before_any_answer_stops_the_spinner_and_tells_the_c
         def broken(*args, **kwargs):
             raise KeyError(SECRET)
 
-        monkeypatch.setattr(meetings, "_item", broken)
+        monkeypatch.setattr(MeetingForms, "item", broken)
         await fakebot.press(bot.app, bot.officer, card, "✏️ 日期", raise_errors=False)
     [answer] = answers(fakebot)
     assert not answer.params.get("text")                         # the spinner stops, quietly
