@@ -28,7 +28,9 @@ def features():
     conversations (tour, meeting forms) before the plain-text answer card, which takes any text;
     the fallback last, so it answers only what no feature took."""
     mods = [start, admin]
-    for optional in ("handlers.tour", "handlers.meetings", "handlers.projects", "handlers.followups"):
+    # imports first: an admin's spreadsheet is an import even in the middle of a conversation
+    for optional in ("handlers.imports", "handlers.tour", "handlers.meetings", "handlers.projects",
+                     "handlers.followups"):
         try:
             mods.append(__import__(optional, fromlist=["handlers"]))
         except ImportError:

@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_tour_parser(sub, add_data_option)
+    from .sheets.cli import add_sheets_parsers
+
+    add_sheets_parsers(sub, add_data_option)
     return parser
 
 
@@ -72,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
         return 0
     if args.command == "tour":
+        return args.handler(args, data_dir(args))
+    if args.command in ("lists-export", "lists-import", "lists-undo"):
         return args.handler(args, data_dir(args))
     parser.print_help()
     return 2

@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..loader import Library, load_library
 from .fields import EXPLAIN_TITLE, VALUES_TITLE, Column, Kind, SheetSpec, columns_for, sheet_specs
 from .normalise import format_sub
-from .yamlio import ListFile, plain
+from .yamlio import read_records
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
@@ -60,8 +60,7 @@ def cell_value(col: Column, value, lib: Library):
 
 def file_records(root: Path, sheet: SheetSpec) -> list:
     """The records of one file, in file order, validated by the model."""
-    data = ListFile(root / sheet.file)
-    return [sheet.model.model_validate({**plain(item), **sheet.spec.extra}) for item in data.records()]
+    return [sheet.model.model_validate({**item, **sheet.spec.extra}) for item in read_records(root / sheet.file)]
 
 
 def _width(values) -> float:
@@ -132,6 +131,7 @@ def export_workbook(root: str | Path, out: str | Path, lib: Library | None = Non
                 if col.kind is not Kind.choice:     # several values in one cell: suggest, do not refuse
                     dv.showErrorMessage = False
                 else:
+                    dv.showErrorMessage = True
                     dv.error, dv.errorTitle = "请从下拉列表中选择", col.header
                 ws.add_data_validation(dv)
                 dv.add(f"{letter}2:{letter}{last}")

@@ -29,7 +29,7 @@ from .fields import (EXPLAIN_TITLE, LIST_WORDS, VALUES_TITLE, Column, SheetSpec,
                      header_words, sheet_specs)
 from .normalise import CellError, ChainNames, blank, convert, folded
 from .reader import RawSheet, ReadError, read
-from .yamlio import ListFile, plain, write_with_backup
+from .yamlio import ListFile, read_records, write_with_backup
 
 MAX_PREVIEW = 40          # characters of a value shown in a change
 
@@ -121,7 +121,8 @@ class ImportRefused(Exception):
 @dataclass
 class _Entry:
     file: str
-    item: object                  # the ruamel mapping
+    index: int                    # among the file's records (mappings), in file order
+    raw: dict                     # the record as written (plain values)
     record: object                # the validated model
     key: tuple | None
 
@@ -273,9 +274,9 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
             for s in sheets:
                 if s.spec.pattern != key:
                     continue
-                for item in list_file(s.file).records():
-                    record = s.model.model_validate({**plain(item), **s.spec.extra})
-                    entries[key].append(_Entry(s.file, item, record, natural_key(s.model, plain(item))))
+                for index, raw in enumerate(read_records(root / s.file)):
+                    record = s.model.model_validate({**raw, **s.spec.extra})
+                    entries[key].append(_Entry(s.file, index, raw, record, natural_key(s.model, raw)))
         return entries[key]
 
     seen: dict[tuple, tuple[str, int]] = {}         # (pattern, id or key) → (sheet, row) of its first row
@@ -355,14 +356,14 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
             for k in dup_keys:
                 seen[k] = (raw.name, rownum)
             if entry is not None:
-                matched.add(id(entry.item))
+                matched.add((entry.file, entry.index))
             if bad:
                 continue
-            base = plain(entry.item) if entry else {}
+            base = dict(entry.raw) if entry else {}
             new = dict(base)
             for fname, value in values.items():
                 if value is None:
-                    if authoritative:
+                    if authoritative and fname != "id":
                         new.pop(fname, None)
                 else:
                     new[fname] = value
@@ -407,7 +408,7 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
             edits.append(("change", entry, {f: new.get(f) for f in diff}, order, sheet, file))
         if authoritative:
             for e in existing:
-                if e.file == sheet.file and id(e.item) not in matched:
+                if e.file == sheet.file and (e.file, e.index) not in matched:
                     rid = getattr(e.record, "id", "") or ""
                     name = getattr(e.record, "name", None) or getattr(e.record, "title", None) or rid
                     plan.changes.append(Change("remove", e.file, raw.name, None, rid, str(name)))
@@ -417,15 +418,19 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
     if not readable and not plan.problems:
         problem(None, None, None, "文件里没有可以导入的工作表", "第一行写表头，每行一条记录")
     # the new texts
+    items = {(e.file, e.index): list_file(e.file).records()[e.index]     # before removals shift them
+             for _, e, *_ in edits if e is not None}
     for action, entry, values, order, sheet, file in edits:
         lf = list_file(file)
         if action == "add":
             lf.append(values, order)
         elif action == "change":
-            lf.set_fields(entry.item, values, order)
+            lf.set_fields(items[(entry.file, entry.index)], values, order)
         else:
-            lf.remove(entry.item)
+            lf.remove(items[(entry.file, entry.index)])
     for rel, lf in files.items():
+        if not lf.dirty:
+            continue
         text = lf.dump()
         if text != lf.text:
             plan.texts[rel] = text

@@ -42,7 +42,13 @@ class ListFile:
         self.data = _yaml(2, 0).load(self.text) if self.text.strip() else None
         if self.data is None:
             self.data = CommentedSeq()
-        self.layout = self._layout()
+        self.layout: str | None = None      # found before the first edit (dumping costs time)
+        self.dirty = False
+
+    def _edit(self) -> None:
+        if self.layout is None:
+            self.layout = self._layout()
+        self.dirty = True
 
     def _layout(self) -> str:
         """'nested': top-level items at the margin, nested lists indented by 4 with the dash at 2
@@ -53,7 +59,7 @@ class ListFile:
         return "nested"
 
     def dump(self, layout: str | None = None) -> str:
-        layout = layout or self.layout
+        layout = layout or self.layout or self._layout()
         if not len(self.data) and not self.text.strip():
             return ""
         out = io.StringIO()
@@ -78,6 +84,7 @@ class ListFile:
 
     def set_fields(self, item: CommentedMap, values: dict, order: list[str]) -> None:
         """Set (or, for None / empty, remove) fields of `item`, new keys in model order."""
+        self._edit()
         flow = self.flow_lists()
         for key, value in values.items():
             if _empty(value):
@@ -94,6 +101,7 @@ class ListFile:
             item.insert(pos, key, new)
 
     def append(self, values: dict, order: list[str]) -> CommentedMap:
+        self._edit()
         item = CommentedMap()
         self.set_fields(item, {k: values[k] for k in order if k in values}, order)
         if len(self.data):
@@ -112,6 +120,7 @@ class ListFile:
         return item
 
     def remove(self, item: CommentedMap) -> None:
+        self._edit()
         index = next(i for i, x in enumerate(self.data) if x is item)
         trailing = _trailing_comment(item)
         del self.data[index]
@@ -222,6 +231,16 @@ def plain(node):
     if isinstance(node, dt.datetime):
         return node.date() if (node.hour, node.minute, node.second) == (0, 0, 0) else node
     return node
+
+
+def read_records(path: Path) -> list[dict]:
+    """The records (mappings) of a list file as plain values, in file order, with PyYAML's C
+    loader as the bot reads them (ruamel is loaded only for the files an import changes)."""
+    if not path.exists():
+        return []
+    loader = getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)
+    data = pyyaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    return [item for item in (data or []) if isinstance(item, dict)]
 
 
 # --------------------------------------------------------------------------- writing and undo
