@@ -37,6 +37,11 @@ def text(value) -> str:
     return str(value).translate(_FULLWIDTH).replace("\r\n", "\n").strip()
 
 
+def nfkc(value) -> str:
+    """Text of a number, a date or a phone: every full-width form → ASCII (－ ． ／ too)."""
+    return unicodedata.normalize("NFKC", text(value)).strip()
+
+
 def folded(value) -> str:
     return unicodedata.normalize("NFKC", text(value)).lower().strip()
 
@@ -60,7 +65,7 @@ def items(value, refs: bool = False) -> list[str]:
 # --------------------------------------------------------------------------- phones
 
 def phone(value) -> str:
-    raw = text(value)
+    raw = nfkc(value)
     digits = re.sub(r"[\s\-–—.()（）]", "", raw)
     digits = re.sub(r"^(\+86|0086|\+?86(?=1\d{10}$))", "", digits)
     if re.fullmatch(r"1[3-9]\d{9}", digits):
@@ -68,8 +73,10 @@ def phone(value) -> str:
     if re.fullmatch(r"0\d{2,3}\d{7,8}", digits):          # a landline with its area code
         area = 3 if digits[:2] in ("01", "02") else 4
         return f"{digits[:area]}-{digits[area:]}"
-    if re.fullmatch(r"\+?\d{7,15}", digits):               # a foreign number: keep the digits
-        return digits if digits.startswith("+") or len(digits) < 11 else "+" + digits
+    if re.fullmatch(r"(\+|00)[1-9]\d{6,14}", digits):      # a foreign number: +7 914 …, 007 914 …
+        return "+" + digits.removeprefix("+").removeprefix("00")
+    if re.fullmatch(r"[2-9]\d{6,7}", digits):              # a local landline without its area code
+        return digits
     raise CellError(f"'{raw}' 不是电话号码", "写 11 位手机号（如 13800001234）或带区号的座机（如 0456-8221234）")
 
 
@@ -85,11 +92,11 @@ def date(value) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) or re.fullmatch(r"\d{5}(\.\d+)?", text(value)):
-        serial = float(text(value)) if not isinstance(value, (int, float)) else float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) or re.fullmatch(r"\d{5}(\.\d+)?", nfkc(value)):
+        serial = float(nfkc(value)) if not isinstance(value, (int, float)) else float(value)
         if 20000 <= serial <= 80000:                       # Excel's day count: 1954 … 2119
             return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
-    raw = text(value)
+    raw = nfkc(value)
     m = _DATE.match(raw) or _DATE_8.match(raw)
     if m:
         try:
@@ -102,7 +109,7 @@ def date(value) -> dt.date:
 # --------------------------------------------------------------------------- numbers
 
 def integer(value) -> int:
-    raw = text(value).replace(",", "").replace("，", "")
+    raw = nfkc(value).replace(",", "")
     try:
         number = Decimal(raw)
     except InvalidOperation:
@@ -114,7 +121,7 @@ def integer(value) -> int:
 
 def number(value) -> float:
     try:
-        return float(text(value).replace(",", ""))
+        return float(nfkc(value).replace(",", ""))
     except ValueError:
         raise CellError(f"'{text(value)}' 不是数字", "写一个数字，如 50.25") from None
 

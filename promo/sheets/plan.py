@@ -296,6 +296,7 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
         sheet, header_index, mapping, ignored = found
         readable += 1
         letters = {col.field: get_column_letter(i + 1) for i, col in mapping.items()}
+        typed = {col.field: str(raw.rows[header_index][1][i]).strip() for i, col in mapping.items()}
         has_id = "id" in letters
         named_after = raw.name.strip() in (sheet.title, Path(sheet.file).stem)
         authoritative = has_id and named_after
@@ -323,7 +324,7 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
                 try:
                     values[col.field] = convert(col, cell, chains)
                 except CellError as exc:
-                    problem(raw.name, rownum, letters[col.field], f"{col.header}：{exc.message}", exc.fix)
+                    problem(raw.name, rownum, letters[col.field], f"{typed[col.field]}：{exc.message}", exc.fix)
                     values[col.field] = None
                     bad = True
             if all(v is None for v in values.values()) and not bad:
@@ -378,11 +379,12 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
                 for err in exc.errors():
                     fname = str(err["loc"][0]) if err["loc"] else ""
                     col = sheet.column(fname) or next((c for c in mapping.values() if c.field == fname), None)
+                    header = typed.get(fname) or (col.header if col else fname)
                     if err["type"] == "missing":
-                        message, fix = f"缺少必填项「{col.header if col else fname}」", "填写这一列（必填列在「说明」页标出）"
+                        message, fix = f"缺少必填项「{header}」", "加上这一列并填写（必填列在导出模板的「说明」页标出）"
                     else:
                         message, fix = _describe(err, sheet.model)
-                        message = f"{col.header if col else fname}：{message}" if col else message
+                        message = f"{header}：{message}"
                     problem(raw.name, rownum, letters.get(fname), message, fix)
                 continue
             file = entry.file if entry else target
