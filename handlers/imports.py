@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from promo.sheets import ImportRefused, apply_plan, plan_import, undo_last
+from promo.render import render
+from promo.sheets import ImportRefused, apply_plan, export_workbook, plan_import, undo_last
 from promo.sheets.reader import OTHER_SPREADSHEETS, SPREADSHEET_SUFFIXES
 from promo.sheets.yamlio import BACKUP_DIR
 
@@ -29,7 +31,8 @@ from .common import Command, current_user, keyboard, pressed, refuse_stranger, s
 
 log = logging.getLogger(__name__)
 
-COMMANDS = [Command("undo_import", "撤销上次名单导入", "undo the last list import", admin=True)]
+COMMANDS = [Command("lists_export", "导出名单表格", "export the lists as a workbook", admin=True),
+            Command("undo_import", "撤销上次名单导入", "undo the last list import", admin=True)]
 MAX_BYTES = 5 * 1024 * 1024          # a workbook of every list is ~0.2 MB; Telegram lets bots fetch 20 MB
 PENDING = "import_pending"
 STALE = "这个按钮已过期，请重新发送表格。"
@@ -186,8 +189,34 @@ async def undo_import(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                version=s.data_version, problems=problems or [])
 
 
+async def lists_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The workbook of every list (the template to fill in): admins only, it holds the people lists."""
+    user = current_user(update, context)
+    if user is None:
+        await refuse_stranger(update, context)
+        return
+    if not user.is_admin:
+        await send(update, context, "import_result.html.j2", kind="not_admin")
+        return
+    s = svc(context)
+
+    def build() -> tuple[bytes, dict]:
+        import io
+
+        out = io.BytesIO()
+        counts = export_workbook(s.settings.data_dir, out, lib=s.library)
+        return out.getvalue(), counts
+
+    data, counts = await asyncio.to_thread(build)
+    caption = render("import_result.html.j2", kind="exported", counts=counts, version=s.data_version)
+    filename = f"招商名单-{s.today().isoformat()}.xlsx"
+    await context.bot.send_document(update.effective_chat.id, data, filename=filename, caption=caption,
+                                    parse_mode=ParseMode.HTML)
+
+
 def handlers():
     private = filters.ChatType.PRIVATE
     return [MessageHandler(private & filters.Document.ALL & SPREADSHEET, document),
             CommandHandler("undo_import", undo_import, filters=private),
+            CommandHandler("lists_export", lists_export, filters=private),
             CallbackQueryHandler(pressed_button, pattern=SheetImport.pattern())]

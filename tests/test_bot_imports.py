@@ -170,3 +170,28 @@ async def test_in_a_group_a_workbook_is_not_imported(bot, fakebot, data):
         message = fakebot.store_user_message(bot.admin, None, group, document=doc)
         calls = await fakebot.process(bot.app, {"message": message.data_copy})
     assert not [c for c in calls if c.method in ("getFile", "sendMessage")]
+
+
+async def test_an_admin_gets_the_workbook_and_sending_it_back_changes_nothing(bot, fakebot, data):
+    before = digest(data)
+    async with running(bot):
+        calls = await fakebot.send_text(bot.app, bot.admin, "/lists_export")
+        [sent] = [c for c in calls if c.method == "sendDocument"]
+        upload = sent.files["document"]
+        assert upload.filename.startswith("招商名单-") and upload.filename.endswith(".xlsx")
+        assert "含人员名单，请勿转发" in sent.params["caption"]
+        from openpyxl import load_workbook
+
+        wb = load_workbook(io.BytesIO(upload.data))
+        assert wb.sheetnames[0] == "说明" and "乡贤企业家" in wb.sheetnames
+        back = await send_document(fakebot, bot.app, bot.admin, upload.data, upload.filename)
+        officer = await fakebot.send_text(bot.app, bot.officer, "/lists_export")
+        help_admin = said(fakebot, await fakebot.send_text(bot.app, bot.admin, "/help"))
+        help_officer = said(fakebot, await fakebot.send_text(bot.app, bot.officer, "/help"))
+    text = said(fakebot, back)
+    assert "新增 0 条 · 修改 0 条 · 删除 0 条 · 错误 0 个" in text and "名单没有变化，不需要导入" in text
+    assert fakebot.buttons(back[-1]) == []
+    assert "只有管理员" in said(fakebot, officer) and not [c for c in officer if c.method == "sendDocument"]
+    assert "把名单表格" in help_admin and "/undo_import" in help_admin
+    assert "把名单表格" not in help_officer and "/undo_import" not in help_officer
+    assert digest(data) == before
