@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ..loader import Library, load_library
 from .fields import EXPLAIN_TITLE, VALUES_TITLE, Column, Kind, SheetSpec, columns_for, sheet_specs
 from .normalise import format_sub
-from .yamlio import read_records
+from .plan import file_records
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
@@ -58,9 +58,6 @@ def cell_value(col: Column, value, lib: Library):
     return str(value.value if hasattr(value, "value") else value)
 
 
-def file_records(root: Path, sheet: SheetSpec) -> list:
-    """The records of one file, in file order, validated by the model."""
-    return [sheet.model.model_validate({**item, **sheet.spec.extra}) for item in read_records(root / sheet.file)]
 
 
 def _width(values) -> float:
@@ -96,7 +93,7 @@ def export_workbook(root: str | Path, out: str | Path, lib: Library | None = Non
     counts: dict[str, int] = {}
     explain_rows: list[list] = []
     for sheet in sheet_specs(root):
-        records = file_records(root, sheet)
+        records = [record for _, record in file_records(root, sheet, lib)]
         present = {f for r in records for f in r.model_fields_set}
         sheet.columns = columns_for(sheet.spec, present)
         ws = wb.create_sheet(sheet.title)

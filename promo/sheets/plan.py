@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from openpyxl.utils import get_column_letter
@@ -143,6 +144,33 @@ def natural_key(model, values: dict) -> tuple | None:
     if "name" in model.model_fields:
         return ("name", f("name"), f("title")) if f("name") else None
     return None
+
+
+def _plain_value(value):
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain_value(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_plain_value(v) for v in value]
+    return value
+
+
+def file_records(root: Path, sheet: SheetSpec, lib=None) -> list[tuple[dict, object]]:
+    """(record as written, validated model) of one file, in file order. From the loaded library
+    where every record has an id (it is cached: parsing a large YAML list takes tens of seconds),
+    else by reading the file."""
+    if lib is not None:
+        records = [r for r in lib.lists.get(sheet.list_name, [])
+                   if getattr(r, "id", None) and lib.where.get((sheet.list_name, r.id), ("",))[0] == sheet.file]
+        with_id = all(getattr(r, "id", None) for r in lib.lists.get(sheet.list_name, []))
+        if with_id:
+            return [({k: _plain_value(v) for k, v in r.model_dump(include=r.model_fields_set).items()
+                      if k not in sheet.spec.extra}, r) for r in records]
+    out = []
+    for raw in read_records(root / sheet.file):
+        out.append((raw, sheet.model.model_validate({**raw, **sheet.spec.extra})))
+    return out
 
 
 def _hash(text: str) -> str:
@@ -274,8 +302,7 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
             for s in sheets:
                 if s.spec.pattern != key:
                     continue
-                for index, raw in enumerate(read_records(root / s.file)):
-                    record = s.model.model_validate({**raw, **s.spec.extra})
+                for index, (raw, record) in enumerate(file_records(root, s, lib)):
                     entries[key].append(_Entry(s.file, index, raw, record, natural_key(s.model, raw)))
         return entries[key]
 
