@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from promo.render import render
-from promo.sheets import ImportRefused, apply_plan, export_workbook, plan_import, undo_last
+from promo.sheets import ImportPlan, ImportRefused, apply_plan, export_workbook, plan_import, undo_last
+from promo.sheets.plan import lists_fingerprint
 from promo.sheets.reader import OTHER_SPREADSHEETS, SPREADSHEET_SUFFIXES
 from promo.sheets.yamlio import BACKUP_DIR
 
@@ -63,7 +65,18 @@ def _pending_dir(context) -> Path:
 def _drop_pending(context) -> None:
     pending = context.user_data.pop(PENDING, None)
     if pending:
-        (_pending_dir(context) / pending["file"]).unlink(missing_ok=True)
+        path = _pending_dir(context) / pending["file"]
+        path.unlink(missing_ok=True)
+        path.with_suffix(".plan").unlink(missing_ok=True)
+
+
+def _saved_plan(path: Path):
+    """The plan shown in the preview (our own pickle, next to the upload); None if unreadable."""
+    try:
+        plan = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    return plan if isinstance(plan, ImportPlan) else None
 
 
 def _suffix(name: str, mime: str | None) -> str:
@@ -117,6 +130,7 @@ async def _preview(update: Update, context, data: bytes, name: str, suffix: str,
         folder = _pending_dir(context)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{tok}{suffix}").write_bytes(data)
+        (folder / f"{tok}.plan").write_bytes(pickle.dumps(plan))
         context.user_data[PENDING] = {"tok": tok, "file": f"{tok}{suffix}", "name": name, "hint": hint,
                                       "digest": plan.digest}
         markup = keyboard([[("✅ 确认导入", SheetImport(tok, "a").pack()), ("取消", SheetImport(tok, "c").pack())]])
@@ -145,8 +159,12 @@ async def pressed_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     s = svc(context)
     raw = path.read_bytes()
-    plan = await asyncio.to_thread(plan_import, s.settings.data_dir, raw, pending["name"],
-                                   list_hint=pending.get("hint"), today=s.today())
+    plan = _saved_plan(path.with_suffix(".plan"))
+    if plan is None or plan.digest != pending["digest"] or \
+            plan.fingerprint != await asyncio.to_thread(lists_fingerprint, s.settings.data_dir):
+        # the lists changed since the preview (or it is lost): plan again, apply only what is shown
+        plan = await asyncio.to_thread(plan_import, s.settings.data_dir, raw, pending["name"],
+                                       list_hint=pending.get("hint"), today=s.today())
     if plan.digest != pending["digest"]:
         await _preview(update, context, raw, pending["name"], path.suffix, pending.get("hint"),
                        note="名单在预览之后有变化，下面是按最新名单重新生成的预览，请再确认一次。")

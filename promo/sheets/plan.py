@@ -93,6 +93,7 @@ class ImportPlan:
     sheets: list[SheetSummary] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)   # file → new text, only files that change
     base: dict[str, str] = field(default_factory=dict)    # file → hash of its text when planned
+    fingerprint: str = ""                                 # of every list file when planned
 
     @property
     def errors(self) -> list[SheetProblem]:
@@ -171,6 +172,13 @@ def file_records(root: Path, sheet: SheetSpec, lib=None) -> list[tuple[dict, obj
     for raw in read_records(root / sheet.file):
         out.append((raw, sheet.model.model_validate({**raw, **sheet.spec.extra})))
     return out
+
+
+def lists_fingerprint(root: Path) -> str:
+    """Changes when any list file changes (a plan made before is then made again)."""
+    from ..loader import discover, fingerprint
+
+    return fingerprint(root, discover(root))
 
 
 def _hash(text: str) -> str:
@@ -269,7 +277,7 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
                 today: dt.date | None = None) -> ImportPlan:
     root = Path(root).resolve()
     source = Path(filename).name
-    plan = ImportPlan(source)
+    plan = ImportPlan(source, fingerprint=lists_fingerprint(root))
 
     def problem(sheet, row, column, message, fix, severity="error"):
         plan.problems.append(SheetProblem(source, sheet, row, column, message, fix, severity))
