@@ -29,7 +29,7 @@ from promo.sheets.reader import OTHER_SPREADSHEETS, SPREADSHEET_SUFFIXES
 from promo.sheets.yamlio import BACKUP_DIR
 
 from .callbacks import CallbackData
-from .common import Command, current_user, keyboard, pressed, refuse_stranger, send, svc
+from .common import Command, current_user, keyboard, pressed, refuse_stranger, require_user, send, svc
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ async def _preview(update: Update, context, data: bytes, name: str, suffix: str,
 
 
 async def pressed_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, SheetImport, STALE)
+    got = await pressed(update, context, SheetImport, STALE, private=True)
     if got is None:
         return
     user, data = got
@@ -189,12 +189,8 @@ async def pressed_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def undo_import(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = current_user(update, context)
+    user = await require_user(update, context, role="admin", private=True)
     if user is None:
-        await refuse_stranger(update, context)
-        return
-    if not user.is_admin:
-        await send(update, context, "import_result.html.j2", kind="not_admin")
         return
     s = svc(context)
     manifest = await asyncio.to_thread(undo_last, s.settings.data_dir)
@@ -209,12 +205,8 @@ async def undo_import(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def lists_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The workbook of every list (the template to fill in): admins only, it holds the people lists."""
-    user = current_user(update, context)
+    user = await require_user(update, context, role="admin", private=True)
     if user is None:
-        await refuse_stranger(update, context)
-        return
-    if not user.is_admin:
-        await send(update, context, "import_result.html.j2", kind="not_admin")
         return
     s = svc(context)
 
@@ -235,6 +227,6 @@ async def lists_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def handlers():
     private = filters.ChatType.PRIVATE
     return [MessageHandler(private & filters.Document.ALL & SPREADSHEET, document),
-            CommandHandler("undo_import", undo_import, filters=private),
-            CommandHandler("lists_export", lists_export, filters=private),
+            CommandHandler("undo_import", undo_import),
+            CommandHandler("lists_export", lists_export),
             CallbackQueryHandler(pressed_button, pattern=SheetImport.pattern())]

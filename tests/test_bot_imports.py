@@ -154,7 +154,7 @@ async def test_officers_other_formats_and_big_files_get_clear_answers(bot, fakeb
         pdf = await send_document(fakebot, bot.app, bot.admin, b"%PDF-1.4", "名片.pdf", "application/pdf")
         csv = await send_document(fakebot, bot.app, bot.admin, "姓名,单位,籍贯\n新人丙,丙公司,逊克县\n".encode("gb18030"),
                                   "名单.csv", "text/csv", caption="乡贤")
-    assert "只有管理员可以导入名单" in officer and "只有管理员" in undo
+    assert "只有管理员可以导入名单" in officer and "需要管理员权限" in undo
     assert "「另存为」Excel 工作簿 (.xlsx) 或 CSV" in said(fakebot, xls) and "getFile" not in [c.method for c in xls]
     assert "超过 5 MB 的上限" in said(fakebot, big) and "getFile" not in [c.method for c in big]
     assert said(fakebot, pdf).startswith("收到文件。")            # not a spreadsheet: the fallback's answer
@@ -162,14 +162,19 @@ async def test_officers_other_formats_and_big_files_get_clear_answers(bot, fakeb
     assert digest(data) == before
 
 
-async def test_in_a_group_a_workbook_is_not_imported(bot, fakebot, data):
+async def test_in_a_group_a_workbook_is_not_imported_and_the_commands_point_to_the_private_chat(bot, fakebot, data):
     group = fakebot.group(-100777, "招商工作群")
     async with running(bot):
         file_id = fakebot.add_file(workbook(GOOD), "a.xlsx", XLSX)
         doc = {"file_id": file_id, "file_unique_id": "u" + file_id, "file_name": "a.xlsx", "mime_type": XLSX}
         message = fakebot.store_user_message(bot.admin, None, group, document=doc)
         calls = await fakebot.process(bot.app, {"message": message.data_copy})
-    assert not [c for c in calls if c.method in ("getFile", "sendMessage")]
+        assert not [c for c in calls if c.method in ("getFile", "sendMessage")]
+        export = await fakebot.send_text(bot.app, bot.admin, "/lists_export", chat=group)
+        undo = await fakebot.send_text(bot.app, bot.admin, "/undo_import", chat=group)
+    assert not [c for c in export + undo if c.method == "sendDocument"]
+    assert "私聊" in said(fakebot, export) and "私聊" in said(fakebot, undo)
+    assert not (data / ".imports").exists()
 
 
 async def test_an_admin_gets_the_workbook_and_sending_it_back_changes_nothing(bot, fakebot, data):
@@ -191,7 +196,7 @@ async def test_an_admin_gets_the_workbook_and_sending_it_back_changes_nothing(bo
     text = said(fakebot, back)
     assert "新增 0 条 · 修改 0 条 · 删除 0 条 · 错误 0 个" in text and "名单没有变化，不需要导入" in text
     assert fakebot.buttons(back[-1]) == []
-    assert "只有管理员" in said(fakebot, officer) and not [c for c in officer if c.method == "sendDocument"]
+    assert "需要管理员权限" in said(fakebot, officer) and not [c for c in officer if c.method == "sendDocument"]
     assert "把名单表格" in help_admin and "/undo_import" in help_admin
     assert "把名单表格" not in help_officer and "/undo_import" not in help_officer
     assert digest(data) == before
