@@ -143,3 +143,17 @@ def test_yes_no_and_bad_values_name_the_fix():
     with pytest.raises(CellError) as err:
         amount("很多")
     assert "1.5亿" in err.value.fix
+
+
+def test_a_staff_numbering_column_called_id_is_not_taken_for_ids(data):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "乡贤"
+    ws.append(["编号", "姓名", "工作单位", "籍贯"])
+    ws.append([1, "赵一鸣", "哈尔滨赵氏乳业有限公司", "北安市"])
+    ws.append(["２", "钱二", "深圳钱氏供应链有限公司", "孙吴县"])
+    out = io.BytesIO()
+    wb.save(out)
+    plan = plan_import(data, out.getvalue(), "乡贤.xlsx", today=TODAY)
+    assert plan.problems == [] and plan.sheets[0].ignored == ["编号"]
+    assert [(c.action, c.record_id) for c in plan.changes] == [("add", "ht-053"), ("add", "ht-054")]

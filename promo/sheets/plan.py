@@ -28,7 +28,7 @@ from .. import models
 from ..loader import DataError, _describe, load_library
 from .fields import (EXPLAIN_TITLE, LIST_WORDS, VALUES_TITLE, Column, SheetSpec, columns_for, header_key,
                      header_words, sheet_specs)
-from .normalise import CellError, ChainNames, blank, convert, folded
+from .normalise import CellError, ChainNames, blank, convert, folded, nfkc
 from .reader import RawSheet, ReadError, read
 from .yamlio import ListFile, read_records, write_with_backup
 
@@ -330,6 +330,13 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
             continue
         sheet, header_index, mapping, ignored = found
         readable += 1
+        existing = group(sheet)
+        id_at = next((i for i, col in mapping.items() if col.field == "id"), None)
+        if id_at is not None and _row_numbers(raw.rows[header_index + 1:], id_at) and \
+                not any(str(getattr(e.record, "id", "") or "").isdigit() for e in existing):
+            # a "编号" column of 1, 2, 3 … numbers the rows of a staff table: it is not our ids
+            ignored.append(str(raw.rows[header_index][1][id_at]).strip()[:20])
+            mapping = {i: col for i, col in mapping.items() if i != id_at}
         letters = {col.field: get_column_letter(i + 1) for i, col in mapping.items()}
         typed = {col.field: str(raw.rows[header_index][1][i]).strip() for i, col in mapping.items()}
         has_id = "id" in letters
@@ -337,7 +344,6 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
         authoritative = has_id and named_after
         target = sheet.file
         order = list(sheet.model.model_fields)
-        existing = group(sheet)
         by_id = {e.record.id: e for e in existing if getattr(e.record, "id", None)}
         by_key: dict[tuple, list[_Entry]] = {}
         for e in existing:
@@ -478,6 +484,14 @@ def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str 
 
 
 _ID_SEQ = re.compile(r"^([a-z]+[-_])(\d+)$")
+
+
+def _row_numbers(rows, index: int) -> bool:
+    """Whether a column holds only whole numbers (1, 2, 3 … or １, ２), i.e. row numbers."""
+    values = [cells[index] for _, cells in rows if index < len(cells) and not blank(cells[index])]
+    return bool(values) and all(isinstance(v, int) and not isinstance(v, bool) or
+                                isinstance(v, float) and v.is_integer() or
+                                isinstance(v, str) and nfkc(v).isdigit() for v in values)
 
 
 def _new_id(sheet: SheetSpec, values: dict, lf: ListFile, taken: set[str]) -> str:
