@@ -10,7 +10,6 @@ the import is planned again then, and applied only if it is still the one the ad
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import pickle
 import secrets
@@ -29,7 +28,7 @@ from promo.sheets.reader import OTHER_SPREADSHEETS, SPREADSHEET_SUFFIXES
 from promo.sheets.yamlio import BACKUP_DIR
 
 from .callbacks import CallbackData
-from .common import Command, current_user, keyboard, pressed, refuse_stranger, require_user, send, svc
+from .common import Command, current_user, in_thread, keyboard, pressed, refuse_stranger, require_user, send, svc
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +49,19 @@ for _s in (*SPREADSHEET_SUFFIXES, *OTHER_SPREADSHEETS):
 
 
 @dataclass(frozen=True)
-class SheetImport(CallbackData):
-    """op: a = apply the previewed import · c = cancel it."""
+class SheetImportApply(CallbackData):
+    """✅ under a preview: apply the previewed import."""
 
-    PREFIX = "xi"
+    PREFIX = "xia"
     tok: str
-    op: str
+
+
+@dataclass(frozen=True)
+class SheetImportCancel(CallbackData):
+    """取消 under a preview: drop it, write nothing."""
+
+    PREFIX = "xic"
+    tok: str
 
 
 def _pending_dir(context) -> Path:
@@ -74,7 +80,7 @@ def _saved_plan(path: Path):
     """The plan shown in the preview (our own pickle, next to the upload); None if unreadable."""
     try:
         plan = pickle.loads(path.read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
         return None
     return plan if isinstance(plan, ImportPlan) else None
 
@@ -122,7 +128,7 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _preview(update: Update, context, data: bytes, name: str, suffix: str, hint: str | None,
                    note: str | None = None) -> None:
     s = svc(context)
-    plan = await asyncio.to_thread(plan_import, s.settings.data_dir, data, name, list_hint=hint, today=s.today())
+    plan = await in_thread(plan_import, s.settings.data_dir, data, name, list_hint=hint, today=s.today())
     _drop_pending(context)
     markup = None
     if plan.ok and plan.texts:
@@ -133,53 +139,67 @@ async def _preview(update: Update, context, data: bytes, name: str, suffix: str,
         (folder / f"{tok}.plan").write_bytes(pickle.dumps(plan))
         context.user_data[PENDING] = {"tok": tok, "file": f"{tok}{suffix}", "name": name, "hint": hint,
                                       "digest": plan.digest}
-        markup = keyboard([[("✅ 确认导入", SheetImport(tok, "a").pack()), ("取消", SheetImport(tok, "c").pack())]])
+        markup = keyboard([[("✅ 确认导入", SheetImportApply(tok).pack()), ("取消", SheetImportCancel(tok).pack())]])
     await send(update, context, "import_preview.html.j2", plan=plan, note=note, markup=markup,
                lib=s.library, limit=12, problem_limit=10)
 
 
-async def pressed_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, SheetImport, STALE, private=True)
+async def _pending_for(update: Update, context, cls):
+    """(pending import, its upload) for a press of a preview's button; None once answered."""
+    got = await pressed(update, context, cls, STALE, private=True)
     if got is None:
-        return
+        return None
     user, data = got
     query = update.callback_query
     if not user.is_admin:
         await query.answer("只有管理员可以导入名单", show_alert=True)
-        return
+        return None
     pending = context.user_data.get(PENDING) or {}
     path = _pending_dir(context) / pending.get("file", "-")
     if pending.get("tok") != data.tok or not path.is_file():
         await query.answer(STALE, show_alert=True)
-        return
+        return None
     await query.answer()
-    if data.op != "a":
-        _drop_pending(context)
-        await send(update, context, "import_result.html.j2", kind="cancelled", name=pending["name"], edit=True)
+    return user, pending, path
+
+
+async def cancel_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await _pending_for(update, context, SheetImportCancel)
+    if got is None:
         return
+    _, pending, _ = got
+    _drop_pending(context)
+    await send(update, context, "import_result.html.j2", kind="cancelled", name=pending["name"], edit=True)
+
+
+async def apply_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await _pending_for(update, context, SheetImportApply)
+    if got is None:
+        return
+    user, pending, path = got
     s = svc(context)
     raw = path.read_bytes()
     plan = _saved_plan(path.with_suffix(".plan"))
     if plan is None or plan.digest != pending["digest"] or \
-            plan.fingerprint != await asyncio.to_thread(lists_fingerprint, s.settings.data_dir):
+            plan.fingerprint != await in_thread(lists_fingerprint, s.settings.data_dir):
         # the lists changed since the preview (or it is lost): plan again, apply only what is shown
-        plan = await asyncio.to_thread(plan_import, s.settings.data_dir, raw, pending["name"],
+        plan = await in_thread(plan_import, s.settings.data_dir, raw, pending["name"],
                                        list_hint=pending.get("hint"), today=s.today())
     if plan.digest != pending["digest"]:
         await _preview(update, context, raw, pending["name"], path.suffix, pending.get("hint"),
                        note="名单在预览之后有变化，下面是按最新名单重新生成的预览，请再确认一次。")
         return
     try:
-        await asyncio.to_thread(apply_plan, s.settings.data_dir, plan, s.now())
+        await in_thread(apply_plan, s.settings.data_dir, plan, s.now())
     except ImportRefused as exc:
         _drop_pending(context)
         await send(update, context, "import_result.html.j2", kind="refused", message=exc.message, fix=exc.fix)
         return
     _drop_pending(context)
-    problems = await asyncio.to_thread(s.reload)
+    problems = await in_thread(s.reload)
     if problems:      # cannot happen after the staged check; never leave broken lists on disk
-        await asyncio.to_thread(undo_last, s.settings.data_dir)
-        await asyncio.to_thread(s.reload)
+        await in_thread(undo_last, s.settings.data_dir)
+        await in_thread(s.reload)
         await send(update, context, "import_result.html.j2", kind="reload_failed", problems=problems[:5])
         return
     log.info("lists imported by admin %s: %d added, %d changed, %d removed", user.user_id,
@@ -193,11 +213,11 @@ async def undo_import(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if user is None:
         return
     s = svc(context)
-    manifest = await asyncio.to_thread(undo_last, s.settings.data_dir)
+    manifest = await in_thread(undo_last, s.settings.data_dir)
     if manifest is None:
         await send(update, context, "import_result.html.j2", kind="nothing_to_undo")
         return
-    problems = await asyncio.to_thread(s.reload)
+    problems = await in_thread(s.reload)
     log.info("list import undone by admin %s", user.user_id)
     await send(update, context, "import_result.html.j2", kind="undone", manifest=manifest,
                version=s.data_version, problems=problems or [])
@@ -217,7 +237,7 @@ async def lists_export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         counts = export_workbook(s.settings.data_dir, out, lib=s.library)
         return out.getvalue(), counts
 
-    data, counts = await asyncio.to_thread(build)
+    data, counts = await in_thread(build)
     caption = render("import_result.html.j2", kind="exported", counts=counts, version=s.data_version)
     filename = f"招商名单-{s.today().isoformat()}.xlsx"
     await context.bot.send_document(update.effective_chat.id, data, filename=filename, caption=caption,
@@ -229,4 +249,5 @@ def handlers():
     return [MessageHandler(private & filters.Document.ALL & SPREADSHEET, document),
             CommandHandler("undo_import", undo_import),
             CommandHandler("lists_export", lists_export),
-            CallbackQueryHandler(pressed_button, pattern=SheetImport.pattern())]
+            CallbackQueryHandler(apply_pressed, pattern=SheetImportApply.pattern()),
+            CallbackQueryHandler(cancel_pressed, pattern=SheetImportCancel.pattern())]
