@@ -106,40 +106,47 @@ def export_workbook(root: str | Path, out: str | Path, lib: Library | None = Non
             cell.comment = Comment(col.field, "promo")
             explain_rows.append([sheet.title, sheet.file, col.header, col.field, "是" if col.required else "",
                                  KIND_HELP[col.kind], _allowed(col, lib), col.description])
-        for r, record in enumerate(records, 2):
-            for c, col in enumerate(sheet.columns, 1):
-                value = cell_value(col, getattr(record, col.field), lib)
-                cell = ws.cell(r, c, value)
-                if col.kind is Kind.date and value is not None:
-                    cell.number_format = "yyyy-mm-dd"
-                elif col.kind in (Kind.text, Kind.ref) and col.field in ("phone", "id", "wechat", "years"):
-                    cell.number_format = "@"
-                if col.kind in (Kind.sub, Kind.texts) or (isinstance(value, str) and "\n" in value):
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        last = len(records) + 1 + 500          # room for new rows keeps the drop-downs
-        for c, col in enumerate(sheet.columns, 1):
-            letter = get_column_letter(c)
-            ws.column_dimensions[letter].width = _width(
-                [col.header] + [ws.cell(r, c).value for r in range(2, len(records) + 2)])
-            labels = _dropdown(col, lib)
-            if labels:
-                dv = DataValidation(type="list", formula1="=" + value_range(f"{sheet.model.__name__}.{col.field}", labels),
-                                    allow_blank=True)
-                if col.kind is not Kind.choice:     # several values in one cell: suggest, do not refuse
-                    dv.showErrorMessage = False
-                else:
-                    dv.showErrorMessage = True
-                    dv.error, dv.errorTitle = "请从下拉列表中选择", col.header
-                ws.add_data_validation(dv)
-                dv.add(f"{letter}2:{letter}{last}")
-            if col.kind is Kind.date:
-                for r in range(len(records) + 2, min(last, len(records) + 50) + 1):
-                    ws.cell(r, c).number_format = "yyyy-mm-dd"
+        _write_rows(ws, sheet.columns, records, lib)
+        _write_dropdowns(ws, sheet, len(records), lib, value_range)
         ws.freeze_panes = "B2" if sheet.columns and sheet.columns[0].field == "id" else "A2"
         ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{len(records) + 1}"
     _write_explain(explain, explain_rows)
     wb.save(out)
     return counts
+
+
+def _write_rows(ws, columns: list[Column], records: list, lib: Library) -> None:
+    for r, record in enumerate(records, 2):
+        for c, col in enumerate(columns, 1):
+            value = cell_value(col, getattr(record, col.field), lib)
+            cell = ws.cell(r, c, value)
+            if col.kind is Kind.date and value is not None:
+                cell.number_format = "yyyy-mm-dd"
+            elif col.kind in (Kind.text, Kind.ref) and col.field in ("phone", "id", "wechat", "years"):
+                cell.number_format = "@"
+            if col.kind in (Kind.sub, Kind.texts) or (isinstance(value, str) and "\n" in value):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _write_dropdowns(ws, sheet: SheetSpec, n: int, lib: Library, value_range) -> None:
+    """Column widths, drop-downs of fixed values (for 500 new rows too) and date formats."""
+    last = n + 1 + 500
+    for c, col in enumerate(sheet.columns, 1):
+        letter = get_column_letter(c)
+        ws.column_dimensions[letter].width = _width([col.header] + [ws.cell(r, c).value for r in range(2, n + 2)])
+        labels = _dropdown(col, lib)
+        if labels:
+            dv = DataValidation(type="list", formula1="=" + value_range(f"{sheet.model.__name__}.{col.field}", labels),
+                                allow_blank=True)
+            # several values in one cell: suggest, do not refuse
+            dv.showErrorMessage = col.kind is Kind.choice
+            if col.kind is Kind.choice:
+                dv.error, dv.errorTitle = "请从下拉列表中选择", col.header
+            ws.add_data_validation(dv)
+            dv.add(f"{letter}2:{letter}{last}")
+        if col.kind is Kind.date:
+            for r in range(n + 2, n + 51):
+                ws.cell(r, c).number_format = "yyyy-mm-dd"
 
 
 def _dropdown(col: Column, lib: Library) -> list[str]:

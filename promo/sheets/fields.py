@@ -15,11 +15,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
 from .. import models
-from ..loader import FileSpec, _specs
+from ..loader import FileSpec
 
 # --------------------------------------------------------------------------- sheet titles
 
@@ -244,7 +245,7 @@ class Column:
     synonyms: tuple[str, ...]
     kind: Kind
     required: bool
-    choices: tuple[str, ...] = ()          # allowed values (not labels)
+    choices: tuple[Any, ...] = ()          # allowed values (not labels; ints for 1–5 scales)
     sub_fields: tuple[str, ...] = ()
     description: str = ""
 

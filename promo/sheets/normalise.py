@@ -164,7 +164,7 @@ def choice(col: Column, value) -> str:
         if word in (v.lower(), folded(label)):
             return v
     synonym = VALUE_SYNONYMS.get(word)
-    if synonym in col.choices:
+    if synonym is not None and synonym in col.choices:
         return synonym
     if word.replace(" ", "_") in col.choices:
         return word.replace(" ", "_")
@@ -210,49 +210,51 @@ def ref(value) -> str:
     return folded(value)
 
 
+def _dates(value) -> list[dt.date]:
+    if isinstance(value, (dt.date, int, float)):
+        return [date(value)]
+    return [date(v) for v in items(value, refs=True)]
+
+
+def _scale(col: Column, value) -> int:
+    n = integer(value)
+    if col.choices and n not in col.choices:
+        raise CellError(f"'{text(value)}' 不在 {min(col.choices)}–{max(col.choices)} 之间",
+                        f"写 {'、'.join(map(str, col.choices))} 之一")
+    return n
+
+
+def _chain_ids(value, chains: ChainNames) -> list[str]:
+    out: list[str] = []
+    for v in items(value, refs=True):
+        cid = chains.resolve(v)
+        if cid not in out:
+            out.append(cid)
+    return out
+
+
+_CONVERT = {
+    Kind.text: lambda col, v, ch: phone(v) if col.field == "phone" else text(v),
+    Kind.texts: lambda col, v, ch: items(v),
+    Kind.date: lambda col, v, ch: date(v),
+    Kind.dates: lambda col, v, ch: _dates(v),
+    Kind.int: lambda col, v, ch: _scale(col, v),
+    Kind.ints: lambda col, v, ch: [integer(x) for x in items(v, refs=True)],
+    Kind.float: lambda col, v, ch: number(v),
+    Kind.amount: lambda col, v, ch: amount(v),
+    Kind.bool: lambda col, v, ch: boolean(v),
+    Kind.choice: lambda col, v, ch: choice(col, v),
+    Kind.choices: lambda col, v, ch: [choice(col, x) for x in items(v, refs=True)],
+    Kind.chains: lambda col, v, ch: _chain_ids(v, ch),
+    Kind.ref: lambda col, v, ch: ref(v),
+    Kind.refs: lambda col, v, ch: [ref(x) for x in items(v, refs=True)],
+    Kind.sub: lambda col, v, ch: sub_records(col, v),
+}
+
+
 def convert(col: Column, value, chains: ChainNames):
     """The cell's value for the model (a list for list columns); raises CellError."""
-    kind = col.kind
-    if kind is Kind.text:
-        return phone(value) if col.field == "phone" else text(value)
-    if kind is Kind.texts:
-        return items(value)
-    if kind is Kind.date:
-        return date(value)
-    if kind is Kind.dates:
-        return [date(v) for v in items(value, refs=True)] if not isinstance(value, (dt.date, int, float)) else [date(value)]
-    if kind is Kind.int:
-        number_ = integer(value)
-        if col.choices and number_ not in col.choices:
-            raise CellError(f"'{text(value)}' 不在 {min(col.choices)}–{max(col.choices)} 之间",
-                            f"写 {'、'.join(map(str, col.choices))} 之一")
-        return number_
-    if kind is Kind.ints:
-        return [integer(v) for v in items(value, refs=True)]
-    if kind is Kind.float:
-        return number(value)
-    if kind is Kind.amount:
-        return amount(value)
-    if kind is Kind.bool:
-        return boolean(value)
-    if kind is Kind.choice:
-        return choice(col, value)
-    if kind is Kind.choices:
-        return [choice(col, v) for v in items(value, refs=True)]
-    if kind is Kind.chains:
-        out = []
-        for v in items(value, refs=True):
-            cid = chains.resolve(v)
-            if cid not in out:
-                out.append(cid)
-        return out
-    if kind is Kind.ref:
-        return ref(value)
-    if kind is Kind.refs:
-        return [ref(v) for v in items(value, refs=True)]
-    if kind is Kind.sub:
-        return sub_records(col, value)
-    raise AssertionError(kind)
+    return _CONVERT[col.kind](col, value, chains)
 
 
 def sub_records(col: Column, value) -> list[dict]:

@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
@@ -103,6 +104,10 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.errors
 
+    def problem(self, sheet: str | None, row: int | None, column: str | None, message: str, fix: str,
+                severity: str = "error") -> None:
+        self.problems.append(SheetProblem(self.source, sheet, row, column, message, fix, severity))
+
     def count(self, action: str) -> int:
         return sum(c.action == action for c in self.changes)
 
@@ -125,7 +130,7 @@ class _Entry:
     file: str
     index: int                    # among the file's records (mappings), in file order
     raw: dict                     # the record as written (plain values)
-    record: object                # the validated model
+    record: Any                   # the validated model
     key: tuple | None
 
 
@@ -157,7 +162,7 @@ def _plain_value(value):
     return value
 
 
-def file_records(root: Path, sheet: SheetSpec, lib=None) -> list[tuple[dict, object]]:
+def file_records(root: Path, sheet: SheetSpec, lib=None) -> list[tuple[dict, Any]]:
     """(record as written, validated model) of one file, in file order. From the loaded library
     where every record has an id (it is cached: parsing a large YAML list takes tens of seconds),
     else by reading the file."""
@@ -168,7 +173,7 @@ def file_records(root: Path, sheet: SheetSpec, lib=None) -> list[tuple[dict, obj
         if with_id:
             return [({k: _plain_value(v) for k, v in r.model_dump(include=r.model_fields_set).items()
                       if k not in sheet.spec.extra}, r) for r in records]
-    out = []
+    out: list[tuple[dict, Any]] = []
     for raw in read_records(root / sheet.file):
         out.append((raw, sheet.model.model_validate({**raw, **sheet.spec.extra})))
     return out
@@ -207,15 +212,15 @@ def _map_headers(cells: list, sheet: SheetSpec) -> tuple[dict[int, Column], list
     """(column index → Column, ignored headers, score: headers of the sheet's usual columns)."""
     all_cols = columns_for(sheet.spec, present=set(sheet.model.model_fields))
     usual = {c.field for c in columns_for(sheet.spec)}
-    words = {}
-    for col in all_cols:
-        for w in header_words(col):
-            words.setdefault(w, col)
+    words: dict[str, Column] = {}
+    for c in all_cols:
+        for w in header_words(c):
+            words.setdefault(w, c)
     mapping, ignored, used, score = {}, [], set(), 0
     for i, cell in enumerate(cells):
         if cell is None or str(cell).strip() == "":
             continue
-        col = words.get(header_key(cell))
+        col: Column | None = words.get(header_key(cell))
         if col is None or col.field in used:
             ignored.append(str(cell).strip()[:20])
             continue
@@ -225,49 +230,64 @@ def _map_headers(cells: list, sheet: SheetSpec) -> tuple[dict[int, Column], list
     return mapping, ignored, score
 
 
-def _recognise(raw: RawSheet, sheets: list[SheetSpec], hint: str | None):
-    """(SheetSpec, index of the header row in raw.rows, mapping, ignored) or a problem text."""
-    name = raw.name.strip()
-    exact = [s for s in sheets if name in (s.title, Path(s.file).stem, s.file)]
-    if hint:
-        h = hint.strip().lower()
-        candidates = [s for s in sheets if h in (s.title.lower(), Path(s.file).stem.lower(), s.file.lower(),
-                                                 s.list_name.lower(), str(s.spec.extra.get("list", "")).lower())]
-        candidates = candidates or [s for s in sheets if any(h == w.lower() or w in hint for w in _words_for(s))]
-        if not candidates:
-            return None, f"--list '{hint}' 不是已知名单", "写工作表名（如 乡贤企业家）或文件名（如 hometown）"
-    elif exact:
-        candidates = exact
-    else:
-        by_word = [(max(len(w) for w in _words_for(s) if w.lower() in name.lower()), s) for s in sheets
-                   if any(w.lower() in name.lower() for w in _words_for(s))]
-        top = max((n for n, _ in by_word), default=0)
-        candidates = [s for n, s in by_word if n == top] or sheets
+_NO_HEADERS = ("认不出这是哪张名单，也找不到表头",
+               "第一行写表头（如 姓名、单位、手机、籍贯），或把工作表命名为名单名（如 乡贤企业家），或用 --list 指定")
+Found = tuple[SheetSpec, int, dict[int, Column], list[str]]
+
+
+def _hinted(sheets: list[SheetSpec], hint: str) -> list[SheetSpec]:
+    h = hint.strip().lower()
+    named = [s for s in sheets if h in (s.title.lower(), Path(s.file).stem.lower(), s.file.lower(),
+                                        s.list_name.lower(), str(s.spec.extra.get("list", "")).lower())]
+    return named or [s for s in sheets if any(h == w.lower() or w in hint for w in _words_for(s))]
+
+
+def _by_name(sheets: list[SheetSpec], name: str) -> list[SheetSpec]:
+    """The lists a sheet's name points at by its longest list word (乡贤名单 → hometown)."""
+    lowered = name.lower()
+    by_word = [(max(len(w) for w in _words_for(s) if w.lower() in lowered), s) for s in sheets
+               if any(w.lower() in lowered for w in _words_for(s))]
+    top = max((n for n, _ in by_word), default=0)
+    return [s for n, s in by_word if n == top]
+
+
+def _best_header(raw: RawSheet, candidates: list[SheetSpec]):
     best = None
     for sheet in candidates:
         for index, (_, cells) in enumerate(raw.rows[:10]):
             mapping, ignored, score = _map_headers(cells, sheet)
             if best is None or score > best[0]:
                 best = (score, sheet, index, mapping, ignored)
+    return best
+
+
+def _rivals(raw: RawSheet, candidates: list[SheetSpec], sheet: SheetSpec, index: int, score: int) -> set[str]:
+    """Other lists whose headers fit this sheet as well: say so rather than guess."""
+    return {other.title for other in candidates if other.spec.pattern != sheet.spec.pattern
+            and _map_headers(raw.rows[index][1], other)[2] == score}
+
+
+def _recognise(raw: RawSheet, sheets: list[SheetSpec], hint: str | None) -> Found | tuple[str, str]:
+    """(SheetSpec, index of the header row in raw.rows, mapping, ignored), or (problem, fix)."""
+    name = raw.name.strip()
+    exact = [s for s in sheets if name in (s.title, Path(s.file).stem, s.file)]
+    if hint:
+        candidates = _hinted(sheets, hint)
+        if not candidates:
+            return f"--list '{hint}' 不是已知名单", "写工作表名（如 乡贤企业家）或文件名（如 hometown）"
+    else:
+        candidates = exact or _by_name(sheets, name) or sheets
+    best = _best_header(raw, candidates)
+    if (best is None or best[0] < 2) and candidates is not sheets and not hint and not exact:
+        best = _best_header(raw, sheets)              # the name misled: try every list
+        candidates = sheets
     if best is None or best[0] < 2:
-        if candidates is not sheets and not hint and not exact:     # the name misled: try every list
-            return _recognise(RawSheet("", raw.rows), sheets, None)
-        return None, "认不出这是哪张名单，也找不到表头", \
-            "第一行写表头（如 姓名、单位、手机、籍贯），或把工作表命名为名单名（如 乡贤企业家），或用 --list 指定"
+        return _NO_HEADERS
     score, sheet, index, mapping, ignored = best
-    if not exact and not hint:
-        # the same best score for two different lists: say so rather than guess
-        rivals = set()
-        for other in candidates:
-            if other.spec.pattern == sheet.spec.pattern:
-                continue
-            _, _, other_score = _map_headers(raw.rows[index][1], other)
-            if other_score == score:
-                rivals.add(other.title)
-        if rivals:
-            return None, f"分不清是「{sheet.title}」还是「{'」「'.join(sorted(rivals))}」", \
-                "把工作表命名为名单名（如 乡贤企业家），或用 --list 指定"
-    # a sheet named after a list writes to that list's file; one found by words, to its first file
+    rivals = set() if exact or hint else _rivals(raw, candidates, sheet, index, score)
+    if rivals:
+        return (f"分不清是「{sheet.title}」还是「{'」「'.join(sorted(rivals))}」",
+                "把工作表命名为名单名（如 乡贤企业家），或用 --list 指定")
     return sheet, index, mapping, ignored
 
 
@@ -276,211 +296,274 @@ def _recognise(raw: RawSheet, sheets: list[SheetSpec], hint: str | None):
 def plan_import(root: str | Path, data: bytes, filename: str, *, list_hint: str | None = None,
                 today: dt.date | None = None) -> ImportPlan:
     root = Path(root).resolve()
-    source = Path(filename).name
-    plan = ImportPlan(source, fingerprint=lists_fingerprint(root))
-
-    def problem(sheet, row, column, message, fix, severity="error"):
-        plan.problems.append(SheetProblem(source, sheet, row, column, message, fix, severity))
-
+    plan = ImportPlan(Path(filename).name, fingerprint=lists_fingerprint(root))
     try:
         lib = load_library(root, today=today)
     except DataError as exc:
-        problem(None, None, None, f"现有名单本身有 {len(exc.problems)} 处问题，不能导入",
-                "先运行 python bot.py check 修好名单（或 /undo_import 撤销上次导入）")
+        plan.problem(None, None, None, f"现有名单本身有 {len(exc.problems)} 处问题，不能导入",
+                     "先运行 python bot.py check 修好名单（或 /undo_import 撤销上次导入）")
         return plan
     try:
         raws = read(data, filename)
     except ReadError as exc:
-        problem(None, None, None, exc.message, exc.fix)
+        plan.problem(None, None, None, exc.message, exc.fix)
         return plan
-    sheets = sheet_specs(root)
-    chains = ChainNames(lib.chains)
-    files: dict[str, ListFile] = {}
-    entries: dict[str, list[_Entry]] = {}          # spec pattern → records of every file of it
-
-    def list_file(rel: str) -> ListFile:
-        if rel not in files:
-            files[rel] = ListFile(root / rel)
-        return files[rel]
-
-    def group(sheet: SheetSpec) -> list[_Entry]:
-        key = sheet.spec.pattern
-        if key not in entries:
-            entries[key] = []
-            for s in sheets:
-                if s.spec.pattern != key:
-                    continue
-                for index, (raw, record) in enumerate(file_records(root, s, lib)):
-                    entries[key].append(_Entry(s.file, index, raw, record, natural_key(s.model, raw)))
-        return entries[key]
-
-    seen: dict[tuple, tuple[str, int]] = {}         # (pattern, id or key) → (sheet, row) of its first row
-    planned_ids: dict[str, set[str]] = {}
-    row_of: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {}   # (file, id) → sheet, row, letters
-    edits: list[tuple[str, object, dict, list[str], SheetSpec]] = []      # (action, entry/None, values, order, sheet)
+    planner = _Planner(root, plan, lib)
     readable = 0
-
     for raw in raws:
         if raw.name in (EXPLAIN_TITLE, VALUES_TITLE) or not raw.rows:
             continue
-        found = _recognise(raw, sheets, list_hint)
-        if found[0] is None:
-            if found[1]:
-                problem(raw.name, None, None, found[1], found[2], "warning" if len(raws) > 1 else "error")
+        found = _recognise(raw, planner.sheets, list_hint)
+        if len(found) == 2:
+            message, fix = found
+            if message:
+                plan.problem(raw.name, None, None, message, fix, "warning" if len(raws) > 1 else "error")
             continue
-        sheet, header_index, mapping, ignored = found
         readable += 1
-        existing = group(sheet)
+        planner.read_sheet(raw, found)
+    if not readable and not plan.problems:
+        plan.problem(None, None, None, "文件里没有可以导入的工作表", "第一行写表头，每行一条记录")
+    planner.write_texts()
+    if plan.texts:
+        _check_staged(root, plan, lib, planner.row_of, today)
+    return plan
+
+
+@dataclass
+class _Edit:
+    action: str                   # add | change | remove
+    entry: _Entry | None          # the record changed or removed
+    values: dict
+    order: list[str]              # the model's field order (where new keys go)
+    file: str
+
+
+@dataclass
+class _Sheet:
+    """One sheet being read: which list, which columns, how its rows find records."""
+
+    raw: RawSheet
+    spec: SheetSpec
+    header_index: int
+    mapping: dict[int, Column]
+    ignored: list[str]
+    existing: list[_Entry]
+
+    def __post_init__(self) -> None:
+        header = self.raw.rows[self.header_index][1]
+        self.letters = {col.field: get_column_letter(i + 1) for i, col in self.mapping.items()}
+        self.typed = {col.field: str(header[i]).strip() for i, col in self.mapping.items()}
+        self.header_keys = {header_key(c) for c in header if c is not None}
+        # a sheet named after its file, with ids, is the whole file (rows it lacks are removed,
+        # blank cells clear); any other sheet only adds and changes what it says
+        self.authoritative = "id" in self.letters and self.raw.name.strip() in (self.spec.title, Path(self.spec.file).stem)
+        self.order = list(self.spec.model.model_fields)
+        self.by_id = {e.record.id: e for e in self.existing if getattr(e.record, "id", None)}
+        self.by_key: dict[tuple, list[_Entry]] = {}
+        for e in self.existing:
+            if e.key:
+                self.by_key.setdefault(e.key, []).append(e)
+        self.matched: set[tuple[str, int]] = set()
+        self.rows = 0
+
+
+class _Planner:
+    def __init__(self, root: Path, plan: ImportPlan, lib) -> None:
+        self.root, self.plan, self.lib = root, plan, lib
+        self.sheets = sheet_specs(root)
+        self.chains = ChainNames(lib.chains)
+        self.files: dict[str, ListFile] = {}
+        self.entries: dict[str, list[_Entry]] = {}            # spec pattern → records of its files
+        self.seen: dict[tuple, tuple[str, int]] = {}          # (pattern, id or key) → first (sheet, row)
+        self.planned_ids: dict[str, set[str]] = {}
+        self.row_of: dict[tuple[str, str], tuple[str, int, dict[str, str]]] = {}   # (file, id) → sheet, row, letters
+        self.edits: list[_Edit] = []
+
+    def list_file(self, rel: str) -> ListFile:
+        if rel not in self.files:
+            self.files[rel] = ListFile(self.root / rel)
+        return self.files[rel]
+
+    def group(self, sheet: SheetSpec) -> list[_Entry]:
+        key = sheet.spec.pattern
+        if key not in self.entries:
+            self.entries[key] = [_Entry(s.file, index, raw, record, natural_key(s.model, raw))
+                                 for s in self.sheets if s.spec.pattern == key
+                                 for index, (raw, record) in enumerate(file_records(self.root, s, self.lib))]
+        return self.entries[key]
+
+    # ------------------------------------------------------------------ a sheet
+    def read_sheet(self, raw: RawSheet, found: tuple[SheetSpec, int, dict[int, Column], list[str]]) -> None:
+        spec, header_index, mapping, ignored = found
+        existing = self.group(spec)
         id_at = next((i for i, col in mapping.items() if col.field == "id"), None)
         if id_at is not None and _row_numbers(raw.rows[header_index + 1:], id_at) and \
                 not any(str(getattr(e.record, "id", "") or "").isdigit() for e in existing):
             # a "编号" column of 1, 2, 3 … numbers the rows of a staff table: it is not our ids
             ignored.append(str(raw.rows[header_index][1][id_at]).strip()[:20])
             mapping = {i: col for i, col in mapping.items() if i != id_at}
-        letters = {col.field: get_column_letter(i + 1) for i, col in mapping.items()}
-        typed = {col.field: str(raw.rows[header_index][1][i]).strip() for i, col in mapping.items()}
-        has_id = "id" in letters
-        named_after = raw.name.strip() in (sheet.title, Path(sheet.file).stem)
-        authoritative = has_id and named_after
-        target = sheet.file
-        order = list(sheet.model.model_fields)
-        by_id = {e.record.id: e for e in existing if getattr(e.record, "id", None)}
-        by_key: dict[tuple, list[_Entry]] = {}
-        for e in existing:
-            if e.key:
-                by_key.setdefault(e.key, []).append(e)
-        matched: set[int] = set()
-        header_keys = {header_key(c) for c in raw.rows[header_index][1] if c is not None}
-        rows = 0
+        sheet = _Sheet(raw, spec, header_index, mapping, ignored, existing)
         for rownum, cells in raw.rows[header_index + 1:]:
-            if {header_key(c) for c in cells if c is not None} == header_keys:
+            if {header_key(c) for c in cells if c is not None} == sheet.header_keys:
                 continue                            # the header repeated (a printed page break)
-            values: dict[str, object] = {}
-            bad = False
-            for i, col in mapping.items():
-                cell = cells[i] if i < len(cells) else None
-                if blank(cell):
-                    values[col.field] = None
-                    continue
-                try:
-                    values[col.field] = convert(col, cell, chains)
-                except CellError as exc:
-                    problem(raw.name, rownum, letters[col.field], f"{typed[col.field]}：{exc.message}", exc.fix)
-                    values[col.field] = None
-                    bad = True
-            if all(v is None for v in values.values()) and not bad:
-                continue
-            rows += 1
-            row_id = values.get("id")
-            key = natural_key(sheet.model, values)
-            entry = None
-            if row_id:
-                entry = by_id.get(row_id)
-            elif key:
-                found_entries = by_key.get(key, [])
-                if not found_entries and sheet.model is models.Person and not values.get("company"):
-                    found_entries = [e for e in existing if e.key and e.key[:2] == key[:2]]
-                if len(found_entries) > 1:
-                    problem(raw.name, rownum, letters.get("name"), "名单里有多条同名记录，不知道改哪一条",
-                            "在编号列写上要改的记录的编号（用 lists-export 导出可以看到编号）")
-                    continue
-                entry = found_entries[0] if found_entries else None
-            ident = row_id or (entry.record.id if entry and getattr(entry.record, "id", None) else None)
-            dup_keys = [k for k in ((sheet.spec.pattern, "id", ident) if ident else None,
-                                    (sheet.spec.pattern, "key", key) if key and not row_id else None) if k]
-            first = next((seen[k] for k in dup_keys if k in seen), None)
-            if first:
-                what = "同一条记录" if ident else ("同一人（姓名和单位相同）" if sheet.model is models.Person else "同名记录")
-                where = f"第 {first[1]} 行" if first[0] == raw.name else f"工作表「{first[0]}」第 {first[1]} 行"
-                problem(raw.name, rownum, letters.get("id" if row_id else "name") or letters.get("title"),
-                        f"与{where}重复：{what}", "删除其中一行，或把两行合并成一行")
-                continue
-            for k in dup_keys:
-                seen[k] = (raw.name, rownum)
-            if entry is not None:
-                matched.add((entry.file, entry.index))
-            if bad:
-                continue
-            base = dict(entry.raw) if entry else {}
-            new = dict(base)
-            for fname, value in values.items():
-                if value is None:
-                    if authoritative and fname != "id":
-                        new.pop(fname, None)
-                else:
-                    new[fname] = value
-            if entry is None and "id" in sheet.model.model_fields and not new.get("id"):
-                new["id"] = _new_id(sheet, new, list_file(target), {e.record.id for e in existing if getattr(e.record, "id", None)}
-                                    | planned_ids.setdefault(sheet.spec.pattern, set()))
-            if new.get("id"):
-                planned_ids.setdefault(sheet.spec.pattern, set()).add(new["id"])
-            try:
-                record = sheet.model.model_validate({**new, **sheet.spec.extra})
-            except ValidationError as exc:
-                for err in exc.errors():
-                    fname = str(err["loc"][0]) if err["loc"] else ""
-                    col = sheet.column(fname) or next((c for c in mapping.values() if c.field == fname), None)
-                    header = typed.get(fname) or (col.header if col else fname)
-                    if err["type"] == "missing":
-                        message, fix = f"缺少必填项「{header}」", "加上这一列并填写（必填列在导出模板的「说明」页标出）"
-                    else:
-                        message, fix = _describe(err, sheet.model)
-                        message = f"{header}：{message}"
-                    problem(raw.name, rownum, letters.get(fname), message, fix)
-                continue
-            file = entry.file if entry else target
-            if getattr(record, "id", None):
-                row_of[(file, record.id)] = (raw.name, rownum, letters)
-            label = str(new.get("name") or new.get("title") or new.get("id") or "")
-            if entry is None:
-                cols = {c.field: c for c in columns_for(sheet.spec, set(sheet.model.model_fields))}
-                shown = [FieldChange(f, cols[f].header if f in cols else f, "", _display(cols.get(f), getattr(record, f), lib))
-                         for f in order if f in new and f not in sheet.spec.extra and new[f] not in (None, "", [])]
-                plan.changes.append(Change("add", file, raw.name, rownum, new.get("id", ""), label, shown))
-                edits.append(("add", None, new, order, sheet, file))
-                continue
-            old_dump = entry.record.model_dump(mode="json")
-            new_dump = record.model_dump(mode="json")
-            diff = [f for f in order if old_dump.get(f) != new_dump.get(f)]
-            if not diff:
-                continue
-            cols = {c.field: c for c in columns_for(sheet.spec, set(sheet.model.model_fields))}
-            shown = [FieldChange(f, cols[f].header if f in cols else f, _display(cols.get(f), getattr(entry.record, f), lib),
-                                 _display(cols.get(f), getattr(record, f), lib)) for f in diff]
-            plan.changes.append(Change("change", file, raw.name, rownum, getattr(record, "id", "") or "", label, shown))
-            edits.append(("change", entry, {f: new.get(f) for f in diff}, order, sheet, file))
-        if authoritative:
-            for e in existing:
-                if e.file == sheet.file and (e.file, e.index) not in matched:
-                    rid = getattr(e.record, "id", "") or ""
-                    name = getattr(e.record, "name", None) or getattr(e.record, "title", None) or rid
-                    plan.changes.append(Change("remove", e.file, raw.name, None, rid, str(name)))
-                    edits.append(("remove", e, {}, order, sheet, e.file))
-        plan.sheets.append(SheetSummary(raw.name, sheet.title, sheet.file, rows, ignored))
+            self.read_row(sheet, rownum, cells)
+        if sheet.authoritative:
+            self.removals(sheet)
+        self.plan.sheets.append(SheetSummary(raw.name, spec.title, spec.file, sheet.rows, ignored))
 
-    if not readable and not plan.problems:
-        problem(None, None, None, "文件里没有可以导入的工作表", "第一行写表头，每行一条记录")
-    # the new texts
-    items = {(e.file, e.index): list_file(e.file).records()[e.index]     # before removals shift them
-             for _, e, *_ in edits if e is not None}
-    for action, entry, values, order, sheet, file in edits:
-        lf = list_file(file)
-        if action == "add":
-            lf.append(values, order)
-        elif action == "change":
-            lf.set_fields(items[(entry.file, entry.index)], values, order)
-        else:
-            lf.remove(items[(entry.file, entry.index)])
-    for rel, lf in files.items():
-        if not lf.dirty:
-            continue
-        text = lf.dump()
-        if text != lf.text:
-            plan.texts[rel] = text
-            plan.base[rel] = _hash(lf.text)
-    if plan.texts:
-        _check_staged(root, plan, lib, row_of, today, problem)
-    return plan
+    def removals(self, sheet: _Sheet) -> None:
+        for e in sheet.existing:
+            if e.file == sheet.spec.file and (e.file, e.index) not in sheet.matched:
+                rid = getattr(e.record, "id", "") or ""
+                name = getattr(e.record, "name", None) or getattr(e.record, "title", None) or rid
+                self.plan.changes.append(Change("remove", e.file, sheet.raw.name, None, rid, str(name)))
+                self.edits.append(_Edit("remove", e, {}, sheet.order, e.file))
+
+    # ------------------------------------------------------------------ a row
+    def cells(self, sheet: _Sheet, rownum: int, cells: list) -> tuple[dict[str, Any], bool]:
+        values: dict[str, Any] = {}
+        bad = False
+        for i, col in sheet.mapping.items():
+            cell = cells[i] if i < len(cells) else None
+            values[col.field] = None
+            if blank(cell):
+                continue
+            try:
+                values[col.field] = convert(col, cell, self.chains)
+            except CellError as exc:
+                self.plan.problem(sheet.raw.name, rownum, sheet.letters[col.field],
+                                  f"{sheet.typed[col.field]}：{exc.message}", exc.fix)
+                bad = True
+        return values, bad
+
+    def match(self, sheet: _Sheet, rownum: int, values: dict) -> tuple[bool, _Entry | None, tuple | None]:
+        """(found without ambiguity, the record the row is, the row's natural key)."""
+        key = natural_key(sheet.spec.model, values)
+        if values.get("id"):
+            return True, sheet.by_id.get(values["id"]), key
+        if not key:
+            return True, None, key
+        found = sheet.by_key.get(key, [])
+        if not found and sheet.spec.model is models.Person and not values.get("company"):
+            found = [e for e in sheet.existing if e.key and e.key[:2] == key[:2]]
+        if len(found) > 1:
+            self.plan.problem(sheet.raw.name, rownum, sheet.letters.get("name"), "名单里有多条同名记录，不知道改哪一条",
+                              "在编号列写上要改的记录的编号（用 lists-export 导出可以看到编号）")
+            return False, None, key
+        return True, (found[0] if found else None), key
+
+    def duplicate(self, sheet: _Sheet, rownum: int, values: dict, entry: _Entry | None, key) -> bool:
+        """Whether an earlier row already is this record (then say so)."""
+        row_id = values.get("id")
+        pattern = sheet.spec.spec.pattern
+        ident = row_id or (getattr(entry.record, "id", None) if entry else None)
+        keys = [k for k in ((pattern, "id", ident) if ident else None,
+                            (pattern, "key", key) if key and not row_id else None) if k]
+        first = next((self.seen[k] for k in keys if k in self.seen), None)
+        if first is None:
+            for k in keys:
+                self.seen[k] = (sheet.raw.name, rownum)
+            return False
+        person = sheet.spec.model is models.Person
+        what = "同一条记录" if ident else ("同一人（姓名和单位相同）" if person else "同名记录")
+        where = f"第 {first[1]} 行" if first[0] == sheet.raw.name else f"工作表「{first[0]}」第 {first[1]} 行"
+        column = sheet.letters.get("id" if row_id else "name") or sheet.letters.get("title")
+        self.plan.problem(sheet.raw.name, rownum, column, f"与{where}重复：{what}", "删除其中一行，或把两行合并成一行")
+        return True
+
+    def read_row(self, sheet: _Sheet, rownum: int, cells: list) -> None:
+        values, bad = self.cells(sheet, rownum, cells)
+        if all(v is None for v in values.values()) and not bad:
+            return
+        sheet.rows += 1
+        ok, entry, key = self.match(sheet, rownum, values)
+        if not ok or self.duplicate(sheet, rownum, values, entry, key):
+            return
+        if entry is not None:
+            sheet.matched.add((entry.file, entry.index))
+        if bad:
+            return
+        new = self.merged(sheet, entry, values)
+        record = self.validated(sheet, rownum, new)
+        if record is not None:
+            self.change(sheet, rownum, entry, new, record)
+
+    def merged(self, sheet: _Sheet, entry: _Entry | None, values: dict) -> dict:
+        new = dict(entry.raw) if entry else {}
+        for fname, value in values.items():
+            if value is not None:
+                new[fname] = value
+            elif sheet.authoritative and fname != "id":
+                new.pop(fname, None)
+        pattern = sheet.spec.spec.pattern
+        planned = self.planned_ids.setdefault(pattern, set())
+        if entry is None and "id" in sheet.order and not new.get("id"):
+            taken = {e.record.id for e in sheet.existing if getattr(e.record, "id", None)} | planned
+            new["id"] = _new_id(new, self.list_file(sheet.spec.file), taken)
+        if new.get("id"):
+            planned.add(new["id"])
+        return new
+
+    def validated(self, sheet: _Sheet, rownum: int, new: dict):
+        try:
+            return sheet.spec.model.model_validate({**new, **sheet.spec.spec.extra})
+        except ValidationError as exc:
+            for err in exc.errors():
+                fname = str(err["loc"][0]) if err["loc"] else ""
+                col = sheet.spec.column(fname)
+                header = sheet.typed.get(fname) or (col.header if col else fname)
+                if err["type"] == "missing":
+                    message, fix = f"缺少必填项「{header}」", "加上这一列并填写（必填列在导出模板的「说明」页标出）"
+                else:
+                    message, fix = _describe(err, sheet.spec.model)
+                    message = f"{header}：{message}"
+                self.plan.problem(sheet.raw.name, rownum, sheet.letters.get(fname), message, fix)
+            return None
+
+    def change(self, sheet: _Sheet, rownum: int, entry: _Entry | None, new: dict, record) -> None:
+        file = entry.file if entry else sheet.spec.file
+        if getattr(record, "id", None):
+            self.row_of[(file, record.id)] = (sheet.raw.name, rownum, sheet.letters)
+        label = str(new.get("name") or new.get("title") or new.get("id") or "")
+        cols = {c.field: c for c in columns_for(sheet.spec.spec, set(sheet.order))}
+
+        def shown(f: str, old: str, value) -> FieldChange:
+            return FieldChange(f, cols[f].header if f in cols else f, old, _display(cols.get(f), value, self.lib))
+
+        if entry is None:
+            fields = [shown(f, "", getattr(record, f)) for f in sheet.order
+                      if f in new and f not in sheet.spec.spec.extra and new[f] not in (None, "", [])]
+            self.plan.changes.append(Change("add", file, sheet.raw.name, rownum, new.get("id", ""), label, fields))
+            self.edits.append(_Edit("add", None, new, sheet.order, file))
+            return
+        old_dump, new_dump = entry.record.model_dump(mode="json"), record.model_dump(mode="json")
+        diff = [f for f in sheet.order if old_dump.get(f) != new_dump.get(f)]
+        if not diff:
+            return
+        fields = [shown(f, _display(cols.get(f), getattr(entry.record, f), self.lib), getattr(record, f)) for f in diff]
+        self.plan.changes.append(Change("change", file, sheet.raw.name, rownum, getattr(record, "id", "") or "", label, fields))
+        self.edits.append(_Edit("change", entry, {f: new.get(f) for f in diff}, sheet.order, file))
+
+    # ------------------------------------------------------------------ the new texts
+    def write_texts(self) -> None:
+        items = {(e.entry.file, e.entry.index): self.list_file(e.entry.file).records()[e.entry.index]
+                 for e in self.edits if e.entry is not None}        # before removals shift them
+        for edit in self.edits:
+            lf = self.list_file(edit.file)
+            if edit.entry is None:
+                lf.append(edit.values, edit.order)
+                continue
+            item = items[(edit.entry.file, edit.entry.index)]
+            if edit.action == "change":
+                lf.set_fields(item, edit.values, edit.order)
+            else:
+                lf.remove(item)
+        for rel, lf in self.files.items():
+            if lf.dirty:
+                text = lf.dump()
+                if text != lf.text:
+                    self.plan.texts[rel] = text
+                    self.plan.base[rel] = _hash(lf.text)
 
 
 _ID_SEQ = re.compile(r"^([a-z]+[-_])(\d+)$")
@@ -494,7 +577,7 @@ def _row_numbers(rows, index: int) -> bool:
                                 isinstance(v, str) and nfkc(v).isdigit() for v in values)
 
 
-def _new_id(sheet: SheetSpec, values: dict, lf: ListFile, taken: set[str]) -> str:
+def _new_id(values: dict, lf: ListFile, taken: set[str]) -> str:
     """The next id of the file's numbering (ht-024 after ht-023), or one made from the name's
     pinyin (shuangyashan-steel) in files whose ids are words."""
     ids = [str(item.get("id")) for item in lf.records() if item.get("id")]
@@ -519,7 +602,7 @@ def _new_id(sheet: SheetSpec, values: dict, lf: ListFile, taken: set[str]) -> st
     return candidate
 
 
-def _check_staged(root: Path, plan: ImportPlan, lib, row_of, today, problem) -> None:
+def _check_staged(root: Path, plan: ImportPlan, lib, row_of, today) -> None:
     """Load the new texts, in a scratch copy of the data folder, with the loader and checks of
     `bot.py check`; report their errors at the sheet row the record came from."""
     with tempfile.TemporaryDirectory(prefix="promo-import-") as tmp:
@@ -549,11 +632,11 @@ def _check_staged(root: Path, plan: ImportPlan, lib, row_of, today, problem) -> 
         origin = row_of.get((p.file, rid)) if rid else None
         if origin is None:
             if p.severity == "error" or p.file in plan.texts:
-                problem(None, None, None, f"{p.file}:{p.line}: {p.message}", p.fix, p.severity)
+                plan.problem(None, None, None, f"{p.file}:{p.line}: {p.message}", p.fix, p.severity)
             continue
         sheet, row, letters = origin
         fname = p.message.split(":", 1)[0].strip()
-        problem(sheet, row, letters.get(fname), p.message, p.fix, p.severity)
+        plan.problem(sheet, row, letters.get(fname), p.message, p.fix, p.severity)
 
 
 # --------------------------------------------------------------------------- applying

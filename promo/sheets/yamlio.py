@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import yaml as pyyaml
 from ruamel.yaml import YAML
@@ -39,7 +40,7 @@ class ListFile:
     def __init__(self, path: Path, text: str | None = None):
         self.path = path
         self.text = text if text is not None else (path.read_text(encoding="utf-8") if path.exists() else "")
-        self.data = _yaml(2, 0).load(self.text) if self.text.strip() else None
+        self.data: Any = _yaml(2, 0).load(self.text) if self.text.strip() else None
         if self.data is None:
             self.data = CommentedSeq()
         self.layout: str | None = None      # found before the first edit (dumping costs time)
@@ -70,7 +71,7 @@ class ListFile:
         return "".join(line[2:] if line.startswith("  ") else line
                        for line in out.getvalue().splitlines(keepends=True))
 
-    def records(self) -> list[CommentedMap]:
+    def records(self) -> list[Any]:
         return [item for item in self.data if isinstance(item, dict)]
 
     # ------------------------------------------------------------------ edits
@@ -268,7 +269,7 @@ def write_with_backup(root: Path, texts: dict[str, str], source: str, now: dt.da
         n += 1
         folder = base / f"{stamp}-{n}"
     folder.mkdir(parents=True)
-    manifest = {"created": now.isoformat(), "source": source, "files": {}}
+    manifest: dict[str, Any] = {"created": now.isoformat(), "source": source, "files": {}}
     for rel in texts:
         current = root / rel
         if current.exists():
