@@ -13,6 +13,9 @@ from openpyxl import Workbook
 from handlers import imports
 
 from .botkit import build_bot, data_copy, running
+from .sample import person
+
+KNOWN = person("ht-001")          # an existing hometown entrepreneur, found by name + company
 
 pytestmark = pytest.mark.asyncio
 
@@ -39,7 +42,7 @@ def workbook(rows) -> bytes:
 
 
 GOOD = [["新人甲", "甲乳业有限公司", "北安市", "139 0000 0001", "乳制品"],
-        ["王振江", "阿穆尔华侨商贸有限公司", "爱辉区瑷珲镇", "13800001047", "跨境贸易、绿色食品、乳业"]]
+        [KNOWN.name, KNOWN.company, KNOWN.hometown, KNOWN.phone, "、".join([*KNOWN.chains, "dairy"])]]
 
 
 @pytest.fixture
@@ -77,8 +80,8 @@ async def test_an_admin_imports_a_workbook_applies_it_and_undoes_it(bot, fakebot
         assert "名单导入预览" in text and "工作表「乡贤名单」→ 乡贤企业家，2 行" in text
         assert "新增 1 条 · 修改 1 条 · 删除 0 条 · 错误 0 个" in text
         assert "➕ 新人甲 ht-053（乡贤名单 第 2 行）" in text
-        assert "✏️ 王振江 ht-001（乡贤名单 第 3 行）：产业链 对俄跨境贸易物流产业链、绿色有机食品产业链 → " \
-               "对俄跨境贸易物流产业链、绿色有机食品产业链、乳制品产业链" in text
+        names = "、".join(bot.services.library.chain_name(c) for c in KNOWN.chains)
+        assert f"✏️ {KNOWN.name} ht-001（乡贤名单 第 3 行）：产业链 {names} → {names}、乳制品产业链" in text
         buttons = fakebot.buttons(calls[-1])
         assert [label for row in buttons for label, _ in row] == ["✅ 确认导入", "取消"]
         assert digest(data) == before                              # a preview writes nothing
@@ -88,7 +91,7 @@ async def test_an_admin_imports_a_workbook_applies_it_and_undoes_it(bot, fakebot
         assert bot.services.data_version == version + 1
         person = bot.services.library.get("people", "ht-053")
         assert (person.name, person.phone, person.chains) == ("新人甲", "13900000001", ["dairy"])
-        assert bot.services.library.get("people", "ht-001").chains == ["cross_border", "green_food", "dairy"]
+        assert bot.services.library.get("people", "ht-001").chains == [*KNOWN.chains, "dairy"]
         assert digest(data) != before
         assert not (data / ".imports" / "pending").exists() or not list((data / ".imports" / "pending").iterdir())
         # the new person is found by the officers' queries at once

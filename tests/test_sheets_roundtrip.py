@@ -21,6 +21,9 @@ from promo.sheets.plan import _map_headers
 
 from .botkit import data_copy
 from .conftest import ROOT, TODAY
+from .sample import person
+
+FIRST, FOURTH = person("ht-001"), person("ht-004")     # the first and fourth rows of 乡贤企业家
 
 
 def digest(root: Path) -> dict[str, str]:
@@ -61,9 +64,9 @@ def test_the_workbook_is_a_template(workbook):
     assert ws.column_dimensions["B"].width >= 8
     last_contact = ws.cell(2, headers.index("最近联系") + 1)
     assert isinstance(last_contact.value, dt.datetime) and last_contact.number_format == "yyyy-mm-dd"
-    assert ws.cell(2, headers.index("手机") + 1).value == "13800001047"
+    assert ws.cell(2, headers.index("手机") + 1).value == FIRST.phone
     chains = ws.cell(2, headers.index("产业链") + 1).value
-    assert chains == "对俄跨境贸易物流产业链、绿色有机食品产业链"            # names, not ids
+    assert chains == "、".join(load_library(ROOT).chain_name(c) for c in FIRST.chains) != "、".join(FIRST.chains)
     # drop-downs: fixed values in one place, chains suggested (several per cell allowed)
     mats = wb["推介材料-城市"]
     formulas = {str(dv.sqref).split(":")[0][0]: dv for dv in mats.data_validations.dataValidation}
@@ -118,7 +121,7 @@ def test_an_edited_workbook_changes_exactly_the_edited_records_and_undo_restores
     path = data / "lists/people/hometown.yaml"
     original = path.read_text(encoding="utf-8")
     edited = _edit(workbook, "乡贤企业家", [
-        ("set", 2, {"手机": "+86 138-0000-9999", "关系强度": "４"}),    # ht-001: phone typed loosely, full-width 4
+        ("set", 2, {"手机": "+86 138-0000-9999", "关系强度": "４" if FIRST.strength != 4 else "３"}),   # typed loosely
         ("delete", 5, None),                                            # ht-004 goes
         ("append", None, {"姓名": "测试人", "单位": "某某公司", "籍贯": "孙吴县", "产业链": "乳业、大豆",
                           "最近联系": "2026年3月5日"}),
@@ -126,7 +129,8 @@ def test_an_edited_workbook_changes_exactly_the_edited_records_and_undo_restores
     plan = plan_import(data, edited, "乡贤.xlsx", today=TODAY)
     assert plan.problems == []
     summary = [(c.action, c.record_id, [(f.field, f.old, f.new) for f in c.fields]) for c in plan.changes]
-    assert summary[0] == ("change", "ht-001", [("phone", "13800001047", "13800009999"), ("strength", "5", "4")])
+    strength = "4" if FIRST.strength != 4 else "3"
+    assert summary[0] == ("change", "ht-001", [("phone", FIRST.phone, "13800009999"), ("strength", str(FIRST.strength), strength)])
     assert summary[1][:2] == ("add", "ht-053")
     assert ("chains", "", "乳制品产业链、大豆精深加工产业链") in summary[1][2]
     assert summary[2][:2] == ("remove", "ht-004") and len(summary) == 3
@@ -138,11 +142,11 @@ def test_an_edited_workbook_changes_exactly_the_edited_records_and_undo_restores
 
     diff = [line for line in difflib.unified_diff(original.splitlines(), new.splitlines(), lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-    assert "-  phone: \"13800001047\"" in diff and "+  phone: \"13800009999\"" in diff
-    assert "+  strength: 4" in diff and "-  strength: 5" in diff
+    assert f"-  phone: \"{FIRST.phone}\"" in diff and "+  phone: \"13800009999\"" in diff
+    assert f"+  strength: {strength}" in diff and f"-  strength: {FIRST.strength}" in diff
     assert "-- id: ht-004" in diff
     assert "+- id: ht-053" in diff and "+  chains: [dairy, soybean]" in diff and "+  last_contact: 2026-03-05" in diff
-    assert all(line.startswith("-") for line in diff if "ht-00" in line or "李春华" in line)
+    assert all(line.startswith("-") for line in diff if "ht-00" in line or FOURTH.name in line)
     assert new.startswith(original.split("- id: ht-001")[0])          # the header comments
     assert "# ----------------------------------------------------------------- 爱辉区" in new
     lib = load_library(data, use_cache=False, today=TODAY)
