@@ -76,6 +76,13 @@ def _drop_pending(context) -> None:
         path.with_suffix(".plan").unlink(missing_ok=True)
 
 
+def _sweep(folder: Path, now: float, max_age: float = 2 * 86400) -> None:
+    """Uploads whose preview was never answered go after two days (they may hold people lists)."""
+    for path in folder.iterdir():
+        if path.is_file() and now - path.stat().st_mtime > max_age:
+            path.unlink(missing_ok=True)
+
+
 def _saved_plan(path: Path):
     """The plan shown in the preview (our own pickle, next to the upload); None if unreadable."""
     try:
@@ -135,6 +142,7 @@ async def _preview(update: Update, context, data: bytes, name: str, suffix: str,
         tok = secrets.token_hex(4)
         folder = _pending_dir(context)
         folder.mkdir(parents=True, exist_ok=True)
+        _sweep(folder, s.now().timestamp())
         (folder / f"{tok}{suffix}").write_bytes(data)
         (folder / f"{tok}.plan").write_bytes(pickle.dumps(plan))
         context.user_data[PENDING] = {"tok": tok, "file": f"{tok}{suffix}", "name": name, "hint": hint,

@@ -203,3 +203,19 @@ async def test_an_admin_gets_the_workbook_and_sending_it_back_changes_nothing(bo
     assert "把名单表格" in help_admin and "/undo_import" in help_admin
     assert "把名单表格" not in help_officer and "/undo_import" not in help_officer
     assert digest(data) == before
+
+
+async def test_unanswered_uploads_are_swept_after_two_days(bot, fakebot, data):
+    import os
+
+    folder = data / ".imports" / "pending"
+    folder.mkdir(parents=True)
+    old, fresh = folder / "dead1234.xlsx", folder / "live5678.xlsx"
+    old.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    now = bot.clock.now.timestamp()
+    os.utime(old, (now - 3 * 86400, now - 3 * 86400))
+    os.utime(fresh, (now - 3600, now - 3600))
+    async with running(bot):
+        await send_document(fakebot, bot.app, bot.admin, workbook(GOOD[:1]), "a.xlsx")
+    assert not old.exists() and fresh.exists()
