@@ -27,7 +27,7 @@ from promo.config import Settings
 from promo.kvstore import KVStore
 from promo.services import Services
 
-from . import admin, answer, errors, fallback, followups, inline, meetings, projects, start, tour
+from . import admin, answer, errors, fallback, followups, imports, inline, meetings, projects, start, tour
 from .persistence import SQLPersistence
 from .retry import PromoBuilder, RetryingRequest
 from .state import BotState
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 FEATURES: list[ModuleType] = [
     start,       # deep-link /start (invitation, a group's question) before plain /start
     admin,
+    imports,     # an admin's spreadsheet is a list import, even while a conversation waits
     tour,        # conversations (the tour, the meeting forms) before the answer card: while a
     meetings,    # form waits for a typed value, the text is that value, not a visitor profile
     projects,

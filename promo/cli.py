@@ -12,6 +12,7 @@ from typing import Any
 from .config import ROOT
 from .loader import DataError, load_library
 from .present import material_record, person_record
+from .sheets.cli import add_sheets_parsers
 from .tour.cli import add_tour_parser
 
 SENSITIVE_MASK = "（敏感：请通过联络人引荐）"
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     schemas = sub.add_parser("schemas", help="write JSON Schema files for editors to schemas/")
     schemas.add_argument("--out", type=Path, default=ROOT / "schemas")
     add_tour_parser(sub, add_data_option)
+    add_sheets_parsers(sub, add_data_option)
     return parser
 
 
@@ -69,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             print(path)
         return 0
     if args.command == "tour":
+        return args.handler(args, data_dir(args))
+    if args.command in ("lists-export", "lists-import", "lists-undo"):
         return args.handler(args, data_dir(args))
     parser.print_help()
     return 2
