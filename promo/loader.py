@@ -81,6 +81,12 @@ def _specs() -> list[FileSpec]:
         TOUR_LISTS = {}
     for path, model in TOUR_LISTS.items():
         specs.append(FileSpec(path, model, Path(path).stem))
+    try:
+        from .bureau.models import BUREAU_LISTS
+    except ImportError:  # the bureau's view is optional for the core lists
+        BUREAU_LISTS = {}
+    for path, model in BUREAU_LISTS.items():
+        specs.append(FileSpec(path, model, Path(path).stem))
     return specs
 
 
@@ -233,7 +239,8 @@ def _code_version() -> str:
     matcher, indexes) makes them stale."""
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in sorted([*here.glob("*.py"), *(here / "tour").glob("models.py")]):
+    for path in sorted([*here.glob("*.py"), *(here / "tour").glob("models.py"),
+                              *(here / "bureau").glob("models.py")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

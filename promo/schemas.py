@@ -17,7 +17,11 @@ def _record_models() -> dict[str, type]:
         from .tour.models import TOUR_LISTS
     except ImportError:
         TOUR_LISTS = {}
-    for path, model in TOUR_LISTS.items():
+    try:
+        from .bureau.models import BUREAU_LISTS
+    except ImportError:
+        BUREAU_LISTS = {}
+    for path, model in {**TOUR_LISTS, **BUREAU_LISTS}.items():
         out[Path(path).stem.rstrip("s") if Path(path).stem.endswith("s") else Path(path).stem] = model
     return out
 

@@ -51,6 +51,12 @@ def cross_check(lib: Library, today: dt.date, field_lines: dict) -> list[Problem
     problems.extend(_check_materials(lib, today, at))
     problems.extend(_check_people(lib, at))
     problems.extend(_check_tour(lib, field_lines, ids("materials"), ids("chains")))
+    try:
+        from .bureau.models import check_bureau_references
+    except ImportError:
+        pass
+    else:
+        problems.extend(check_bureau_references(lib, at))
     return problems
 
 
