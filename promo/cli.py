@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_tour_parser(sub, add_data_option)
+    try:
+        from .bureau.cli import add_bureau_parsers
+    except ImportError:
+        pass
+    else:
+        add_bureau_parsers(sub, add_data_option)
     return parser
 
 
@@ -71,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_schemas(args.out):
             print(path)
         return 0
-    if args.command == "tour":
+    if args.command in ("tour", "report", "demo"):
         return args.handler(args, data_dir(args))
     parser.print_help()
     return 2

@@ -52,6 +52,12 @@ class Services:
             return
         self.meetings = MeetingStore(self.db)
         self.projects = ProjectStore(self.db)
+        try:
+            from .bureau.service import BureauService
+        except ImportError:
+            self.bureau = None
+        else:
+            self.bureau = BureauService(self.db, lambda: self.library, self.settings)
 
     def stop(self) -> None:
         if self.db is not None:
