@@ -113,10 +113,11 @@ def cmd_report(args, root: Path) -> int:
         if args.unit:
             unit = registry.resolve(args.unit)
             if unit is None:
-                from promo.suggest import closest
+                import difflib
 
-                names = [n for u in registry.units for n in (u.id, u.name)]
-                close = closest(args.unit, names)
+                names = [n for u in registry.units for n in (u.id, u.name, *u.aliases)]
+                hits = difflib.get_close_matches(args.unit, names, n=1, cutoff=0.5)
+                close = registry.resolve(hits[0]).name if hits else None
                 print(f"单位“{args.unit}”不在 lists/units.yaml 中" + (f"；是不是“{close}”？" if close else "。"),
                       file=sys.stderr)
                 return 2
