@@ -319,7 +319,7 @@ async def meeting_text(update: Update, context: ContextTypes.DEFAULT_TYPE):
 
 async def log_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE):
     cq = update.callback_query
-    got = await pressed(update, context, LogFromCard, STALE)
+    got = await pressed(update, context, LogFromCard, STALE, private=True)
     if got is None:
         return None
     user, data = got
@@ -337,7 +337,7 @@ async def log_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE):
 
 async def mine_open(update: Update, context: ContextTypes.DEFAULT_TYPE):
     """A "✏️ #id" button of /mine: open the meeting's card with a button per field."""
-    got = await pressed(update, context, MineOpen, STALE)
+    got = await pressed(update, context, MineOpen, STALE, private=True)
     if got is None:
         return None
     user, data = got
@@ -362,7 +362,7 @@ async def _open_meeting(update: Update, context, user, meeting_id: int):
 
 async def card_button(update: Update, context: ContextTypes.DEFAULT_TYPE):
     cq = update.callback_query
-    got = await pressed(update, context, Mtg, STALE)
+    got = await pressed(update, context, Mtg, STALE, private=True)
     if got is None:
         return None
     user, data = got

@@ -77,8 +77,9 @@ async def _show(update: Update, context, user, project_id: int, *, edit: bool, n
 
 
 async def project(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/project <name or #id>: one match → its card; several → buttons to choose."""
-    user = await require_user(update, context)
+    """/project <name or #id>: one match → its card; several → buttons to choose. Private
+    chats only: the card shows the project's meeting log."""
+    user = await require_user(update, context, private=True)
     if user is None:
         return
     query = " ".join(context.args).strip()
@@ -102,7 +103,7 @@ async def project(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     cq = update.callback_query
-    got = await pressed(update, context, ProjPick, "这个按钮已过期。")
+    got = await pressed(update, context, ProjPick, "这个按钮已过期。", private=True)
     if got is None:
         return
     user, data = got
@@ -114,10 +115,10 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def stage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     cq = update.callback_query
-    data = decode(update, ProjStage)
-    user = await require_user(update, context)
+    user = await require_user(update, context, private=True)
     if user is None:
         return
+    data = decode(update, ProjStage)
     view = msvc(context).project(data.project_id) if data else None
     if view is None or (data.to and data.to not in STAGES):
         await cq.answer("这个按钮已过期。", show_alert=True)
@@ -165,8 +166,8 @@ async def stage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/capital <project id> 内资到位 5000万 [外资协议 +200万 …]: set a cumulative figure, or
-    add to it with '+'."""
-    user = await require_user(update, context)
+    add to it with '+'. Private chats only (it answers with the project card)."""
+    user = await require_user(update, context, private=True)
     if user is None:
         return
     text = (update.effective_message.text or "").partition(" ")[2]
@@ -206,7 +207,7 @@ class CapConfirm(CallbackData):
 
 
 async def capital_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, CapConfirm, "这个按钮已过期，请重新发送 /capital。")
+    got = await pressed(update, context, CapConfirm, "这个按钮已过期，请重新发送 /capital。", private=True)
     if got is None:
         return
     user, data = got
