@@ -162,12 +162,12 @@ async def unit_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def records(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, BoardRecords)
+    got = await pressed(update, context, BoardRecords, private=True)
     if got is None:
         return
     user, data = got
     bureau = _bureau(context)
-    if not bureau.may_open(user, data.unit) or update.effective_chat.type != "private":
+    if not bureau.may_open(user, data.unit):
         await update.callback_query.answer("仅本单位人员、负责人和管理员可在私聊中查看 · Only the unit's officers, lead and admins, in a private chat",
                                            show_alert=True)
         return

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_schemas(args.out):
             print(path)
         return 0
-    if args.command in ("tour", "report", "demo"):
+    if args.command in ("tour", "report", "demo", "milestone"):
         return args.handler(args, data_dir(args))
     parser.print_help()
     return 2

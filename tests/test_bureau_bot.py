@@ -104,6 +104,9 @@ async def test_the_dispatch_posts_once_per_period_across_kill_and_restart(fakebo
     assert "2026年9月" in texts(to_group)
     lead_pages = [c for c in fakebot.calls if c.chat_id == bot.lead.id and c.method == "sendMessage"]
     assert lead_pages and "乳制品产业链专班 · 2026年9月" in lead_pages[0].params["text"]
+    weekly = [c for c in lead_pages if "节点督查（2026-W40）" in c.params["text"]]
+    assert len(weekly) == 1 and "逾期" in weekly[0].params["text"]      # the week's overdue nodes
+    assert not [c for c in fakebot.calls if c.chat_id == bot.officer.id]  # officers get no dispatch
     before = len(fakebot.calls)
     # kill -9: the application is dropped without shutdown; a new process on the same database
     del bot

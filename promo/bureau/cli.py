@@ -34,6 +34,19 @@ def add_bureau_parsers(sub, add_data_option) -> None:
     demo.add_argument("--db", help="database URL (default PROMO_DB_URL)")
     add_data_option(demo)
     demo.set_defaults(handler=cmd_demo)
+    ms = sub.add_parser("milestone", help="planned nodes of projects (节点督查): add, mark done, list overdue")
+    ms.add_argument("action", choices=["add", "done", "overdue"])
+    ms.add_argument("--project", type=int, help="project number (#id), for add")
+    ms.add_argument("--kind", choices=["start", "capital", "problem"], help="start 计划开工 · capital 资金到位 · problem 问题办结")
+    ms.add_argument("--due", type=dt.date.fromisoformat, help="YYYY-MM-DD, for add")
+    ms.add_argument("--amount", help="capital due, e.g. 5000万 or 50000000 (yuan), for --kind capital")
+    ms.add_argument("--note", help="what the node is (the problem, the phase)")
+    ms.add_argument("--id", type=int, help="milestone id, for done")
+    ms.add_argument("--unit", help="for overdue: one unit (id, name or alias)")
+    ms.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default today)")
+    ms.add_argument("--db", help="database URL (default PROMO_DB_URL)")
+    add_data_option(ms)
+    ms.set_defaults(handler=cmd_milestone)
 
 
 def _open(args, root: Path):
@@ -157,6 +170,69 @@ def cmd_report(args, root: Path) -> int:
             print(json.dumps(snap.board.to_dict(), ensure_ascii=False, indent=2, default=str))
         else:
             print(render("cli_report.txt.j2", board=snap.board, labels=labels, **FORMATS))
+        return 0
+    finally:
+        db.dispose()
+
+
+def _yuan(text: str | None) -> int | None:
+    if not text:
+        return None
+    t = text.strip().replace(",", "")
+    for suffix, scale in (("亿元", 100_000_000), ("亿", 100_000_000), ("万元", 10_000), ("万", 10_000), ("元", 1)):
+        if t.endswith(suffix):
+            return int(round(float(t[: -len(suffix)]) * scale))
+    return int(t)
+
+
+def cmd_milestone(args, root: Path) -> int:
+    from promo.db import NotFound
+
+    from .milestones import MilestoneStore
+    from .service import BureauService
+
+    opened = _open(args, root)
+    if opened is None:
+        return 1
+    settings, library, db = opened
+    today = args.today or dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    try:
+        store = MilestoneStore(db)
+        if args.action == "add":
+            if not (args.project and args.kind and args.due):
+                print("add 需要 --project、--kind 和 --due · add needs --project, --kind and --due", file=sys.stderr)
+                return 2
+            try:
+                row = store.add(args.project, args.kind, args.due, amount_yuan=_yuan(args.amount), note=args.note)
+            except (ValueError, NotFound) as exc:
+                print(f"无法添加节点：{exc}", file=sys.stderr)
+                return 2
+            print(f"已添加节点 {row.id}：项目#{args.project} {args.kind} {args.due}")
+            return 0
+        if args.action == "done":
+            if not args.id:
+                print("done 需要 --id · done needs --id", file=sys.stderr)
+                return 2
+            try:
+                store.done(args.id, today)
+            except NotFound:
+                print(f"没有编号为 {args.id} 的节点", file=sys.stderr)
+                return 2
+            print(f"节点 {args.id} 已办结（{today}）")
+            return 0
+        bureau = BureauService(db, library, settings)
+        snap = bureau.snapshot(bureau.period("month", today), today)
+        unit = bureau.registry.resolve(args.unit) if args.unit else None
+        if args.unit and unit is None:
+            print(f"单位“{args.unit}”不在 lists/units.yaml 中", file=sys.stderr)
+            return 2
+        for unit_id, items in sorted(snap.overdue.items()):
+            if unit and unit_id != unit.id:
+                continue
+            u = bureau.registry.get(unit_id)
+            print(f"== {u.name if u else unit_id}：逾期节点 {len(items)} 个")
+            for o in items:
+                print(f"  #{o.project_id} {o.project}: {o.label}, 应于 {o.due} 前, 逾期 {o.days_over} 天 {o.detail}")
         return 0
     finally:
         db.dispose()

@@ -104,6 +104,24 @@ class Board:
     rules: str = RULES
     growth_source: str = ""
     notes: list[str] = field(default_factory=list)
+    totals_last_year: dict = field(default_factory=dict)   # the same period last year, city-wide
+    fx: object = None
+
+    def totals_growth(self, key: str) -> float | None:
+        """The city's growth on last year (较上年增长), from the units' last-year figures."""
+        last = self.totals_last_year.get(key)
+        return round((self.totals[key] - last) / last, 4) if last else None
+
+    def in_currency(self, yuan: int | float | None, currency: str = "USD") -> str:
+        """Foreign capital in a currency at the stated rate ('' without a configured rate)."""
+        rates = getattr(self.fx, "rates", None) or {}
+        rate = rates.get(currency) or (next(iter(rates.values())) if rates else None)
+        if not yuan or rate is None:
+            return ""
+        code = currency if currency in rates else next(iter(rates))
+        from promo.meetings.fx import CURRENCY_NAMES
+
+        return f"≈{float(yuan) / float(rate) / 10_000:,.0f}万{CURRENCY_NAMES.get(code, code)}"
 
     def row(self, unit_id: str) -> UnitScore | None:
         for s in self.sections:
@@ -120,6 +138,8 @@ class Board:
             "period": self.period.key, "label": self.period.label, "today": self.today.isoformat(),
             "time_progress": self.time_progress, "high_level_yuan": self.high_level_yuan,
             "demo": self.demo, "fx": self.fx_statement, "totals": self.totals, "notes": self.notes,
+            "totals_last_year": self.totals_last_year,
+            "totals_growth": {k: self.totals_growth(k) for k in self.totals_last_year},
             "sections": [{"kind": s.kind, "label": s.label, "columns": s.columns,
                           "units": [{"id": r.unit_id, "name": r.name, "position": r.position,
                                      "overdue": r.overdue,
@@ -178,6 +198,7 @@ def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
     totals = {k: 0 for k in ("contacts", "new_projects", "signed", "registered", "started",
                              "domestic", "foreign", "capital", "high_level")}
     used_entered = used_db = False
+    last_totals: dict = {}
     for uid in unit_ids:
         unit = registry.get(uid)
         kind = unit.kind.value if unit else UNKNOWN_KIND
@@ -205,6 +226,9 @@ def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
             figs[key] = f
         for k in totals:
             totals[k] += now[k]
+        for k in GROWTH_KEYS:
+            if figs[k].last_year is not None:
+                last_totals[k] = last_totals.get(k, 0) + figs[k].last_year
         scores.setdefault(kind, []).append(UnitScore(uid, unit.name if unit else uid, kind,
                                                      unit.lead if unit else None, figs,
                                                      (overdue or {}).get(uid, 0)))
@@ -229,7 +253,7 @@ def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
               else "无上年同期数据，不计算同比。")
     return Board(period, today, period.time_progress(today), sections, totals, high_level_yuan,
                  fx.statement() if fx is not None and getattr(fx, "rates", None) else "", demo,
-                 growth_source=source, notes=notes)
+                 growth_source=source, notes=notes, totals_last_year=last_totals, fx=fx)
 
 
 def may_open(user, unit_id: str, registry: UnitRegistry) -> bool:
