@@ -184,9 +184,12 @@ async def records(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def dispatch(app: Application, token: str | None = None) -> int:
     """Post what is due (the month's board to the leaders' chat and each lead's unit page; the
-    week's overdue nodes to each lead), each claimed in the database first. Returns posts sent."""
+    week's overdue nodes to each lead), each claimed in the database first. Returns posts sent.
+    Nothing without PROMO_BOARD_CHAT (the leaders' chat): configuring it turns the dispatch on."""
     s = app.bot_data["svc"]
     settings = s.settings
+    if not settings.board_chat_id or getattr(s, "bureau", None) is None:
+        return 0           # PROMO_BOARD_CHAT turns the dispatch on
     now = s.now()
     local = now.astimezone(s.tz)
     token = token or app.bot_data.setdefault("_dispatch_token", process_token())
@@ -254,7 +257,7 @@ async def _dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def post_init(app: Application) -> None:
     s = app.bot_data["svc"]
-    if app.job_queue and getattr(s, "bureau", None) is not None:
+    if app.job_queue and getattr(s, "bureau", None) is not None and s.settings.board_chat_id:
         app.job_queue.run_repeating(_dispatch_job, DISPATCH_EVERY, first=30, name="bureau-dispatch")
 
 

@@ -33,7 +33,7 @@ def setup(tmp_path, library):
 def test_each_kind_of_overdue_node(setup):
     db, registry, bei, ai = setup
     ps, ms, meetings = ProjectStore(db), MilestoneStore(db), MeetingStore(db)
-    stale = ps.find_or_create("甲公司", "甲项目", "北安市", user=bei, contact_date=D(2026, 9, 1), now=T0)
+    ps.find_or_create("甲公司", "甲项目", "北安市", user=bei, contact_date=D(2026, 9, 1), now=T0)
     fresh = ps.find_or_create("乙公司", "乙项目", "北安市", user=bei, contact_date=D(2026, 9, 1), now=T0)
     meetings.add({"meeting_date": D(2026, 11, 10), "company": "乙公司", "project_id": fresh.id}, bei, T0)
     signed = ps.find_or_create("丙公司", "丙项目", "北安市", user=bei, contact_date=D(2026, 5, 1), now=T0)

@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 
-from promo.bureau.charts import _figure, _png, ranking_png
+from promo.bureau.charts import _figure, _png
 from promo.bureau.demo import DemoRefused, load_demo, remove_demo
 from promo.bureau.periods import Period
 from promo.bureau.service import BureauService

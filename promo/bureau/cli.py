@@ -5,7 +5,6 @@ checks who asks; see promo/bureau/scoreboard.py `may_open`)."""
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import sys
@@ -54,10 +53,11 @@ def _open(args, root: Path):
     from promo.db import Database
     from promo.loader import DataError, load_library
 
-    env = None
+    import os
+
     settings = Settings.load()
     if args.data:
-        settings = Settings.load(env={**__import__("os").environ, "PROMO_DATA_DIR": str(root)})
+        settings = Settings.load(env={**os.environ, "PROMO_DATA_DIR": str(root)})
     try:
         library = load_library(root)
     except DataError as exc:
@@ -65,7 +65,6 @@ def _open(args, root: Path):
         return None
     db = Database(args.db or settings.db_url)
     db.migrate()
-    del env
     return settings, library, db
 
 
@@ -162,7 +161,6 @@ def cmd_report(args, root: Path) -> int:
                                    for k, v in records.items()}}
                 print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
             else:
-                from .charts import money_label  # noqa: F401
                 print(render("board_unit.txt.j2", board=snap.board, row=row, overdue=snap.overdue.get(unit.id, []),
                              records=records, labels=labels, **FORMATS))
             return 0
