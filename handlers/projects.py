@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from promo.db import Conflict, InvalidTransition, NotFound, PermissionDenied
+from promo.db import MAX_ID, Conflict, InvalidTransition, NotFound, PermissionDenied, looks_like_id, parse_id
 from promo.meetings.service import capital_without_agreement, parse_capital, person_label
 from promo.meetings.store import STAGE_LABELS, STAGES
 
@@ -84,8 +84,9 @@ async def project(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     query = " ".join(context.args).strip()
     ms = msvc(context)
-    if query.lstrip("#").isdigit():
-        if not await _show(update, context, user, int(query.lstrip("#")), edit=False):
+    if looks_like_id(query):
+        pid = parse_id(query)        # None for 99999999999999999999: no such project, not a crash
+        if pid is None or not await _show(update, context, user, pid, edit=False):
             await send(update, context, "project_list.html.j2", query=query, projects=[],
                        stage_labels=STAGE_LABELS, unit=user.unit)
         return
@@ -177,7 +178,7 @@ async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, "project_capital.html.j2", kind="usage")
         return
     ms = msvc(context)
-    view = ms.project(pid)
+    view = ms.project(pid) if pid <= MAX_ID else None
     if view is None:
         await send(update, context, "project_capital.html.j2", kind="not_found", pid=pid)
         return

@@ -93,3 +93,15 @@ def data_copy(tmp_path: Path, materials: list[dict] | None = None, files: dict[s
         (data / "pitch_library" / "files" / name).write_bytes(content)
     (data / "pitch_library" / "test.yaml").write_text(yaml.safe_dump(materials, allow_unicode=True), encoding="utf-8")
     return data
+
+
+async def forge_press(fakebot, app, user, message, data: str):
+    """A press with arbitrary callback_data on bot message `message` (a StoredMessage), as a
+    modified client can send; returns the requests it caused."""
+    from .fakebot.model import QueryRecord
+    from .fakebot.updates import callback_query_dict
+
+    query_id = fakebot._next_query_id("cq")
+    fakebot._queries[query_id] = QueryRecord(query_id, "callback_query", user.id, data)
+    query = callback_query_dict(query_id=query_id, user=user, message=message.data_copy, data=data)
+    return await fakebot.process(app, {"callback_query": query})

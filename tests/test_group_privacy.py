@@ -14,7 +14,7 @@ import re
 import pytest
 from telegram.ext import CommandHandler, ConversationHandler
 
-from .botkit import build_bot, running
+from .botkit import build_bot, forge_press, running
 
 pytestmark = pytest.mark.asyncio
 
@@ -70,17 +70,6 @@ def group_output(fakebot, group) -> str:
     return "\n".join(parts)
 
 
-async def forge(fakebot, app, user, message, data: str):
-    """A button press with arbitrary callback_data on `message` (a modified client)."""
-    query_id = fakebot._next_query_id("cq")
-    from tests.fakebot.model import QueryRecord
-    from tests.fakebot.updates import callback_query_dict
-
-    fakebot._queries[query_id] = QueryRecord(query_id, "callback_query", user.id, data)
-    query = callback_query_dict(query_id=query_id, user=user, message=message.data_copy, data=data)
-    return await fakebot.process(app, {"callback_query": query})
-
-
 @pytest.fixture
 def bot(fakebot, tmp_path):
     return build_bot(fakebot, tmp_path, rate_limiter=False)
@@ -115,13 +104,13 @@ async def test_no_command_shows_people_or_meetings_in_a_group(bot, fakebot):
                 for row in m.markup.get("inline_keyboard", []):
                     for b in row:
                         if "callback_data" in b:
-                            await forge(fakebot, bot.app, bot.officer, m, b["callback_data"])
+                            await forge_press(fakebot, bot.app, bot.officer, m, b["callback_data"])
         # buttons of private screens (project, meeting, /mine, /todo) forged in the group
         anchor = next(m for m in fakebot.messages(group.id) if m.from_bot)
         private_data = {b["callback_data"] for m in fakebot.messages(bot.officer.id) if m.from_bot and m.markup
                         for row in m.markup.get("inline_keyboard", []) for b in row if "callback_data" in b}
         for data in sorted(private_data | {f"mp:{pid}", f"mo:{mid}", f"mv:{pid}::n", f"fd:{mid}:t"}):
-            await forge(fakebot, bot.app, bot.officer, anchor, data)
+            await forge_press(fakebot, bot.app, bot.officer, anchor, data)
         # pressing the same forged button twice redraws the same text: Telegram refuses the
         # edit as not modified, which the bot ignores; anything else refused is a defect
         assert all("not modified" in v for v in fakebot.take_violations())
