@@ -59,6 +59,13 @@ class BoardRecords(CallbackData):
     key: str
 
 
+@dataclass(frozen=True)
+class BoardBulletin(CallbackData):
+    """The quarterly bulletin (.xlsx and printable page) of a quarter or year."""
+    PREFIX = "bb"
+    period: str
+
+
 def _bureau(context):
     return svc(context).bureau
 
@@ -75,7 +82,10 @@ def _board_buttons(snap, user, bureau):
     row = [("📈 排名图", BoardChart(key, "").pack()), ("📋 单位详情", BoardUnits(key).pack())]
     if mine and snap.board.row(mine):
         row.append(("🏢 本单位", BoardUnit(key, mine).pack()))
-    return keyboard([row])
+    rows = [row]
+    if user.is_admin and snap.board.period.kind != "month":
+        rows.append([("📑 通报（Excel/打印版）", BoardBulletin(key).pack())])
+    return keyboard(rows)
 
 
 async def board(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -201,8 +211,9 @@ async def dispatch(app: Application, token: str | None = None) -> int:
     leads = [u for u in s.access.list_users(include_revoked=False) if u.role == "lead" and u.unit]
     jobs = []
     if month is not None:
-        if settings.board_chat_id:
-            jobs.append(("board", month.key, settings.board_chat_id, None))
+        jobs.append(("board", month.key, settings.board_chat_id, None))
+        if month.index % 3 == 0:      # the month closes a quarter: the quarterly bulletin too
+            jobs.append(("bulletin", f"{month.year}Q{month.index // 3}", settings.board_chat_id, None))
         jobs += [("lead", month.key, u.user_id, u) for u in leads]
     if week is not None:
         jobs += [("milestones", week, u.user_id, u) for u in leads]
@@ -219,6 +230,8 @@ async def dispatch(app: Application, token: str | None = None) -> int:
                     await app.bot.send_message(target, part, parse_mode=ParseMode.HTML)
                 png = await asyncio.to_thread(bureau.ranking_png, snap)
                 await app.bot.send_photo(target, photo=png, caption=f"{month.label} 擂台赛排名（按月调度）")
+            elif kind == "bulletin":
+                await _send_bulletin(app.bot, target, bureau, period, s.today())
             elif kind == "lead":
                 unit_id = bureau.unit_of(user)
                 row = snap.board.row(unit_id)
@@ -245,6 +258,39 @@ async def dispatch(app: Application, token: str | None = None) -> int:
     return sent
 
 
+async def _send_bulletin(bot, chat_id, bureau, quarter_key: str, today) -> None:
+    """The quarterly bulletin as two documents: the workbook and the printable page."""
+    from telegram import InputFile
+
+    from promo.bureau.bulletin import bulletin_html, bulletin_xlsx
+
+    def build():
+        snap = bureau.snapshot(bureau.period(quarter_key, today), today)
+        registry = bureau.registry
+        return snap, bulletin_xlsx(snap, registry), bulletin_html(snap, registry, bureau.ranking_png(snap))
+
+    snap, xlsx, page = await asyncio.to_thread(build)
+    label = snap.board.period.label + ("（演示数据）" if snap.board.demo else "")
+    await bot.send_document(chat_id, InputFile(xlsx, filename=f"招商引资通报-{quarter_key}.xlsx"),
+                            caption=f"{label}招商引资工作通报（Excel，可直接打印）")
+    await bot.send_document(chat_id, InputFile(page.encode("utf-8"), filename=f"招商引资通报-{quarter_key}.html"),
+                            caption="打印版（浏览器打开后打印或另存为 PDF）")
+
+
+async def bulletin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bulletin button (admins only, private chat: it lists every unit's projects)."""
+    got = await pressed(update, context, BoardBulletin, private=True)
+    if got is None:
+        return
+    user, data = got
+    if not user.is_admin:
+        await update.callback_query.answer("季度通报仅管理员可导出 · Admins only", show_alert=True)
+        return
+    await update.callback_query.answer("正在生成通报…")
+    s = svc(context)
+    await _send_bulletin(context.bot, update.effective_chat.id, s.bureau, data.period, s.today())
+
+
 def _parts(text: str) -> list[str]:
     from promo.render import split_message
 
@@ -266,4 +312,5 @@ def handlers():
             CallbackQueryHandler(chart, pattern=BoardChart.pattern()),
             CallbackQueryHandler(units, pattern=BoardUnits.pattern()),
             CallbackQueryHandler(unit_page, pattern=BoardUnit.pattern()),
-            CallbackQueryHandler(records, pattern=BoardRecords.pattern())]
+            CallbackQueryHandler(records, pattern=BoardRecords.pattern()),
+            CallbackQueryHandler(bulletin, pattern=BoardBulletin.pattern())]

@@ -101,6 +101,8 @@ async def test_the_dispatch_posts_once_per_period_across_kill_and_restart(fakebo
     sent = await board_handlers.dispatch(bot.app)
     to_group = [c for c in fakebot.calls if c.chat_id == group.id and c.ok]
     assert sent >= 2 and any(c.method == "sendPhoto" for c in to_group)
+    docs = [c for c in to_group if c.method == "sendDocument"]      # September closes 2026Q3
+    assert [next(iter(c.files.values())).filename for c in docs] == ["招商引资通报-2026Q3.xlsx", "招商引资通报-2026Q3.html"]
     assert "2026年9月" in texts(to_group)
     lead_pages = [c for c in fakebot.calls if c.chat_id == bot.lead.id and c.method == "sendMessage"]
     assert lead_pages and "乳制品产业链专班 · 2026年9月" in lead_pages[0].params["text"]
@@ -120,7 +122,19 @@ async def test_the_dispatch_posts_once_per_period_across_kill_and_restart(fakebo
         clock.now = dt.datetime(2026, 11, 3, 10, 0, tzinfo=TZ)
         assert await board_handlers.dispatch(bot2.app) >= 2
         assert await board_handlers.dispatch(bot2.app) == 0
-    assert "2026年10月" in texts([c for c in fakebot.calls[before:] if c.chat_id == group.id])
+    later = [c for c in fakebot.calls[before:] if c.chat_id == group.id]
+    assert "2026年10月" in texts(later) and not [c for c in later if c.method == "sendDocument"]
+
+
+async def test_admins_export_the_bulletin_from_the_board(fakebot, tmp_path):
+    bot = with_demo(build_bot(fakebot, tmp_path))
+    async with running(bot):
+        await fakebot.send_text(bot.app, bot.officer, "/board 2026Q3")
+        assert not any("通报" in label for row in fakebot.buttons(fakebot.sent(bot.officer.id)[-1]) for label, _ in row)
+        await fakebot.send_text(bot.app, bot.admin, "/board 2026Q3")
+        calls = await fakebot.press(bot.app, bot.admin, None, "📑 通报（Excel/打印版）")
+    docs = [c for c in calls if c.method == "sendDocument"]
+    assert len(docs) == 2 and next(iter(docs[0].files.values())).data[:2] == b"PK"
 
 
 async def test_a_claim_whose_process_died_before_posting_is_taken_over(fakebot, tmp_path):
@@ -133,7 +147,7 @@ async def test_a_claim_whose_process_died_before_posting_is_taken_over(fakebot, 
     assert not ledger.claim("board", "2026-09", str(group.id), "other", clock.now)
     async with running(bot):
         await board_handlers.dispatch(bot.app)
-        assert not [c for c in fakebot.calls if c.chat_id == group.id]
+        assert not [c for c in fakebot.calls if c.chat_id == group.id and c.method != "sendDocument"]
         clock.advance(minutes=11)          # past the lease
         await board_handlers.dispatch(bot.app)
         assert len([c for c in fakebot.calls if c.chat_id == group.id and c.method == "sendPhoto"]) == 1
