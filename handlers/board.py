@@ -10,7 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from telegram import Update
+from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -120,7 +120,8 @@ async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name = (bureau.registry.get(data.unit).name if data.unit and bureau.registry.get(data.unit) else data.unit)
     caption = (f"{name} {snap.board.period.year}年走势" if data.unit else f"{snap.board.period.label} 擂台赛排名") + \
               ("（演示数据）" if snap.board.demo else "")
-    await context.bot.send_photo(update.effective_chat.id, photo=png, caption=caption)
+    name = f"走势-{data.unit}-{snap.board.period.year}.png" if data.unit else f"擂台赛排名-{snap.board.period.key}.png"
+    await context.bot.send_photo(update.effective_chat.id, photo=InputFile(png, filename=name), caption=caption)
 
 
 async def units(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -229,7 +230,8 @@ async def dispatch(app: Application, token: str | None = None) -> int:
                 for part in _parts(text):
                     await app.bot.send_message(target, part, parse_mode=ParseMode.HTML)
                 png = await asyncio.to_thread(bureau.ranking_png, snap)
-                await app.bot.send_photo(target, photo=png, caption=f"{month.label} 擂台赛排名（按月调度）")
+                await app.bot.send_photo(target, photo=InputFile(png, filename=f"擂台赛排名-{month.key}.png"),
+                                         caption=f"{month.label} 擂台赛排名（按月调度）")
             elif kind == "bulletin":
                 await _send_bulletin(app.bot, target, bureau, period, s.today())
             elif kind == "lead":
@@ -260,8 +262,6 @@ async def dispatch(app: Application, token: str | None = None) -> int:
 
 async def _send_bulletin(bot, chat_id, bureau, quarter_key: str, today) -> None:
     """The quarterly bulletin as two documents: the workbook and the printable page."""
-    from telegram import InputFile
-
     from promo.bureau.bulletin import bulletin_html, bulletin_xlsx
 
     def build():

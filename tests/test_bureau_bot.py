@@ -153,3 +153,15 @@ async def test_a_claim_whose_process_died_before_posting_is_taken_over(fakebot, 
         assert len([c for c in fakebot.calls if c.chat_id == group.id and c.method == "sendPhoto"]) == 1
         await board_handlers.dispatch(bot.app)
         assert len([c for c in fakebot.calls if c.chat_id == group.id and c.method == "sendPhoto"]) == 1
+
+
+async def test_board_in_the_console_chat_saves_the_chart_to_the_outbox(tmp_path):
+    from tests.test_console import Console
+
+    c = Console(tmp_path)
+    s = c.services
+    load_demo(s.db, s.bureau.registry, s.library, now=s.now())
+    text = await c.run("/board 2026Q3", "=📈 排名图", "/quit")
+    assert "北安市" in text and "3.56亿元" in text
+    pngs = list((tmp_path / "var" / "outbox").glob("*.png"))
+    assert [p.name for p in pngs] == ["擂台赛排名-2026Q3.png"] and pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
