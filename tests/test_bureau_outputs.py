@@ -68,6 +68,17 @@ def test_the_demo_has_the_seed_scale_and_is_marked_and_removable(demo_db, librar
     assert not board.demo and board.totals["signed"] == 0 and board.totals["contacts"] == 0
 
 
+def test_officers_of_a_unit_the_list_does_not_know_are_pointed_out(demo_db):
+    from promo.access import AccessStore
+
+    db, bureau = demo_db
+    AccessStore(db).seed([{"id": 71, "name": "甲", "role": "officer", "unit": "北安"},
+                          {"id": 72, "name": "乙", "role": "officer", "unit": "市招商服务中心"}])
+    notes = bureau.snapshot(Period("month", 2026, 9), TODAY).board.notes
+    assert notes == ["授权名单中有单位不在单位清单（lists/units.yaml）中：市招商服务中心。"
+                     "请登记该单位，或把它写成已有单位的别名（aliases）。"]
+
+
 def test_the_bulletin_workbook_is_printable_with_numbers_as_numbers(demo_db):
     from openpyxl import load_workbook
 

@@ -63,7 +63,21 @@ class BureauService:
                             high_level_yuan=self._setting("high_level_yuan", 100_000_000),
                             fx=self._setting("fx", None), overdue={u: len(v) for u, v in late.items()},
                             demo=self.is_demo())
+        unlisted = self.unlisted_user_units(registry)
+        if unlisted:
+            board.notes.append("授权名单中有单位不在单位清单（lists/units.yaml）中：" + "、".join(unlisted)
+                               + "。请登记该单位，或把它写成已有单位的别名（aliases）。")
         return Snapshot(board, ledger, late)
+
+    def unlisted_user_units(self, registry: UnitRegistry | None = None) -> list[str]:
+        """Units of active officers that lists/units.yaml does not know (their work would be
+        scored under a unit nobody ranks)."""
+        from promo.tables import User
+
+        registry = registry or self.registry
+        with self.db.read() as s:
+            units = {u for u in s.scalars(select(User.unit).where(User.active.is_(True))) if u}
+        return sorted(u for u in units if registry.resolve(u) is None)
 
     def ranking_png(self, snap: Snapshot) -> bytes:
         return ranking_png(snap.board)
