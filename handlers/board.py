@@ -15,6 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from promo.bureau.milestones import MILESTONE_KINDS as MILESTONE_LABELS
 from promo.bureau.dispatch import DispatchLedger, due_month, due_week, process_token
 from promo.bureau.present import FORMATS
 from promo.bureau.scoreboard import COLUMNS, INDICATORS
@@ -25,7 +26,8 @@ from .callbacks import CallbackData
 from .common import Command, keyboard, pressed, require_user, send, svc
 
 log = logging.getLogger(__name__)
-COMMANDS = [Command("board", "擂台赛排名：/board 季度、/board 2026-07", "scoreboard and ranking", group=True)]
+COMMANDS = [Command("board", "擂台赛排名：/board 季度、/board 2026-07", "scoreboard and ranking", group=True),
+            Command("node", "节点督查：/node 项目号 开工 2026-10-15；/node 看本单位逾期节点", "project milestones")]
 LABELS = {k: i.label for k, i in INDICATORS.items()}
 DISPATCH_EVERY = 600   # seconds between checks whether a dispatch is due
 
@@ -191,6 +193,45 @@ async def records(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                stage_labels=STAGE_LABELS, **FORMATS)
 
 
+async def node(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/node: the own unit's overdue nodes; /node 项目号 开工|资金|问题 日期 [金额] [说明]: plan a
+    node; /node 办结 节点号: close one. Private chat only (project names of the unit)."""
+    from promo.bureau.milestones import NODE_USAGE, MilestoneStore, parse_node
+    from promo.db import NotFound, PermissionDenied
+
+    user = await require_user(update, context, private=True)
+    if user is None:
+        return
+    s = svc(context)
+    bureau = s.bureau
+    text = " ".join(context.args or []).strip()
+    store = MilestoneStore(s.db)
+    if not text:
+        unit_id = bureau.unit_of(user)
+        snap = await asyncio.to_thread(bureau.snapshot, bureau.period("month", s.today()), s.today())
+        await send(update, context, "board_overdue.html.j2", unit=bureau.registry.get(unit_id) if unit_id else None,
+                   items=snap.overdue.get(unit_id, []), week=s.today().isoformat())
+        return
+    try:
+        spec = parse_node(text)
+        if "done" in spec:
+            row = await asyncio.to_thread(store.done, spec["done"], s.today(), user)
+            reply = f"✅ 节点 {row.id}（项目#{row.project_id}）已办结。"
+        else:
+            row = await asyncio.to_thread(store.add, spec["project_id"], spec["kind"], spec["due"],
+                                          amount_yuan=spec["amount_yuan"], note=spec["note"], user=user, now=s.now())
+            reply = (f"📌 已登记节点 {row.id}：项目#{row.project_id} {MILESTONE_LABELS[row.kind]}，"
+                     f"{row.due_date} 前{'，应到位 ' + FORMATS['value']('capital', row.amount_yuan) if row.amount_yuan else ''}。"
+                     "逾期后列入节点督查。")
+    except ValueError as exc:
+        reply = f"{exc}\n{NODE_USAGE}"
+    except NotFound:
+        reply = f"没有这个项目或节点。\n{NODE_USAGE}"
+    except PermissionDenied:
+        reply = "只能为本单位的项目登记或办结节点。"
+    await context.bot.send_message(update.effective_chat.id, reply, parse_mode=ParseMode.HTML)
+
+
 # --------------------------------------------------------------------------- the dispatch job
 
 async def dispatch(app: Application, token: str | None = None) -> int:
@@ -308,7 +349,7 @@ async def post_init(app: Application) -> None:
 
 
 def handlers():
-    return [CommandHandler("board", board),
+    return [CommandHandler("board", board), CommandHandler("node", node),
             CallbackQueryHandler(chart, pattern=BoardChart.pattern()),
             CallbackQueryHandler(units, pattern=BoardUnits.pattern()),
             CallbackQueryHandler(unit_page, pattern=BoardUnit.pattern()),

@@ -165,3 +165,28 @@ async def test_board_in_the_console_chat_saves_the_chart_to_the_outbox(tmp_path)
     assert "北安市" in text and "3.56亿元" in text
     pngs = list((tmp_path / "var" / "outbox").glob("*.png"))
     assert [p.name for p in pngs] == ["擂台赛排名-2026Q3.png"] and pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_node_plans_lists_and_closes_milestones_of_the_own_unit(fakebot, tmp_path):
+    bot = build_bot(fakebot, tmp_path)
+    s = bot.services
+    officer = s.access.get(bot.officer.id)                  # 北安市
+    p = s.projects.find_or_create("甲公司", "甲项目", "北安市", user=officer, contact_date=dt.date(2026, 9, 1), now=s.now())
+    async with running(bot):
+        text = texts(await fakebot.send_text(bot.app, bot.officer, f"/node {p.id} 资金 2026-11-01 5000万 首期"))
+        assert "已登记节点" in text and "资金到位" in text and "5000万元" in text
+        text = texts(await fakebot.send_text(bot.app, bot.officer, "/node"))
+        assert "资金未按期到位" in text and "甲项目" in text and "对接后无跟进" in text
+        text = texts(await fakebot.send_text(bot.app, bot.lead, f"/node {p.id} 开工 2026-12-01"))
+        assert "只能为本单位的项目" in text                   # 乳制品专班 is another unit
+        text = texts(await fakebot.send_text(bot.app, bot.officer, f"/node {p.id} 资金 2026-11-01"))
+        assert "应到位金额" in text and "/node 项目号 开工 2026-10-15" in text
+        text = texts(await fakebot.send_text(bot.app, bot.officer, f"/node {p.id} 开会 2026-11-01"))
+        assert "节点类型“开会”不认识" in text
+        text = texts(await fakebot.send_text(bot.app, bot.officer, "/node 办结 1"))
+        assert "已办结" in text
+        text = texts(await fakebot.send_text(bot.app, bot.officer, "/node"))
+        assert "资金未按期到位" not in text
+        group = fakebot.group(-100999, "某群")
+        text = texts(await fakebot.send_text(bot.app, bot.officer, "/node", chat=group))
+        assert "甲项目" not in text and "私聊" in text

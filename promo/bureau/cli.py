@@ -173,20 +173,10 @@ def cmd_report(args, root: Path) -> int:
         db.dispose()
 
 
-def _yuan(text: str | None) -> int | None:
-    if not text:
-        return None
-    t = text.strip().replace(",", "")
-    for suffix, scale in (("亿元", 100_000_000), ("亿", 100_000_000), ("万元", 10_000), ("万", 10_000), ("元", 1)):
-        if t.endswith(suffix):
-            return int(round(float(t[: -len(suffix)]) * scale))
-    return int(t)
-
-
 def cmd_milestone(args, root: Path) -> int:
     from promo.db import NotFound
 
-    from .milestones import MilestoneStore
+    from .milestones import MilestoneStore, parse_yuan
     from .service import BureauService
 
     opened = _open(args, root)
@@ -201,7 +191,7 @@ def cmd_milestone(args, root: Path) -> int:
                 print("add 需要 --project、--kind 和 --due · add needs --project, --kind and --due", file=sys.stderr)
                 return 2
             try:
-                row = store.add(args.project, args.kind, args.due, amount_yuan=_yuan(args.amount), note=args.note)
+                row = store.add(args.project, args.kind, args.due, amount_yuan=parse_yuan(args.amount), note=args.note)
             except (ValueError, NotFound) as exc:
                 print(f"无法添加节点：{exc}", file=sys.stderr)
                 return 2

@@ -13,14 +13,15 @@ Only a project group's owner is checked (duplicates are not the unit's projects,
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from promo.db import NotFound, as_utc
+from promo.db import NotFound, PermissionDenied, as_utc
 from promo.tables import Project, ProjectMilestone
 
-__all__ = ["MilestoneStore", "Overdue", "overdue", "MILESTONE_KINDS", "CHECK_LABELS"]
+__all__ = ["MilestoneStore", "Overdue", "overdue", "MILESTONE_KINDS", "CHECK_LABELS", "parse_node", "parse_yuan"]
 
 MILESTONE_KINDS = {"start": "计划开工", "capital": "资金到位", "problem": "问题办结"}
 CHECK_LABELS = {"stale_contact": "对接后无跟进", "not_registered": "签约未入统", "start": "计划开工逾期",
@@ -48,13 +49,17 @@ class MilestoneStore:
 
     def add(self, project_id: int, kind: str, due_date: dt.date, *, amount_yuan: int | None = None,
             note: str | None = None, user=None, now: dt.datetime | None = None) -> ProjectMilestone:
+        """A planned node. With `user`: only officers of the project's unit (or admins) may."""
         if kind not in MILESTONE_KINDS:
             raise ValueError(f"unknown milestone kind {kind!r}; use {', '.join(MILESTONE_KINDS)}")
         if kind == "capital" and not amount_yuan:
             raise ValueError("a capital milestone needs the amount due (amount_yuan)")
         with self.db.session() as s:
-            if s.get(Project, int(project_id)) is None:
+            project = s.get(Project, int(project_id))
+            if project is None:
                 raise NotFound("no such project")
+            if user is not None and getattr(user, "role", None) != "admin" and getattr(user, "unit", None) != project.unit:
+                raise PermissionDenied("only officers of the project's unit may plan its nodes")
             row = ProjectMilestone(project_id=int(project_id), kind=kind, due_date=due_date,
                                    amount_yuan=amount_yuan, note=note,
                                    created_by=getattr(user, "user_id", None), created_at=as_utc(now))
@@ -62,12 +67,16 @@ class MilestoneStore:
             s.flush()
             return row
 
-    def done(self, milestone_id: int, day: dt.date) -> None:
+    def done(self, milestone_id: int, day: dt.date, user=None) -> ProjectMilestone:
         with self.db.session() as s:
             row = s.get(ProjectMilestone, int(milestone_id))
             if row is None:
                 raise NotFound("no such milestone")
+            project = s.get(Project, row.project_id)
+            if user is not None and getattr(user, "role", None) != "admin" and getattr(user, "unit", None) != project.unit:
+                raise PermissionDenied("only officers of the project's unit may close its nodes")
             row.done_at = day
+            return row
 
     def all(self) -> list[ProjectMilestone]:
         with self.db.read() as s:
@@ -117,3 +126,50 @@ def overdue(db, ledger, today: dt.date, *, contact_days: int = 30, signed_days: 
     for items in out.values():
         items.sort(key=lambda o: (-o.days_over, o.project_id))
     return out
+
+
+_KIND_WORDS = {"开工": "start", "计划开工": "start", "start": "start", "资金": "capital", "到位": "capital",
+               "资金到位": "capital", "capital": "capital", "问题": "problem", "problem": "problem"}
+NODE_USAGE = ("用法：<code>/node 项目号 开工 2026-10-15</code> · <code>/node 项目号 资金 2026-10-31 5000万</code> · "
+              "<code>/node 项目号 问题 2026-11-30 用地指标未落实</code> · <code>/node 办结 节点号</code>")
+
+
+def parse_yuan(text: str | None) -> int | None:
+    """'5000万' / '1.2亿' / '50000000' → yuan; None for nothing; ValueError otherwise."""
+    if not text:
+        return None
+    t = unicodedata.normalize("NFKC", text).strip().replace(",", "")
+    for suffix, scale in (("亿元", 100_000_000), ("亿", 100_000_000), ("万元", 10_000), ("万", 10_000), ("元", 1)):
+        if t.endswith(suffix):
+            return int(round(float(t[: -len(suffix)]) * scale))
+    return int(t)
+
+
+def parse_node(text: str) -> dict:
+    """What an officer types after /node → {'project_id', 'kind', 'due', 'amount_yuan', 'note'} or
+    {'done': id}; ValueError with a Chinese message saying what to write."""
+    parts = unicodedata.normalize("NFKC", text or "").split()
+    if len(parts) == 2 and parts[0] in ("办结", "done", "完成"):
+        if parts[1].lstrip("#").isdigit():
+            return {"done": int(parts[1].lstrip("#"))}
+        raise ValueError("办结请写节点号，例如 /node 办结 7")
+    if len(parts) < 3 or not parts[0].lstrip("#").isdigit():
+        raise ValueError("请写项目号、节点类型（开工 / 资金 / 问题）和日期")
+    kind = _KIND_WORDS.get(parts[1].lower())
+    if kind is None:
+        raise ValueError(f"节点类型“{parts[1]}”不认识：请写 开工、资金 或 问题")
+    try:
+        due = dt.date.fromisoformat(parts[2].replace("/", "-").replace(".", "-"))
+    except ValueError:
+        raise ValueError(f"日期“{parts[2]}”请写成 2026-10-15") from None
+    amount, rest = None, parts[3:]
+    if kind == "capital":
+        if not rest:
+            raise ValueError("资金节点请写应到位金额，例如 5000万")
+        try:
+            amount = parse_yuan(rest[0])
+        except ValueError:
+            raise ValueError(f"金额“{rest[0]}”请写成 5000万 或 1.2亿") from None
+        rest = rest[1:]
+    return {"project_id": int(parts[0].lstrip("#")), "kind": kind, "due": due, "amount_yuan": amount,
+            "note": " ".join(rest) or None}
