@@ -41,7 +41,32 @@ PLAN = {
 }
 SUBJECTS = ["年产10万吨深加工项目", "仓储物流园项目", "产业园一期项目", "智能工厂项目", "冷链中心项目",
             "扩能改造项目", "种养结合基地项目", "对俄进出口加工项目", "文旅综合体项目", "新能源配套项目"]
+BY_CHAIN = {"copper": ["铜精矿选冶项目", "有色金属深加工项目"], "dairy": ["年产10万吨乳粉项目", "万头奶牛牧场项目"],
+            "soybean": ["大豆蛋白深加工项目", "非转基因豆制品项目"], "corn": ["玉米淀粉及深加工项目", "生物发酵项目"],
+            "grain_logistics": ["粮食仓储物流园项目", "粮食烘干仓储项目"], "green_food": ["有机杂粮加工项目", "绿色食品产业园项目"],
+            "cross_border": ["对俄跨境物流园项目", "进出口商品加工项目"], "tourism_health": ["温泉康养度假项目", "文旅综合体项目"],
+            "ftz": ["跨境电商产业园项目", "保税加工项目"], "energy": ["风电光伏项目", "储能电站项目"],
+            "biopharma": ["中药材种植加工项目", "生物制药项目"], "wood": ["进口木材加工项目", "木结构建材项目"],
+            "cold_testing": ["寒区汽车试验场项目", "整车测试基地项目"], "agri_machinery": ["智能农机制造项目", "农机装备维修中心项目"],
+            "beef_cattle": ["肉牛屠宰加工项目", "肉牛养殖基地项目"]}
 MONTHS = [(2026, 7), (2026, 8), (2026, 9)]
+
+
+_USED: set[str] = set()
+
+
+def _subject(company, rnd) -> str:
+    """A project name from the company's chain; never one used before in this demo (the one
+    duplicate signing below is made on purpose)."""
+    short = company.name.split("有限")[0].split("股份")[0][:10]
+    options = [x for c in company.chains for x in BY_CHAIN.get(c, [])] or SUBJECTS
+    name = f"{short}{rnd.choice(options)}"
+    phase = 2
+    while name in _USED:
+        name = f"{short}{rnd.choice(options).removesuffix('项目')}（{phase}期）项目"
+        phase += 1
+    _USED.add(name)
+    return name
 
 
 class DemoRefused(RuntimeError):
@@ -82,6 +107,7 @@ def load_demo(db, registry, library, now: dt.datetime | None = None) -> dict:
         raise DemoRefused("数据库中已有真实的项目或对接记录，演示数据只装入空数据库（另设 PROMO_DB_URL）"
                           " · the database holds real records: use a fresh database for the demo")
     rnd = random.Random(2026)
+    _USED.clear()
     projects, meetings, milestones = ProjectStore(db), MeetingStore(db), MilestoneStore(db)
     companies = [c for c in library.companies if not c.id.startswith("net-")]
     rnd.shuffle(companies)
@@ -105,12 +131,12 @@ def load_demo(db, registry, library, now: dt.datetime | None = None) -> dict:
             c = company()
             y, m = MONTHS[k % 3]
             contact = _day(rnd, 2026, rnd.randint(3, m - 1))
-            p = projects.find_or_create(c.name, f"{c.name.split('有限')[0][:10]}{rnd.choice(SUBJECTS)}", who.unit,
+            p = projects.find_or_create(c.name, _subject(c, rnd), who.unit,
                                         company_id=c.id, user=who, contact_date=contact, now=now)
             made_p.append(p.id)
             signed = _day(rnd, y, m)
             projects.advance(p.id, "signed", signed, who, now)
-            agreed = rnd.choice([30_000_000, 60_000_000, 120_000_000, 200_000_000, 500_000_000])
+            agreed = rnd.choice([20_000_000, 30_000_000, 50_000_000, 60_000_000, 80_000_000, 120_000_000, 200_000_000, 500_000_000])
             projects.set_capital(p.id, who, now, as_of=signed, domestic_agreed=agreed)
             if k < n_reg:
                 reg = min(signed + dt.timedelta(days=rnd.randint(5, 40)), D(2026, 9, 30))
@@ -137,7 +163,7 @@ def load_demo(db, registry, library, now: dt.datetime | None = None) -> dict:
             day = _day(rnd, y, m)
             pid = None
             if k % 4 == 0:
-                p = projects.find_or_create(c.name, f"{c.name.split('有限')[0][:10]}{rnd.choice(SUBJECTS)}", who.unit,
+                p = projects.find_or_create(c.name, _subject(c, rnd), who.unit,
                                             company_id=c.id, user=who, contact_date=day, now=now)
                 made_p.append(p.id)
                 pid = p.id
