@@ -58,7 +58,8 @@ _USED: set[str] = set()
 def _subject(company, rnd) -> str:
     """A project name from the company's chain; never one used before in this demo (the one
     duplicate signing below is made on purpose)."""
-    short = company.name.split("有限")[0].split("股份")[0][:10]
+    short = company.name.split("有限")[0].split("股份")[0]
+    short = short[:10] if "\u4e00" <= short[:1] <= "\u9fff" else f"{company.name} "   # foreign names whole
     options = [x for c in company.chains for x in BY_CHAIN.get(c, [])] or SUBJECTS
     name = f"{short}{rnd.choice(options)}"
     phase = 2
