@@ -238,13 +238,15 @@ async def dispatch(app: Application, token: str | None = None) -> int:
     """Post what is due (the month's board to the leaders' chat and each lead's unit page; the
     week's overdue nodes to each lead), each claimed in the database first. Returns posts sent.
     Nothing without PROMO_BOARD_CHAT (the leaders' chat): configuring it turns the dispatch on."""
-    s = app.bot_data["svc"]
+    s = app.bot_data.services
     settings = s.settings
     if not settings.board_chat_id or getattr(s, "bureau", None) is None:
         return 0           # PROMO_BOARD_CHAT turns the dispatch on
     now = s.now()
     local = now.astimezone(s.tz)
-    token = token or app.bot_data.setdefault("_dispatch_token", process_token())
+    if token is None:   # one per application (a restarted process gets a new one)
+        token = getattr(app.bot_data, "dispatch_token", None) or process_token()
+        app.bot_data.dispatch_token = token
     ledger = DispatchLedger(s.db)
     bureau = s.bureau
     sent = 0
@@ -343,7 +345,7 @@ async def _dispatch_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def post_init(app: Application) -> None:
-    s = app.bot_data["svc"]
+    s = app.bot_data.services
     if app.job_queue and getattr(s, "bureau", None) is not None and s.settings.board_chat_id:
         app.job_queue.run_repeating(_dispatch_job, DISPATCH_EVERY, first=30, name="bureau-dispatch")
 

@@ -1,8 +1,8 @@
 """`Services`: the one domain object the bot, the console chat and the tests share.
 
 Started once (lists, matcher, database with migrations, seeded allow-list) and stopped once;
-the Telegram application keeps it in `bot_data["svc"]` (post_init / post_shutdown, as the PTB
-team's rules-bot does). It knows nothing of Telegram.
+the Telegram application keeps it in its typed `bot_data` (`handlers.state.BotState.services`;
+stopped in post_shutdown, as the PTB team's rules-bot does). It knows nothing of Telegram.
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ import logging
 from zoneinfo import ZoneInfo
 
 from .access import AccessStore
+from .bureau.service import BureauService
 from .config import Settings
 from .db import Database
 from .loader import DataError, Problem, discover, fingerprint
 from .matcher import Matcher, load_matcher
+from .meetings.funnel import ProjectStore
+from .meetings.store import MeetingStore
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,9 @@ class Services:
         self.matcher: Matcher | None = None
         self.db: Database | None = None
         self.access: AccessStore | None = None
+        self.meetings: MeetingStore | None = None
+        self.projects: ProjectStore | None = None
+        self.bureau: BureauService | None = None
         self.data_version = 0           # bumped on every successful reload
         self.last_problems: list[Problem] = []
 
@@ -40,24 +46,9 @@ class Services:
         self.db.migrate()
         self.access = AccessStore(self.db)
         self.access.seed(self.settings.users, now=self.now())
-        self._start_features()
-
-    def _start_features(self) -> None:
-        """Stores of the meeting log; optional so the core runs without them."""
-        try:
-            from .meetings.store import MeetingStore
-            from .meetings.funnel import ProjectStore
-        except ImportError:
-            self.meetings = self.projects = None
-            return
         self.meetings = MeetingStore(self.db)
         self.projects = ProjectStore(self.db)
-        try:
-            from .bureau.service import BureauService
-        except ImportError:
-            self.bureau = None
-        else:
-            self.bureau = BureauService(self.db, lambda: self.library, self.settings)
+        self.bureau = BureauService(self.db, lambda: self.library, self.settings)
 
     def stop(self) -> None:
         if self.db is not None:
@@ -90,7 +81,7 @@ class Services:
     # ------------------------------------------------------------------ conveniences
     @property
     def library(self):
-        return self.matcher.library
+        return self.matcher.library  # type: ignore[union-attr]  # after start()
 
     def now(self) -> dt.datetime:
         return self._clock() if self._clock else dt.datetime.now(self.tz)
@@ -100,5 +91,5 @@ class Services:
 
     def user(self, user_id: int):
         """The active user with this Telegram id, or None (stranger or revoked)."""
-        user = self.access.get(user_id)
+        user = self.access.get(user_id)  # type: ignore[union-attr]  # after start()
         return user if user and user.active else None

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 from promo.bureau.dispatch import LEASE, DispatchLedger, due_month, due_week
 from promo.db import Database
-from tests.pg import backend, database_url  # noqa: F401
+from tests.pg import database_url
 
 T = dt.datetime(2026, 10, 3, 1, 5, tzinfo=dt.timezone.utc)
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def test_of_racing_processes_exactly_one_claims_the_period(backend, tmp_path):  # noqa: F811
+def test_of_racing_processes_exactly_one_claims_the_period(backend, tmp_path):
     with database_url(backend, tmp_path) as url:
         first = Database(url)
         first.migrate()
