@@ -68,6 +68,13 @@ class BoardBulletin(CallbackData):
     period: str
 
 
+@dataclass(frozen=True)
+class BoardShow(CallbackData):
+    """The board of another period (the previous one, the quarter or year of this one)."""
+    PREFIX = "bs"
+    period: str
+
+
 def _bureau(context):
     return svc(context).bureau
 
@@ -84,7 +91,13 @@ def _board_buttons(snap, user, bureau):
     row = [("📈 排名图", BoardChart(key, "").pack()), ("📋 单位详情", BoardUnits(key).pack())]
     if mine and snap.board.row(mine):
         row.append(("🏢 本单位", BoardUnit(key, mine).pack()))
-    rows = [row]
+    p = snap.board.period
+    nav = [(f"⬅️ {p.previous().label}", BoardShow(p.previous().key).pack())]
+    if p.kind == "month":
+        nav.append((f"📅 第{(p.index - 1) // 3 + 1}季度", BoardShow(f"{p.year}Q{(p.index - 1) // 3 + 1}").pack()))
+    if p.kind != "year":
+        nav.append((f"📅 {p.year}年", BoardShow(f"{p.year}").pack()))
+    rows = [row, nav]
     if user.is_admin and snap.board.period.kind != "month":
         rows.append([("📑 通报（Excel/打印版）", BoardBulletin(key).pack())])
     return keyboard(rows)
@@ -101,6 +114,17 @@ async def board(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, "board_error.html.j2", reason="period", message=str(exc))
         return
     await send(update, context, "board.html.j2", markup=_board_buttons(snap, user, _bureau(context)),
+               board=snap.board, limit=8, labels=LABELS, **FORMATS)
+
+
+async def show(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await pressed(update, context, BoardShow)
+    if got is None:
+        return
+    user, data = got
+    await update.callback_query.answer()
+    snap = await asyncio.to_thread(_snapshot, context, data.period)
+    await send(update, context, "board.html.j2", markup=_board_buttons(snap, user, _bureau(context)), edit=True,
                board=snap.board, limit=8, labels=LABELS, **FORMATS)
 
 
@@ -356,4 +380,5 @@ def handlers():
             CallbackQueryHandler(units, pattern=BoardUnits.pattern()),
             CallbackQueryHandler(unit_page, pattern=BoardUnit.pattern()),
             CallbackQueryHandler(records, pattern=BoardRecords.pattern()),
-            CallbackQueryHandler(bulletin, pattern=BoardBulletin.pattern())]
+            CallbackQueryHandler(bulletin, pattern=BoardBulletin.pattern()),
+            CallbackQueryHandler(show, pattern=BoardShow.pattern())]

@@ -75,6 +75,19 @@ async def test_own_unit_opens_the_records_other_units_do_not(fakebot, tmp_path):
         assert not [c for c in calls if c.method == "sendMessage"]
 
 
+async def test_the_board_moves_between_periods(fakebot, tmp_path):
+    bot = with_demo(build_bot(fakebot, tmp_path))
+    async with running(bot):
+        await fakebot.send_text(bot.app, bot.officer, "/board 2026-09")
+        calls = await fakebot.press(bot.app, bot.officer, None, "📅 第3季度")
+        edited = [c for c in calls if c.method == "editMessageText"]
+        assert edited and "2026年第3季度 招商引资擂台赛" in edited[0].params["text"]
+        calls = await fakebot.press(bot.app, bot.officer, None, "⬅️ 2026年第2季度")
+        assert "2026年第2季度" in texts(calls) and "签约 0 个" in texts(calls)
+        calls = await fakebot.press(bot.app, bot.officer, None, "📅 2026年")
+        assert "2026年 招商引资擂台赛" in texts(calls) and "入统 30 个" in texts(calls)
+
+
 async def test_a_period_it_cannot_read_gets_examples(fakebot, tmp_path):
     bot = build_bot(fakebot, tmp_path)
     async with running(bot):
