@@ -99,7 +99,7 @@ def _board_buttons(snap, user, bureau):
         nav.append((f"📅 {p.year}年", BoardShow(f"{p.year}").pack()))
     rows = [row, nav]
     if user.is_admin and snap.board.period.kind != "month":
-        rows.append([("📑 通报（Excel/打印版）", BoardBulletin(key).pack())])
+        rows.append([("📑 通报（Excel/PDF）", BoardBulletin(key).pack())])
     return keyboard(rows)
 
 
@@ -328,20 +328,20 @@ async def dispatch(app: Application, token: str | None = None) -> int:
 
 
 async def _send_bulletin(bot, chat_id, bureau, quarter_key: str, today) -> None:
-    """The quarterly bulletin as two documents: the workbook and the printable page."""
-    from promo.bureau.bulletin import bulletin_html, bulletin_xlsx
+    """The quarterly bulletin as two documents: the workbook and the PDF."""
+    from promo.bureau.bulletin import bulletin_pdf, bulletin_xlsx
 
     def build():
         snap = bureau.snapshot(bureau.period(quarter_key, today), today)
         registry = bureau.registry
-        return snap, bulletin_xlsx(snap, registry), bulletin_html(snap, registry, bureau.ranking_png(snap))
+        return snap, bulletin_xlsx(snap, registry), bulletin_pdf(snap, registry, bureau.ranking_png(snap))
 
-    snap, xlsx, page = await asyncio.to_thread(build)
+    snap, xlsx, pdf = await asyncio.to_thread(build)
     label = snap.board.period.label + ("（演示数据）" if snap.board.demo else "")
     await bot.send_document(chat_id, InputFile(xlsx, filename=f"招商引资通报-{quarter_key}.xlsx"),
                             caption=f"{label}招商引资工作通报（Excel，可直接打印）")
-    await bot.send_document(chat_id, InputFile(page.encode("utf-8"), filename=f"招商引资通报-{quarter_key}.html"),
-                            caption="打印版（浏览器打开后打印或另存为 PDF）")
+    await bot.send_document(chat_id, InputFile(pdf, filename=f"招商引资通报-{quarter_key}.pdf"),
+                            caption="打印版 PDF（A4 横向）")
 
 
 async def bulletin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

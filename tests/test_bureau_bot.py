@@ -115,7 +115,7 @@ async def test_the_dispatch_posts_once_per_period_across_kill_and_restart(fakebo
     to_group = [c for c in fakebot.calls if c.chat_id == group.id and c.ok]
     assert sent >= 2 and any(c.method == "sendPhoto" for c in to_group)
     docs = [c for c in to_group if c.method == "sendDocument"]      # September closes 2026Q3
-    assert [next(iter(c.files.values())).filename for c in docs] == ["招商引资通报-2026Q3.xlsx", "招商引资通报-2026Q3.html"]
+    assert [next(iter(c.files.values())).filename for c in docs] == ["招商引资通报-2026Q3.xlsx", "招商引资通报-2026Q3.pdf"]
     assert "2026年9月" in texts(to_group)
     lead_pages = [c for c in fakebot.calls if c.chat_id == bot.lead.id and c.method == "sendMessage"]
     assert lead_pages and "乳制品产业链专班 · 2026年9月" in lead_pages[0].params["text"]
@@ -145,9 +145,10 @@ async def test_admins_export_the_bulletin_from_the_board(fakebot, tmp_path):
         await fakebot.send_text(bot.app, bot.officer, "/board 2026Q3")
         assert not any("通报" in label for row in fakebot.buttons(fakebot.sent(bot.officer.id)[-1]) for label, _ in row)
         await fakebot.send_text(bot.app, bot.admin, "/board 2026Q3")
-        calls = await fakebot.press(bot.app, bot.admin, None, "📑 通报（Excel/打印版）")
+        calls = await fakebot.press(bot.app, bot.admin, None, "📑 通报（Excel/PDF）")
     docs = [c for c in calls if c.method == "sendDocument"]
     assert len(docs) == 2 and next(iter(docs[0].files.values())).data[:2] == b"PK"
+    assert next(iter(docs[1].files.values())).data[:5] == b"%PDF-"
 
 
 async def test_a_claim_whose_process_died_before_posting_is_taken_over(fakebot, tmp_path):

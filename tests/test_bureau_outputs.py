@@ -114,6 +114,9 @@ def test_cli_report_and_demo(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "2026年第3季度 招商引资擂台赛（演示数据）" in out and " 1. 北安市: 内资到位 3.56亿元" in out
     assert xlsx.stat().st_size > 5000 and png.read_bytes()[:4] == b"\x89PNG" and "<table>" in page.read_text()
+    pdf = tmp_path / "b.pdf"
+    assert main(["report", "--quarter", "2026Q3", "--today", "2026-12-03", "--print", str(pdf)]) == 0
+    assert pdf.read_bytes()[:5] == b"%PDF-" and b"+NotoSansSC" in pdf.read_bytes()
     assert main(["report", "--quarter", "2026Q3", "--today", "2026-12-03", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["totals"]["registered"] == 30 and data["sections"][0]["units"][0]["id"] == "beian"

@@ -1,6 +1,7 @@
 """The quarterly bulletin (按季通报): an .xlsx workbook (one sheet per table, Chinese headers,
-numbers as numbers, printable: landscape, fit to width, the header row repeated on every page)
-and a printable HTML page with the charts embedded, for the leaders' meeting.
+numbers as numbers, printable: landscape, fit to width, the header row repeated on every page),
+a PDF (A4 landscape, the ranking chart, tables with repeated headers) and a printable HTML page
+with the charts embedded, for the leaders' meeting.
 
 No people-list data goes in: units, projects (name, company, stage, capital) and counts only —
 never the persons met, their titles or phone numbers, nor who logged a meeting.
@@ -18,7 +19,7 @@ from .milestones import CHECK_LABELS
 from .scoreboard import INDICATORS
 from .service import Snapshot
 
-__all__ = ["bulletin_xlsx", "bulletin_html", "unit_rows"]
+__all__ = ["bulletin_xlsx", "bulletin_html", "bulletin_pdf", "unit_rows"]
 
 STAGE_CN = {"contact": "对接", "signed": "签约", "registered": "入统", "started": "开工"}
 
@@ -147,3 +148,83 @@ def bulletin_html(snap: Snapshot, registry, ranking: bytes | None = None, trends
                   indicators=INDICATORS, money=money_label, checks=CHECK_LABELS,
                   ranking=b64(ranking) if ranking else None,
                   trends={k: b64(v) for k, v in (trends or {}).items()})
+
+
+def bulletin_pdf(snap: Snapshot, registry, ranking: bytes | None = None) -> bytes:
+    """The bulletin as a PDF (A4 landscape): totals, the ranking chart, one table per kind of
+    unit with the header row repeated on every page, the overdue nodes. Noto Sans SC from
+    requirements.txt (promo.fonts), as the tour's PDF."""
+    from fpdf import FPDF
+    from fpdf.enums import WrapMode
+    from fpdf.fonts import FontFace
+
+    from promo.fonts import cjk_font_path
+
+    from .present import growth, pct, value
+
+    board = snap.board
+    pdf = FPDF(orientation="L", format="A4", unit="mm")
+    pdf.set_margins(12, 12, 12)
+    pdf.set_auto_page_break(True, margin=12)
+    pdf.add_font("NotoSansSC", "", str(cjk_font_path()))
+    pdf.set_title(f"{board.period.label}招商引资工作通报")
+    pdf.add_page()
+    pdf.set_font("NotoSansSC", size=17)
+    pdf.cell(0, 9, f"{board.period.label}招商引资工作通报", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("NotoSansSC", size=9)
+    t = board.totals
+    g = board.totals_growth("domestic")
+    lines = [("本通报由演示数据生成，不是真实统计。" if board.demo else ""),
+             f"数据截至 {board.today} · 时间进度 {pct(board.time_progress)} · {board.growth_source}",
+             f"全市签约项目 {t['signed']} 个，入统项目 {t['registered']} 个，开工项目 {t['started']} 个；内资到位 "
+             f"{value('domestic', t['domestic'])}{'（较上年同期增长' + growth(g) + '）' if g is not None else ''}，"
+             f"外资到位 {value('foreign', t['foreign'])}；高能级项目 {t['high_level']} 个；对接活动 {t['contacts']} 次。",
+             board.fx_statement]
+    for line in filter(None, lines):
+        pdf.multi_cell(0, 4.6, line, wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
+    if ranking:
+        pdf.add_page()
+        from PIL import Image
+
+        w, h = Image.open(io.BytesIO(ranking)).size
+        height = min(pdf.h - 26, (pdf.w - 24) * h / w)
+        pdf.image(io.BytesIO(ranking), h=height, x=(pdf.w - height * w / h) / 2)
+    head_style = FontFace(emphasis=None, fill_color=(221, 235, 247))
+    for section in board.sections:
+        pdf.add_page()
+        pdf.set_font("NotoSansSC", size=12.5)
+        pdf.cell(0, 8, section.label, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("NotoSansSC", size=8)
+        cols = section.columns
+        widths = [10, 40] + [22] * len(cols) + [16, 14]
+        with pdf.table(col_widths=widths, text_align="CENTER", line_height=4.2, wrapmode=WrapMode.CHAR,
+                       headings_style=head_style, repeat_headings=1, padding=0.8) as table:
+            head = table.row()
+            for h in ["名次", "单位", *(INDICATORS[k].label for k in cols), "同比", "逾期节点"]:
+                head.cell(h)
+            for r in section.rows:
+                row = table.row()
+                row.cell(str(r.position))
+                row.cell(r.name, align="LEFT")
+                for k in cols:
+                    f = r.figures[k]
+                    done = f" ({pct(f.completion)})" if f.completion is not None else ""
+                    row.cell(value(k, f.value) + done)
+                row.cell(growth(r.figures["domestic"].growth))
+                row.cell(str(r.overdue))
+    late = [(registry.get(u).name if registry.get(u) else u, o) for u, items in snap.overdue.items() for o in items]
+    if late:
+        pdf.add_page()
+        pdf.set_font("NotoSansSC", size=12.5)
+        pdf.cell(0, 8, "节点督查（逾期节点）", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("NotoSansSC", size=8)
+        with pdf.table(col_widths=(34, 80, 30, 22, 16, 71), text_align="LEFT", line_height=4.2,
+                       wrapmode=WrapMode.CHAR, headings_style=head_style, repeat_headings=1, padding=0.8) as table:
+            head = table.row()
+            for h in ("单位", "项目", "督查事项", "应完成日期", "逾期天数", "说明"):
+                head.cell(h)
+            for name, o in late:
+                row = table.row()
+                for cell in (name, f"#{o.project_id} {o.project}", o.label, o.due.isoformat(), str(o.days_over), o.detail):
+                    row.cell(cell)
+    return bytes(pdf.output())

@@ -22,7 +22,7 @@ def add_bureau_parsers(sub, add_data_option) -> None:
     rep.add_argument("--unit", help="one unit (id, name or alias): its figures and the records behind them")
     rep.add_argument("--xlsx", type=Path, help="write the bulletin workbook (.xlsx) here")
     rep.add_argument("--png", type=Path, help="write the ranking chart (with --unit: the unit's trend) here")
-    rep.add_argument("--print", dest="printable", type=Path, help="write the printable HTML bulletin here")
+    rep.add_argument("--print", dest="printable", type=Path, help="write the printable bulletin here: .pdf for a PDF, else an HTML page")
     rep.add_argument("--json", action="store_true", help="machine-readable output")
     rep.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default today)")
     rep.add_argument("--db", help="database URL (default PROMO_DB_URL)")
@@ -95,7 +95,7 @@ def cmd_demo(args, root: Path) -> int:
 def cmd_report(args, root: Path) -> int:
     from promo.render import render
 
-    from .bulletin import bulletin_html, bulletin_xlsx
+    from .bulletin import bulletin_html, bulletin_pdf, bulletin_xlsx
     from .periods import Period, parse_period
     from .present import FORMATS
     from .scoreboard import INDICATORS
@@ -143,7 +143,10 @@ def cmd_report(args, root: Path) -> int:
             data = bureau.trend_png(unit.id, period.year, today, snap) if unit else png
             args.png.write_bytes(data)
             print(f"wrote {args.png}", file=sys.stderr)
-        if args.printable:
+        if args.printable and args.printable.suffix.lower() == ".pdf":
+            args.printable.write_bytes(bulletin_pdf(snap, registry, png))
+            print(f"wrote {args.printable}", file=sys.stderr)
+        elif args.printable:
             trends = {unit.id: bureau.trend_png(unit.id, period.year, today, snap)} if unit else {}
             args.printable.write_text(bulletin_html(snap, registry, png, trends), encoding="utf-8")
             print(f"wrote {args.printable}", file=sys.stderr)
