@@ -117,6 +117,7 @@ def test_cli_report_and_demo(tmp_path, capsys, monkeypatch):
     pdf = tmp_path / "b.pdf"
     assert main(["report", "--quarter", "2026Q3", "--today", "2026-12-03", "--print", str(pdf)]) == 0
     assert pdf.read_bytes()[:5] == b"%PDF-" and b"+NotoSansSC" in pdf.read_bytes()
+    capsys.readouterr()
     assert main(["report", "--quarter", "2026Q3", "--today", "2026-12-03", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["totals"]["registered"] == 30 and data["sections"][0]["units"][0]["id"] == "beian"
