@@ -27,7 +27,7 @@ from promo.config import Settings
 from promo.kvstore import KVStore
 from promo.services import Services
 
-from . import admin, answer, errors, fallback, followups, imports, inline, meetings, projects, start, tour
+from . import admin, answer, board, errors, fallback, followups, imports, inline, meetings, projects, start, tour
 from .persistence import SQLPersistence
 from .retry import PromoBuilder, RetryingRequest
 from .state import BotState
@@ -44,6 +44,7 @@ FEATURES: list[ModuleType] = [
     meetings,    # form waits for a typed value, the text is that value, not a visitor profile
     projects,
     followups,
+    board,       # /board, /node and their buttons (commands and callbacks only)
     answer,      # takes any private text: after every feature that reads plain text
     inline,
     fallback,    # last: answers only what no feature took

@@ -12,6 +12,7 @@ from typing import Any
 from .config import ROOT
 from .loader import DataError, load_library
 from .present import material_record, person_record
+from .bureau.cli import add_bureau_parsers
 from .sheets.cli import add_sheets_parsers
 from .tour.cli import add_tour_parser
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     schemas.add_argument("--out", type=Path, default=ROOT / "schemas")
     add_tour_parser(sub, add_data_option)
     add_sheets_parsers(sub, add_data_option)
+    add_bureau_parsers(sub, add_data_option)
     return parser
 
 
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_schemas(args.out):
             print(path)
         return 0
-    if args.command == "tour":
+    if args.command in ("tour", "report", "demo", "milestone"):
         return args.handler(args, data_dir(args))
     if args.command in ("lists-export", "lists-import", "lists-undo"):
         return args.handler(args, data_dir(args))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from . import models
+from .bureau.models import BUREAU_LISTS
 from .tour.models import TOUR_LISTS
 
 
@@ -14,7 +15,7 @@ def _record_models() -> dict[str, type]:
            "organisation": models.Organisation,
            "project": models.Project, "event": models.Event, "policy": models.Policy,
            "material": models.Material, "person": models.Person}
-    for path, model in TOUR_LISTS.items():
+    for path, model in {**TOUR_LISTS, **BUREAU_LISTS}.items():
         out[Path(path).stem.rstrip("s") if Path(path).stem.endswith("s") else Path(path).stem] = model
     return out
 

@@ -12,6 +12,7 @@ import logging
 from zoneinfo import ZoneInfo
 
 from .access import AccessStore
+from .bureau.service import BureauService
 from .config import Settings
 from .db import Database
 from .loader import DataError, Problem, discover, fingerprint
@@ -32,6 +33,7 @@ class Services:
         self.access: AccessStore | None = None
         self.meetings: MeetingStore | None = None
         self.projects: ProjectStore | None = None
+        self.bureau: BureauService | None = None
         self.data_version = 0           # bumped on every successful reload
         self.last_problems: list[Problem] = []
 
@@ -46,6 +48,7 @@ class Services:
         self.access.seed(self.settings.users, now=self.now())
         self.meetings = MeetingStore(self.db)
         self.projects = ProjectStore(self.db)
+        self.bureau = BureauService(self.db, lambda: self.library, self.settings)
 
     def stop(self) -> None:
         if self.db is not None:

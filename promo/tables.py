@@ -259,3 +259,49 @@ class KeyValue(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --------------------------------------------------------------------------- the bureau's view
+
+class BureauDispatch(Base):
+    """A dispatch (monthly scoreboard to the leaders' chat, a lead's unit page, a weekly
+    milestone list) claimed for one period and target chat before it is posted: the unique key
+    makes it happen once across restarts and processes."""
+
+    __tablename__ = "bureau_dispatch"
+    __table_args__ = (UniqueConstraint("kind", "period", "target", name="uq_bureau_dispatch_kind_period_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))      # board | lead | milestones
+    period: Mapped[str] = mapped_column(String(16))    # 2026-10, 2026-W48
+    target: Mapped[str] = mapped_column(String(32))    # chat id
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProjectMilestone(Base):
+    """A planned node of a project the milestone checks (节点督查) watch: the planned start of
+    construction, capital due by a date, a problem to be solved by a deadline."""
+
+    __tablename__ = "project_milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))      # start | capital | problem
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    amount_yuan: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class DemoRow(Base):
+    """Rows `python bot.py demo` loaded, so they are marked as demo data and can be removed."""
+
+    __tablename__ = "demo_rows"
+
+    table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from .loader import Library, Problem
 from .suggest import closest
+from .bureau.models import check_bureau_references
 from .tour.models import TOUR_LISTS, check_tour_references
 
 # (list, field, target list): fields that hold ids of records in another list.
@@ -57,6 +58,7 @@ def cross_check(lib: Library, today: dt.date, field_lines: dict) -> list[Problem
     problems.extend(_check_materials(lib, today, at))
     problems.extend(_check_people(lib, at))
     problems.extend(_check_tour(lib, field_lines, ids("materials"), ids("chains")))
+    problems.extend(check_bureau_references(lib, at))
     return problems
 
 
