@@ -12,6 +12,7 @@ def _record_models() -> dict[str, type]:
     out = {"chain": models.Chain, "company": models.Company, "place": models.Place, "school": models.School,
            "organisation": models.Organisation,
            "project": models.Project, "event": models.Event, "policy": models.Policy,
+           "resource": models.Resource, "problem": models.ProblemSeed,
            "material": models.Material, "person": models.Person}
     try:
         from .tour.models import TOUR_LISTS

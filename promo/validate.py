@@ -15,6 +15,8 @@ REFERENCES = [
     ("projects", "chains", "chains"), ("events", "chains", "chains"),
     ("policies", "chains", "chains"), ("places", "parent", "places"),
     ("places", "within", "places"), ("organisations", "parent", "organisations"),
+    ("resources", "chain", "chains"), ("resources", "material", "materials"),
+    ("problems", "company", "companies"), ("problems", "project", "projects"),
 ]
 
 
@@ -49,6 +51,7 @@ def cross_check(lib: Library, today: dt.date, field_lines: dict) -> list[Problem
             if target.company not in companies:
                 unknown("chains", chain.id, "targets", target.company, "companies")
     problems.extend(_check_materials(lib, today, at))
+    problems.extend(_check_lists7(lib, today, at))
     problems.extend(_check_people(lib, at))
     problems.extend(_check_tour(lib, field_lines, ids("materials"), ids("chains")))
     return problems
@@ -67,6 +70,43 @@ def _check_materials(lib: Library, today: dt.date, at) -> list[Problem]:
         if m.kind.value in ("video", "ppt") and m.minutes is None:
             problems.append(Problem(*at("materials", m.id, "kind"), f"a {m.kind.value} without 'minutes'",
                                     "add 'minutes:' so length requests can use it", "warning"))
+    return problems
+
+
+def _check_lists7(lib: Library, today: dt.date, at) -> list[Problem]:
+    """Events, policies, resources and problems (issue 13)."""
+    problems = []
+    for p in lib.lists.get("policies", []):
+        if p.expires and p.expires < today:
+            problems.append(Problem(*at("policies", p.id, "expires"),
+                                    f"expired on {p.expires} (it is no longer offered)",
+                                    "renew it and move 'expires' to the new end date, or delete the record",
+                                    "warning"))
+        if p.valid_from and p.expires and p.expires < p.valid_from:
+            problems.append(Problem(*at("policies", p.id, "expires"), "'expires' is before 'valid_from'",
+                                    "swap the two dates"))
+        if p.kind == "ask" and not p.ask_to:
+            problems.append(Problem(*at("policies", p.id, "kind"), "an ask without 'ask_to'",
+                                    "add 'ask_to: province' or 'ask_to: state'"))
+        if not p.source:
+            problems.append(Problem(*at("policies", p.id, "name"), "a policy without 'source'",
+                                    "add 'source:' (the document it comes from), officers quote it", "warning"))
+    for e in lib.lists.get("events", []):
+        if e.end and e.end < e.start:
+            problems.append(Problem(*at("events", e.id, "end"), "'end' is before 'start'", "fix the dates"))
+    chains_with = {r.chain for r in lib.lists.get("resources", [])}
+    if lib.lists.get("resources"):
+        for c in lib.chains:
+            if c.id not in chains_with:
+                problems.append(Problem(*at("chains", c.id), f"chain '{c.id}' has no resource figures",
+                                        "add a record for it to lists/resources.yaml", "warning"))
+    for pr in lib.lists.get("problems", []):
+        if pr.status == "solved" and not pr.note:
+            problems.append(Problem(*at("problems", pr.id, "status"), "solved without a 'note'",
+                                    "say how it was solved in 'note'"))
+        if pr.deadline and pr.deadline < pr.raised:
+            problems.append(Problem(*at("problems", pr.id, "deadline"), "'deadline' is before 'raised'",
+                                    "fix the dates"))
     return problems
 
 
