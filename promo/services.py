@@ -41,6 +41,14 @@ class Services:
         self.access = AccessStore(self.db)
         self.access.seed(self.settings.users, now=self.now())
         self._start_features()
+        self._start_problems()
+
+    def _start_problems(self) -> None:
+        """Investor problems (issue 13): the store, and the ledger's problems imported once."""
+        from .problems import ProblemStore
+
+        self.problems = ProblemStore(self.db)
+        self.problems.import_seed(self.library.lists.get("problems", []), now=self.now())
 
     def _start_features(self) -> None:
         """Stores of the meeting log; optional so the core runs without them."""
@@ -78,6 +86,8 @@ class Services:
             return exc.problems
         self.matcher, self.last_problems = matcher, []
         self.data_version += 1
+        if getattr(self, "problems", None) is not None:
+            self.problems.import_seed(self.library.lists.get("problems", []), now=self.now())
         log.info("lists reloaded (version %d)", self.data_version)
         return None
 
