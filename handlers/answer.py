@@ -108,7 +108,10 @@ async def whom_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _ask(update, context, update.effective_message.text or "", "card")
+    """A plain private text: the intent decision picks the card (handlers/lists.py)."""
+    from .lists import route
+
+    await route(update, context, update.effective_message.text or "")
 
 
 async def _ask(update: Update, context, text: str, view: str) -> None:

@@ -28,7 +28,8 @@ def features():
     conversations (tour, meeting forms) before the plain-text answer card, which takes any text;
     the fallback last, so it answers only what no feature took."""
     mods = [start, admin]
-    for optional in ("handlers.tour", "handlers.meetings", "handlers.projects", "handlers.followups"):
+    for optional in ("handlers.tour", "handlers.meetings", "handlers.projects", "handlers.followups",
+                     "handlers.lists", "handlers.problems", "handlers.brief"):
         try:
             mods.append(__import__(optional, fromlist=["handlers"]))
         except ImportError:

@@ -309,7 +309,12 @@ async def log_command(update: Update, context: ContextTypes.DEFAULT_TYPE):
 
 
 async def meeting_text(update: Update, context: ContextTypes.DEFAULT_TYPE):
-    """A private text that reads as a meeting report (see `looks_like_meeting`)."""
+    """A private text that reads as a meeting report (see `looks_like_meeting`) — unless the
+    intent decision reads it as something else (a brief, a problem …): then that answers."""
+    from .lists import not_a_meeting
+
+    if await not_a_meeting(update, context):
+        return END
     user = await require_user(update, context)
     if user is None:
         return None

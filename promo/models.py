@@ -327,7 +327,7 @@ class Resource(Named):
     chain: Id = Field(description="id in lists/chains.yaml")
     kind: Literal["mineral", "farm", "livestock", "water", "energy", "land", "tourism", "logistics",
                   "forest", "product", "industry"]
-    county: StrList = Field(default_factory=list, description="where it is (Chinese names); empty: citywide")
+    counties: StrList = Field(default_factory=list, description="where it is (Chinese names); empty: citywide")
     figures: list[Figure] = Field(min_length=1)
     summary: str | None = None
     material: Id | None = Field(None, description="id of a pitch material that shows it")

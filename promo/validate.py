@@ -15,7 +15,7 @@ REFERENCES = [
     ("projects", "chains", "chains"), ("events", "chains", "chains"),
     ("policies", "chains", "chains"), ("places", "parent", "places"),
     ("places", "within", "places"), ("organisations", "parent", "organisations"),
-    ("resources", "chain", "chains"), ("resources", "material", "materials"),
+    ("resources", "chain", "chains"),
     ("problems", "company", "companies"), ("problems", "project", "projects"),
 ]
 
@@ -94,6 +94,13 @@ def _check_lists7(lib: Library, today: dt.date, at) -> list[Problem]:
     for e in lib.lists.get("events", []):
         if e.end and e.end < e.start:
             problems.append(Problem(*at("events", e.id, "end"), "'end' is before 'start'", "fix the dates"))
+    materials = {m.id for m in lib.materials} | lib.unchecked.get("materials", set())
+    for r in lib.lists.get("resources", []):
+        if r.material and r.material not in materials:
+            close = closest(r.material, sorted(materials))
+            problems.append(Problem(*at("resources", r.id, "material"), f"material: unknown material id '{r.material}'"
+                                    " (the resource is shown without it)",
+                                    f"did you mean '{close}'?" if close else "use an id from pitch_library/", "warning"))
     chains_with = {r.chain for r in lib.lists.get("resources", [])}
     if lib.lists.get("resources"):
         for c in lib.chains:

@@ -1,0 +1,250 @@
+"""One entry point for a plain private message: the intent decision (promo/intent.py) picks the
+card — visitor profile (the answer card), a list question (events, policies, projects and targets,
+resources), a problem report, a brief, a tour or a meeting report — and every card carries
+"不是这个意思" buttons to answer the same text as something else.
+
+    officer: 龙商回归大会哪天开
+    bot:     📅 去哪招 · 招商活动 — 1. 龙商回归（哈尔滨）招商引资推介大会 📅 2027年1月20日—21日 …
+             [📅 日历] [↪ 查材料] [↪ 查人] [↪ 记录对接] …
+
+The text is kept in the answer card's query store (handlers/answer.py) under a short id, so the
+switch buttons and the answer card's own buttons share it. `/ask <text>` does the same in a
+group, where only the public parts are shown (no people, no problem records).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
+
+from promo.intent import INTENTS, LABELS
+from promo.lists_answer import ask
+from promo.lists_cli import context_for
+
+from .callbacks import CallbackData, CallbackDataError
+from .common import Command, answer_stale, is_private, keyboard, pressed, require_user, send, svc
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [Command("ask", "问清单：活动、政策、项目、资源（群里只显示公开部分）", "ask the lists: events, policies, "
+                    "projects, resources", group=True)]
+CODES = {"profile": "pf", "say": "sy", "whom": "wh", "event": "ev", "policy": "po", "project": "pj",
+         "resource": "rs", "problem": "pb", "brief": "br", "tour": "tr", "meeting": "mt"}
+INTENT_OF = {v: k for k, v in CODES.items()}
+SWITCH_DEFAULTS = ("say", "whom", "event", "meeting", "problem", "policy")
+VIEWS = {"profile": "card", "say": "say", "whom": "whom"}
+
+
+@dataclass(frozen=True)
+class Switch(CallbackData):
+    """不是这个意思: answer the stored text as another intent (its code in `CODES`)."""
+
+    PREFIX = "sw"
+    qid: str
+    intent: str
+
+
+@dataclass(frozen=True)
+class EventIcs(CallbackData):
+    """📅 日历: one event as an .ics file."""
+
+    PREFIX = "ei"
+    event_id: str
+
+
+def lists_context(context, user, private: bool):
+    s = svc(context)
+    return context_for(s, s.today(), user=user, private=private)
+
+
+def _store(context, text: str) -> str:
+    from .answer import Query, queries
+
+    return queries(context).add(Query(text=text, view="card", version=svc(context).data_version))
+
+
+# ---------------------------------------------------------------------- entry points
+
+async def route(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """A plain private text: a typed value somebody waits for, or a new question."""
+    user = await require_user(update, context)
+    if user is None:
+        return
+    from . import problems
+
+    if await problems.typed(update, context, user, text):
+        return
+    text = (text or "").strip()[:500]
+    if not text:
+        from .answer import _ask
+
+        await _ask(update, context, text, "card")
+        return
+    s = svc(context)
+    decided = await asyncio.to_thread(_decide, s, text)
+    qid = _store(context, text)
+    await show_intent(update, context, qid, text, decided, user, edit=False)
+
+
+def _decide(s, text: str) -> str:
+    from promo.intent import decide
+
+    ctx = context_for(s, s.today())
+    return decide(text, ctx.matcher, ctx.index, ctx.today).intent
+
+
+async def not_a_meeting(update: Update, context) -> bool:
+    """For the meeting handler: True when this text was answered here instead (it reads as a
+    meeting to the meeting parser, but the intent decision says brief, problem, tour …)."""
+    user = await require_user(update, context)
+    if user is None:
+        return True
+    from . import problems
+
+    text = update.effective_message.text or ""
+    if await problems.typed(update, context, user, text):
+        return True
+    s = svc(context)
+    decided = await asyncio.to_thread(_decide, s, text.strip()[:500])
+    if decided == "meeting":
+        return False
+    qid = _store(context, text.strip()[:500])
+    await show_intent(update, context, qid, text.strip()[:500], decided, user, edit=False)
+    return True
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask <text>: the same decision; in a group only the public lists and parts."""
+    user = await require_user(update, context)
+    if user is None:
+        return
+    text = " ".join(context.args or []).strip()[:500]
+    if not text:
+        await send(update, context, "lists_usage.html.j2")
+        return
+    s = svc(context)
+    decided = await asyncio.to_thread(_decide, s, text)
+    qid = _store(context, text)
+    await show_intent(update, context, qid, text, decided, user, edit=False)
+
+
+async def switch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await pressed(update, context, Switch)
+    if got is None:
+        return
+    user, data = got
+    from .answer import queries
+
+    query = queries(context).get(data.qid)
+    intent = INTENT_OF.get(data.intent)
+    if query is None or intent is None or query.version != svc(context).data_version:
+        await answer_stale(update)
+        return
+    await update.callback_query.answer()
+    await show_intent(update, context, data.qid, query.text, intent, user, edit=False, forced=True)
+
+
+# ---------------------------------------------------------------------- the cards
+
+async def show_intent(update: Update, context, qid: str, text: str, intent: str, user, *, edit: bool,
+                      forced: bool = False) -> None:
+    private = is_private(update)
+    if intent in VIEWS:
+        from .answer import queries, show
+
+        query = replace(queries(context).get(qid), view=VIEWS[intent] if private else "say")
+        queries(context).put(qid, query)
+        await show(update, context, qid, query, edit=edit)
+        return
+    if intent == "problem" and private:
+        from promo.problems import is_question
+
+        from . import problems
+
+        if not is_question(text):
+            await problems.start_draft(update, context, user, text, qid)
+            return
+    if intent == "meeting" and private:
+        await send(update, context, "lists_meeting.html.j2", text=text,
+                   markup=keyboard(_rows(context, qid, intent, [], private)))
+        return
+    ctx = lists_context(context, user, private)
+    answer = await asyncio.to_thread(ask, text, ctx, intent)
+    rows = []
+    if intent == "event":
+        rows += _ics_rows(answer)
+    if intent == "brief" and answer.intent.links.get("company"):
+        from . import brief
+
+        await brief.send_brief(update, context, user, answer.intent.links["company"][0], text, qid=qid)
+        return
+    rows += _rows(context, qid, intent, answer.intent.alternatives, private)
+    await send(update, context, "lists_card.html.j2", markup=keyboard(rows), edit=edit, a=answer, labels=LABELS,
+               public_only=not private and intent in ("problem", "brief"), alternatives=bool(rows))
+
+
+def _ics_rows(answer) -> list[list[tuple[str, str]]]:
+    events = [i for s in answer.sections for i in s.items if i.kind == "event"]
+    buttons = []
+    for item in events[:3]:
+        try:
+            buttons.append((f"📅 日历 {item.title[:12]}", EventIcs(item.id).pack()))
+        except CallbackDataError:
+            continue
+    return [buttons] if buttons else []
+
+
+def _rows(context, qid: str, current: str, alternatives, private: bool) -> list[list[tuple[str, str]]]:
+    """The "不是这个意思" buttons: the decision's runners-up first, then the usual others."""
+    wanted = [i for i in [*alternatives, *SWITCH_DEFAULTS] if i != current and i in INTENTS]
+    if not private:
+        wanted = [i for i in wanted if i in ("say", "event", "policy", "project", "resource")]
+    buttons = []
+    for intent in dict.fromkeys(wanted):
+        data = _switch_data(context, qid, intent)
+        if data:
+            buttons.append((f"↪ {LABELS[intent]}", data))
+        if len(buttons) == 6:
+            break
+    return [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+
+
+def _switch_data(context, qid: str, intent: str) -> str | None:
+    """Meeting and tour switches start those flows directly (their own buttons)."""
+    try:
+        if intent == "meeting":
+            from .meetings import LogFromCard
+
+            return LogFromCard(qid).pack()
+        if intent == "tour":
+            from .tour import Tour
+
+            return Tour("card", qid).pack()
+        return Switch(qid, CODES[intent]).pack()
+    except (ImportError, CallbackDataError):
+        return None
+
+
+async def event_ics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    got = await pressed(update, context, EventIcs)
+    if got is None:
+        return
+    event = svc(context).library.get("events", got[1].event_id)
+    if event is None:
+        await answer_stale(update)
+        return
+    from promo.events import event_ics as make_ics
+
+    await update.callback_query.answer()
+    await context.bot.send_document(update.effective_chat.id, make_ics(event, svc(context).now()),
+                                    filename=f"{event.id}.ics", caption=event.name[:200])
+
+
+def handlers():
+    return [CommandHandler("ask", ask_command),
+            CallbackQueryHandler(switch, pattern=Switch.pattern()),
+            CallbackQueryHandler(event_ics, pattern=EventIcs.pattern())]
