@@ -173,15 +173,17 @@ async def show_intent(update: Update, context, qid: str, text: str, intent: str,
                    markup=keyboard(_rows(context, qid, intent, [], private)))
         return
     ctx = lists_context(context, user, private)
+    if intent == "brief":
+        companies = [t.ref for t, *_ in ctx.matcher.find(text, {"company"})]
+        if companies:
+            from . import brief
+
+            await brief.send_brief(update, context, user, companies[0], text, qid=qid)
+            return
     answer = await asyncio.to_thread(ask, text, ctx, intent)
     rows = []
     if intent == "event":
         rows += _ics_rows(answer)
-    if intent == "brief" and answer.intent.links.get("company"):
-        from . import brief
-
-        await brief.send_brief(update, context, user, answer.intent.links["company"][0], text, qid=qid)
-        return
     rows += _rows(context, qid, intent, answer.intent.alternatives, private)
     await send(update, context, "lists_card.html.j2", markup=keyboard(rows), edit=edit, a=answer, labels=LABELS,
                public_only=not private and intent in ("problem", "brief"), alternatives=bool(rows))

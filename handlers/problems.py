@@ -71,7 +71,7 @@ def _view(draft: dict, lib, today: dt.date) -> dict:
     project = lib.get("projects", draft.get("project_ref"))
     return {"summary": draft["summary"], "company": draft.get("company"), "project": project.name if project else None,
             "stage_label": STAGE_LABELS[draft["stage"]], "unit": draft.get("unit"), "deadline": draft.get("deadline"),
-            "overdue": False}
+            "overdue": False, "note": None, "status_label": None}
 
 
 def _draft_rows(tok: str, draft: dict) -> list[list[tuple[str, str]]]:
@@ -132,7 +132,8 @@ async def draft_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if data.op == "x":
         st["draft"], st["await"] = None, None
         await cq.answer()
-        await send(update, context, "problem.html.j2", edit=True, kind="error", text="已取消，没有保存。")
+        await send(update, context, "problem.html.j2", edit=True, kind="error", text="已取消，没有保存。",
+                   history=None, note=None)
         return
     if data.op == "s":
         await cq.answer("正在保存…")
@@ -150,7 +151,7 @@ async def draft_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         st["await"] = {"kind": "unit"}
         await cq.answer()
         await send(update, context, "problem.html.j2", kind="error",
-                   text="请输入责任单位，例如「市自然资源局」。发送「取消」放弃。")
+                   text="请输入责任单位，例如「市自然资源局」。发送「取消」放弃。", history=None, note=None)
         return
     await cq.answer()
     await _show_draft(update, context, edit=True)
@@ -165,7 +166,7 @@ async def typed(update: Update, context, user, text: str) -> bool:
     text = (text or "").strip()
     if text in CANCEL_WORDS:
         st["await"] = None
-        await send(update, context, "problem.html.j2", kind="error", text="好的，已放弃。")
+        await send(update, context, "problem.html.j2", kind="error", text="好的，已放弃。", history=None, note=None)
         return True
     if waiting["kind"] == "unit" and st.get("draft"):
         st["draft"]["unit"] = text[:64]
@@ -180,7 +181,8 @@ async def typed(update: Update, context, user, text: str) -> bool:
             await asyncio.to_thread(s.problems.set_status, waiting["id"], "solved", user, s.now(), note=text)
         except (NotFound, PermissionDenied, InvalidTransition, Conflict, ValueError) as exc:
             st["await"] = None
-            await send(update, context, "problem.html.j2", kind="error", text=_why(exc, waiting["id"]))
+            await send(update, context, "problem.html.j2", kind="error", text=_why(exc, waiting["id"]),
+                       history=None, note=None)
             return True
         st["await"] = None
         await _show_problem(update, context, waiting["id"], kind="solved", edit=False)
@@ -203,7 +205,8 @@ async def _show_problem(update: Update, context, pid: int, *, kind: str, edit: b
     s = svc(context)
     row = await asyncio.to_thread(s.problems.get, pid)
     if row is None:
-        await send(update, context, "problem.html.j2", kind="error", text=f"问题 #{pid} 不存在。", edit=edit)
+        await send(update, context, "problem.html.j2", kind="error", text=f"问题 #{pid} 不存在。", edit=edit,
+                   history=None, note=None)
         return
     history = await asyncio.to_thread(s.problems.history, pid)
     tz = s.tz
@@ -244,7 +247,8 @@ async def status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             return
         _state(context)["await"] = {"kind": "note", "id": data.problem_id}
         await cq.answer()
-        await send(update, context, "problem.html.j2", kind="ask_note", p={"id": data.problem_id})
+        await send(update, context, "problem.html.j2", kind="ask_note", p={"id": data.problem_id}, history=None,
+                   note=None)
         return
     if data.to not in ("in_progress", "open"):
         await answer_stale(update)
@@ -264,7 +268,8 @@ async def problems_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if user is None:
         return
     if not is_private(update) or not can_see(user):
-        await send(update, context, "problem.html.j2", kind="error", text="问题台账仅限授权干部在私聊中查看。")
+        await send(update, context, "problem.html.j2", kind="error", text="问题台账仅限授权干部在私聊中查看。",
+                   history=None, note=None)
         return
     s = svc(context)
     everything = bool(context.args) and context.args[0] in ("all", "全部")

@@ -516,10 +516,10 @@ def brief_sections(company_id: str, ctx: Context, text: str = "") -> list[Sectio
         contacts = ctx.meetings.recent_by_company(c.id, ctx.today - dt.timedelta(days=730), company_id=c.id, limit=5)
         items = []
         for pc in contacts:
-            by = f"{pc.name or '—'}（{pc.unit or '—'}）" if ctx.personal else (pc.unit or "—")
+            by = f"{pc.display_name or '—'}（{pc.unit or '—'}）" if ctx.personal else (pc.unit or "—")
             items.append(Item("brief", f"meeting:{pc.meeting_id}", f"{pc.meeting_date.isoformat()} · {by}", [],
                               {"meeting_id": pc.meeting_id, "date": pc.meeting_date.isoformat(), "unit": pc.unit,
-                               **({"by": pc.name} if ctx.personal else {})}))
+                               **({"by": pc.display_name} if ctx.personal else {})}))
         sections.append(Section("contacts", "🤝 以往对接", items, empty="两年内没有对接记录。"))
     scenario = "hq_visit" if re.search(r"拜访|总部", text) else None
     say = ctx.matcher.say(c.name + (" 拜访" if scenario else ""), today=ctx.today, top=3)
