@@ -157,3 +157,18 @@ async def test_overdue_problems_go_to_the_responsible_units_lead(bot, fakebot):
     assert [uid for uid, _ in digests] == [1001]
     assert "乳粉项目环评批复进度慢" in digests[0][1] and "已超期" in digests[0][1]
     assert "冷链物流园施工许可" not in digests[0][1]            # solved ones are not chased
+
+
+async def test_a_problem_shows_on_the_funnel_project_card(bot, fakebot):
+    async with running(bot):
+        s = bot.services
+        officer = s.user(1002)
+        p = s.projects.find_or_create("中国飞鹤有限公司", "飞鹤奶粉扩产", officer.unit, company_id="feihe",
+                                      chain_ids=["dairy"], user=officer, now=bot.clock())
+        draft = await fakebot.send_text(bot.app, bot.officer, "飞鹤反映环评批复慢，希望月底前解决")
+        saved = await fakebot.press(bot.app, bot.officer, draft[-1], "✅ 保存")
+        assert f"📊 项目 #{p.id}" in labels(fakebot, saved)
+        card = await fakebot.send_text(bot.app, bot.officer, f"/project #{p.id}")
+    out = said(fakebot, card)
+    assert "投资者反映的问题" in out and "飞鹤反映环评批复慢" in out and "市生态环境局" in out
+    assert "乳粉项目环评批复进度慢" in out          # the ledger's open problem of the same company
