@@ -15,10 +15,12 @@ group, where only the public parts are shown (no people, no problem records).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from dataclasses import dataclass, replace
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from promo.intent import INTENTS, LABELS
@@ -31,7 +33,8 @@ from .common import Command, answer_stale, is_private, keyboard, pressed, requir
 log = logging.getLogger(__name__)
 
 COMMANDS = [Command("ask", "问清单：活动、政策、项目、资源（群里只显示公开部分）", "ask the lists: events, policies, "
-                    "projects, resources", group=True)]
+                    "projects, resources", group=True),
+            Command("digest", "订阅/退订每周招商活动提醒（未来一个月）", "weekly digest of the coming month's events")]
 CODES = {"profile": "pf", "say": "sy", "whom": "wh", "event": "ev", "policy": "po", "project": "pj",
          "resource": "rs", "problem": "pb", "brief": "br", "tour": "tr", "meeting": "mt"}
 INTENT_OF = {v: k for k, v in CODES.items()}
@@ -246,7 +249,55 @@ async def event_ics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                     filename=f"{event.id}.ics", caption=event.name[:200])
 
 
+# ---------------------------------------------------------------------- the weekly digest
+
+def _digests(context):
+    from promo.events import EventDigests
+    from promo.kvstore import KVStore
+
+    return EventDigests(KVStore(svc(context).db))
+
+
+async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/digest: subscribe (or unsubscribe) to Monday's digest of the coming month's events."""
+    user = await require_user(update, context)
+    if user is None:
+        return
+    s = svc(context)
+    on = await asyncio.to_thread(_digests(context).toggle, user.user_id, s.now())
+    from promo.events import coming_month
+    from promo.lists_answer import event_item
+
+    items = [event_item(e, s.library) for e in coming_month(s.library, s.today())] if on else []
+    await send(update, context, "event_digest.html.j2", kind="on" if on else "off", items=items)
+
+
+async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Monday 08:30 (PTB counts days from Sunday = 0): each subscriber gets the coming month's events (one message, split if long)."""
+    from promo.events import coming_month
+    from promo.lists_answer import event_item
+    from promo.render import render, split_message
+
+    s = context.application.bot_data["svc"]
+    items = [event_item(e, s.library) for e in coming_month(s.library, s.today())]
+    text = render("event_digest.html.j2", kind="weekly", items=items)
+    for uid in await asyncio.to_thread(_digests(context).subscribers):
+        if s.user(uid) is None:          # revoked meanwhile: nothing goes out
+            continue
+        try:
+            for part in split_message(text):
+                await context.bot.send_message(uid, part, parse_mode="HTML")
+        except TelegramError as exc:
+            log.warning("event digest not delivered: %s", type(exc).__name__)
+
+
+async def post_init(app) -> None:
+    if app.job_queue is not None:
+        s = app.bot_data["svc"]
+        app.job_queue.run_daily(digest_job, dt.time(8, 30, tzinfo=s.tz), days=(1,), name="event-digest")   # PTB: 0 = Sunday, 1 = Monday
+
+
 def handlers():
-    return [CommandHandler("ask", ask_command),
+    return [CommandHandler("ask", ask_command), CommandHandler("digest", digest_command),
             CallbackQueryHandler(switch, pattern=Switch.pattern()),
             CallbackQueryHandler(event_ics, pattern=EventIcs.pattern())]

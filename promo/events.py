@@ -37,3 +37,36 @@ def event_ics(event, dtstamp: dt.datetime) -> bytes:
         lines.append(f"DESCRIPTION:{_escape(desc)}")
     lines += ["END:VEVENT", "END:VCALENDAR"]
     return ("\r\n".join(_fold(x) for x in lines) + "\r\n").encode()
+
+
+# ---------------------------------------------------------------------- weekly digest
+
+DIGEST_NS = "event_digest"          # KVStore namespace: user id → {"since": ISO date}
+
+
+class EventDigests:
+    """Officers who subscribed to the weekly digest of the coming month's events."""
+
+    def __init__(self, kv) -> None:
+        self.kv = kv
+
+    def subscribed(self, user_id: int) -> bool:
+        return self.kv.get(DIGEST_NS, str(user_id)) is not None
+
+    def toggle(self, user_id: int, now: dt.datetime) -> bool:
+        """Subscribe, or unsubscribe when subscribed; returns the new state."""
+        if self.subscribed(user_id):
+            self.kv.delete(DIGEST_NS, str(user_id))
+            return False
+        self.kv.set(DIGEST_NS, str(user_id), {"since": now.date().isoformat()}, now=now)
+        return True
+
+    def subscribers(self) -> list[int]:
+        return sorted(int(k) for k in self.kv.all(DIGEST_NS))
+
+
+def coming_month(lib, today: dt.date, days: int = 31) -> list:
+    """Events that start or run within the coming `days` days, by date."""
+    end = today + dt.timedelta(days=days)
+    return sorted((e for e in lib.lists.get("events", []) if (e.end or e.start) >= today and e.start <= end),
+                  key=lambda e: e.start)

@@ -172,3 +172,22 @@ async def test_a_problem_shows_on_the_funnel_project_card(bot, fakebot):
     out = said(fakebot, card)
     assert "投资者反映的问题" in out and "飞鹤反映环评批复慢" in out and "市生态环境局" in out
     assert "乳粉项目环评批复进度慢" in out          # the ledger's open problem of the same company
+
+
+async def test_the_weekly_event_digest(bot, fakebot):
+    import types
+
+    from handlers.lists import digest_job
+
+    async with running(bot):
+        on = await fakebot.send_text(bot.app, bot.officer, "/digest")
+        assert "已订阅每周招商活动提醒" in said(fakebot, on) and "黑龙江—广东对口合作项目对接会" in said(fakebot, on)
+        start = len(fakebot.calls)
+        await digest_job(types.SimpleNamespace(application=bot.app, bot=bot.app.bot))
+        sent = [c for c in fakebot.calls[start:] if c.method == "sendMessage"]
+        assert [int(c.params["chat_id"]) for c in sent] == [1002]
+        text = said(fakebot, sent)
+        assert "未来一个月的招商活动" in text and "在京黑河籍乡贤企业家座谈会" in text
+        assert "亚布力" not in text                          # February is not the coming month
+        off = await fakebot.send_text(bot.app, bot.officer, "/digest")
+        assert "已退订" in said(fakebot, off)
