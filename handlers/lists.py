@@ -172,8 +172,9 @@ async def show_intent(update: Update, context, qid: str, text: str, intent: str,
             await problems.start_draft(update, context, user, text, qid)
             return
     if intent == "meeting" and private:
+        primary = _switch_data(context, qid, "meeting")
         await send(update, context, "lists_meeting.html.j2", text=text,
-                   markup=keyboard(_rows(context, qid, intent, [], private)))
+                   markup=keyboard([[("📝 记录对接", primary)]] * bool(primary) + _rows(context, qid, intent, [], private)))
         return
     ctx = lists_context(context, user, private)
     if intent == "brief":
@@ -187,6 +188,8 @@ async def show_intent(update: Update, context, qid: str, text: str, intent: str,
     rows = []
     if intent == "event":
         rows += _ics_rows(answer)
+    if intent == "tour" and (primary := _switch_data(context, qid, "tour")):
+        rows.append([("🗺 规划考察行程", primary)])
     rows += _rows(context, qid, intent, answer.intent.alternatives, private)
     await send(update, context, "lists_card.html.j2", markup=keyboard(rows), edit=edit, a=answer, labels=LABELS,
                public_only=not private and intent in ("problem", "brief"), alternatives=bool(rows))

@@ -219,8 +219,7 @@ def _events(answer: Answer, ctx: Context) -> None:
     lib, it, text = ctx.library, answer.intent, answer.text
     ids = it.links.get("event", [])
     chains = [] if ids else _chains(it, lib)
-    _, cities = _places(it, lib)
-    local, _ = _places(it, lib)
+    local, cities = _places(it, lib)
     levels = [lv for lv, words in LEVEL_WORDS.items() if any(w in text.lower() for w in words)]
     period = month_range(text, ctx.today)
     if "年度" in text and not period:
@@ -293,10 +292,6 @@ def _policies(answer: Answer, ctx: Context) -> None:
     low = text.lower()
     ids = it.links.get("policy", [])
     areas = [a for a, words in AREA_WORDS.items() if any(w in low for w in words)]
-    for pid in ids:
-        p = lib.get("policies", pid)
-        if p and p.area not in areas and not areas:
-            pass
     chains = _chains(it, lib)
     local, _ = _places(it, lib)
     audiences = list(dict.fromkeys(it.links.get("audience", [])))

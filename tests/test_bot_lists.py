@@ -191,3 +191,13 @@ async def test_the_weekly_event_digest(bot, fakebot):
         assert "亚布力" not in text                          # February is not the coming month
         off = await fakebot.send_text(bot.app, bot.officer, "/digest")
         assert "已退订" in said(fakebot, off)
+
+
+async def test_a_tour_request_offers_the_planner_and_an_english_report_the_meeting_form(bot, fakebot):
+    async with running(bot):
+        tour = await fakebot.send_text(bot.app, bot.officer, "中粮考察团 两天 看哪些点")
+        assert "🗺 规划考察行程" in labels(fakebot, tour)
+        planner = await fakebot.press(bot.app, bot.officer, tour[-1], "🗺 规划考察行程")
+        assert planner and not fakebot.unanswered_callbacks()
+        met = await fakebot.send_text(bot.app, bot.officer, "Met COFCO VP Li in Harbin yesterday")
+        assert "📝 记录对接" in labels(fakebot, met) or "请确认对接记录" in said(fakebot, met)
