@@ -8,10 +8,13 @@ decode fine but refer to nothing: the handlers answer those with "please ask aga
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import ClassVar, get_type_hints
 
 MAX_BYTES = 64
 SEP = ":"
+MAX_INT = 2**63 - 1              # what the database holds; a forged 20-digit id is stale, not a crash
+_INT = re.compile(r"-?[0-9]{1,19}")   # ASCII digits only: str.isdigit() passes '²', int() does not
 _REGISTRY: dict[str, type["CallbackData"]] = {}
 
 
@@ -64,12 +67,19 @@ def unpack(data: str) -> CallbackData:
         if raw == "" and "None" in str(kind):
             kwargs[f.name] = None
         elif kind in (int, "int") or str(kind).startswith("int"):
+            if not _INT.fullmatch(raw) or abs(int(raw)) > MAX_INT:
+                raise CallbackDataError(f"{cls.__name__}.{f.name}: {raw[:24]!r} is not a number the bot makes")
             kwargs[f.name] = int(raw)
         elif kind is bool:
             kwargs[f.name] = raw == "1"
         else:
             kwargs[f.name] = raw
     return cls(**kwargs)
+
+
+def is_index(raw: str) -> bool:
+    """A list position carried in a button as text ("0", "12"): ASCII digits, short."""
+    return bool(re.fullmatch(r"[0-9]{1,3}", raw or ""))
 
 
 def decode(update, cls: type[CallbackData]) -> CallbackData | None:

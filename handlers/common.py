@@ -53,14 +53,25 @@ async def refuse_stranger(update: Update, context) -> None:
         await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
 
 
-async def require_user(update: Update, context, role: str | None = None):
-    """The officer, or None after telling a stranger (or a non-admin) why not."""
+PRIVATE_ONLY = "请在与机器人的私聊中使用 · Please use this in a private chat with the bot"
+
+
+async def require_user(update: Update, context, role: str | None = None, *, private: bool = False):
+    """The officer, or None after telling a stranger (or a non-admin) why not. With `private`,
+    also None outside a private chat, after pointing there: what such a command or button shows
+    (meetings, projects' meeting logs, people) is never shown in a group."""
     user = current_user(update, context)
     if user is None:
         await refuse_stranger(update, context)
         return None
     if role == "admin" and not user.is_admin or role == "lead" and not user.is_lead_or_admin:
         await send(update, context, "not_allowed.html.j2", role=role)
+        return None
+    if private and not is_private(update):
+        if update.callback_query:
+            await update.callback_query.answer(PRIVATE_ONLY, show_alert=True)
+        else:
+            await send(update, context, "meeting_note.html.j2", kind="private", text=None)
         return None
     return user
 
@@ -106,10 +117,10 @@ async def answer_stale(update: Update, text: str = STALE) -> None:
     await update.callback_query.answer(text, show_alert=True)
 
 
-async def pressed(update: Update, context, cls, stale: str = STALE):
+async def pressed(update: Update, context, cls, stale: str = STALE, *, private: bool = False):
     """(officer, decoded button data) for a button press; None once a stranger was refused or a
-    stale / forged button was answered."""
-    user = await require_user(update, context)
+    stale / forged button was answered (and, with `private`, a press outside a private chat)."""
+    user = await require_user(update, context, private=private)
     if user is None:
         return None
     from .callbacks import decode

@@ -326,7 +326,7 @@ class ConsoleSession:
         inline = self.INLINE.match(line)
         if inline:
             return self.inline_query((inline.group(1) or "").strip())
-        found = self.api.action(int(line)) if line.isdigit() else None
+        found = self.api.action(int(line)) if re.fullmatch(r"[0-9]{1,6}", line) else None
         if found is None:
             return self.text(line)
         key, action = found

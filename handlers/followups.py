@@ -93,7 +93,7 @@ async def todo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     cq = update.callback_query
-    got = await pressed(update, context, TodoDone, "这个按钮已过期，请重新发送 /todo。")
+    got = await pressed(update, context, TodoDone, "这个按钮已过期，请重新发送 /todo。", private=True)
     if got is None:
         return
     user, data = got
@@ -116,7 +116,7 @@ async def done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, TodoLater, "这个按钮已过期，请重新发送 /todo。")
+    got = await pressed(update, context, TodoLater, "这个按钮已过期，请重新发送 /todo。", private=True)
     if got is None:
         return
     user, _ = got

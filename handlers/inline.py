@@ -7,6 +7,8 @@ the next page's start.
 
 from __future__ import annotations
 
+import re
+
 from telegram import (InlineQueryResultArticle, InlineQueryResultsButton, InputTextMessageContent,
                       LinkPreviewOptions, Update)
 from telegram.constants import ParseMode
@@ -31,7 +33,8 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await iq.answer([], cache_time=0, is_personal=True,
                         button=InlineQueryResultsButton("输入产业或企业，如：乳制品 视频", start_parameter="help"))
         return
-    offset = int(iq.offset) if iq.offset.isdigit() else 0
+    # the offset is ours (next_offset), but a client may send anything: "²" passes isdigit()
+    offset = int(iq.offset) if re.fullmatch(r"[0-9]{1,4}", iq.offset or "") else 0
     result = s.matcher.say(text, today=s.today(), top=PAGE, offset=offset)
     articles = [
         InlineQueryResultArticle(

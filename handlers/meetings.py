@@ -31,14 +31,14 @@ from telegram.constants import ParseMode
 from telegram.ext import (CallbackQueryHandler, CommandHandler, ContextTypes, ConversationHandler,
                           MessageHandler, filters)
 
-from promo.db import Conflict, NotFound, PermissionDenied
+from promo.db import Conflict, NotFound, PermissionDenied, looks_like_id, parse_id
 from promo.meetings.service import (FIELDS, LABELS, MeetingService, answer_question, card_lines,
                                     looks_like_meeting, meeting_fields, new_draft, parse_range,
                                     person_label, set_fields)
 from promo.meetings.store import STAGE_LABELS, STAGES
 from promo.render import render
 
-from .callbacks import CallbackData, CallbackDataError
+from .callbacks import CallbackData, CallbackDataError, is_index
 from .common import Command, is_private, keyboard, pressed, require_user, send, svc
 
 log = logging.getLogger(__name__)
@@ -324,7 +324,7 @@ async def meeting_text(update: Update, context: ContextTypes.DEFAULT_TYPE):
 
 async def log_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE):
     cq = update.callback_query
-    got = await pressed(update, context, LogFromCard, STALE)
+    got = await pressed(update, context, LogFromCard, STALE, private=True)
     if got is None:
         return None
     user, data = got
@@ -342,7 +342,7 @@ async def log_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE):
 
 async def mine_open(update: Update, context: ContextTypes.DEFAULT_TYPE):
     """A "✏️ #id" button of /mine: open the meeting's card with a button per field."""
-    got = await pressed(update, context, MineOpen, STALE)
+    got = await pressed(update, context, MineOpen, STALE, private=True)
     if got is None:
         return None
     user, data = got
@@ -367,7 +367,7 @@ async def _open_meeting(update: Update, context, user, meeting_id: int):
 
 async def card_button(update: Update, context: ContextTypes.DEFAULT_TYPE):
     cq = update.callback_query
-    got = await pressed(update, context, Mtg, STALE)
+    got = await pressed(update, context, Mtg, STALE, private=True)
     if got is None:
         return None
     user, data = got
@@ -401,7 +401,7 @@ async def card_button(update: Update, context: ContextTypes.DEFAULT_TYPE):
         item["await"] = None
         item.pop("typed", None)
     elif op == "q":
-        if not item["q"] or not arg.isdigit():
+        if not item["q"] or not is_index(arg):
             await cq.answer(STALE, show_alert=True)
             return None
         field = _question_field(item["q"][0])
@@ -423,7 +423,7 @@ async def card_button(update: Update, context: ContextTypes.DEFAULT_TYPE):
         note = await _after_change(context, item, user, "chain_ids", keep_asking=True)
     elif op == "p":
         item["project"] = {"new": (item["f"].get("topic") or item["f"].get("company") or "")[:200]} \
-            if arg == "new" else {"id": int(arg)} if arg.isdigit() else None
+            if arg == "new" else {"id": parse_id(arg)} if parse_id(arg) else None
         item["await"] = None
     await cq.answer()
     return await _show(update, context, item, user, edit=True, note=note)
@@ -584,8 +584,12 @@ async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE):
     if not is_private(update):
         await _note(update, context, "private")
         return None
-    if context.args and context.args[0].lstrip("#").isdigit():
-        return await _open_meeting(update, context, user, int(context.args[0].lstrip("#")))
+    if context.args and looks_like_id(context.args[0]):
+        meeting_id = parse_id(context.args[0])
+        if meeting_id is None:       # 99999999999999999999, "²": no such record, not a crash
+            await _note(update, context, "not_found", id=context.args[0].lstrip("#＃")[:24])
+            return None
+        return await _open_meeting(update, context, user, meeting_id)
     meetings = await asyncio.to_thread(msvc(context).meetings.mine, user.user_id, 10)
     buttons = [(f"✏️ #{m.id}", MineOpen(m.id).pack()) for m in meetings]
     await send(update, context, "mine.html.j2", markup=keyboard(_chunks(buttons, 5)),

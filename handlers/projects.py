@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from promo.db import Conflict, InvalidTransition, NotFound, PermissionDenied
+from promo.db import MAX_ID, Conflict, InvalidTransition, NotFound, PermissionDenied, looks_like_id, parse_id
 from promo.meetings.service import capital_without_agreement, parse_capital, person_label
 from promo.meetings.store import STAGE_LABELS, STAGES
 
@@ -92,14 +92,16 @@ async def _show(update: Update, context, user, project_id: int, *, edit: bool, n
 
 
 async def project(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/project <name or #id>: one match → its card; several → buttons to choose."""
-    user = await require_user(update, context)
+    """/project <name or #id>: one match → its card; several → buttons to choose. Private
+    chats only: the card shows the project's meeting log."""
+    user = await require_user(update, context, private=True)
     if user is None:
         return
     query = " ".join(context.args).strip()
     ms = msvc(context)
-    if query.lstrip("#").isdigit():
-        if not await _show(update, context, user, int(query.lstrip("#")), edit=False):
+    if looks_like_id(query):
+        pid = parse_id(query)        # None for 99999999999999999999: no such project, not a crash
+        if pid is None or not await _show(update, context, user, pid, edit=False):
             await send(update, context, "project_list.html.j2", query=query, projects=[],
                        stage_labels=STAGE_LABELS, unit=user.unit)
         return
@@ -117,7 +119,7 @@ async def project(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     cq = update.callback_query
-    got = await pressed(update, context, ProjPick, "这个按钮已过期。")
+    got = await pressed(update, context, ProjPick, "这个按钮已过期。", private=True)
     if got is None:
         return
     user, data = got
@@ -129,10 +131,10 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def stage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     cq = update.callback_query
-    data = decode(update, ProjStage)
-    user = await require_user(update, context)
+    user = await require_user(update, context, private=True)
     if user is None:
         return
+    data = decode(update, ProjStage)
     view = msvc(context).project(data.project_id) if data else None
     if view is None or (data.to and data.to not in STAGES):
         await cq.answer("这个按钮已过期。", show_alert=True)
@@ -180,8 +182,8 @@ async def stage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/capital <project id> 内资到位 5000万 [外资协议 +200万 …]: set a cumulative figure, or
-    add to it with '+'."""
-    user = await require_user(update, context)
+    add to it with '+'. Private chats only (it answers with the project card)."""
+    user = await require_user(update, context, private=True)
     if user is None:
         return
     text = (update.effective_message.text or "").partition(" ")[2]
@@ -191,7 +193,7 @@ async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send(update, context, "project_capital.html.j2", kind="usage")
         return
     ms = msvc(context)
-    view = ms.project(pid)
+    view = ms.project(pid) if pid <= MAX_ID else None
     if view is None:
         await send(update, context, "project_capital.html.j2", kind="not_found", pid=pid)
         return
@@ -221,7 +223,7 @@ class CapConfirm(CallbackData):
 
 
 async def capital_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, CapConfirm, "这个按钮已过期，请重新发送 /capital。")
+    got = await pressed(update, context, CapConfirm, "这个按钮已过期，请重新发送 /capital。", private=True)
     if got is None:
         return
     user, data = got

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ from promo.tour.cli import (DAY_CHOICES, DEPART_TIME_CHOICES, ESCORT_CHOICES, TI
 from promo.tour.planner import ALLOWED_DAYS
 from promo.tour.when import WhenError, check_day, check_start, looks_like_clock, parse_clock, parse_day
 
-from .callbacks import CallbackData, decode
+from .callbacks import CallbackData, decode, is_index
 from .common import Command, answer_stale, keyboard, require_user, send, svc
 
 log = logging.getLogger(__name__)
@@ -320,7 +321,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return END
     if op in ("m", "x", "mi"):
         sites = st.get("sites") or []
-        if not arg.isdigit() or int(arg) >= len(sites):
+        if not is_index(arg) or int(arg) >= len(sites):
             await answer_stale(update)
             return END
         pid, name = sites[int(arg)]
@@ -371,12 +372,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 def _valid_hhmm(arg: str) -> bool:
-    return len(arg) == 4 and arg.isdigit() and int(arg[:2]) <= 23 and int(arg[2:]) <= 59
+    return bool(re.fullmatch(r"[0-9]{4}", arg)) and int(arg[:2]) <= 23 and int(arg[2:]) <= 59
 
 
 def _looks_like_date(text: str) -> bool:
-    import re
-
     return bool(re.fullmatch(r"[\d\-/.年月日号\s]+|今天|今日|明天|明日|后天|大后天", text))
 
 

@@ -19,6 +19,7 @@ SQLite settings and why:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,32 @@ from promo.tables import Base  # noqa: F401  (re-exported: the one declarative B
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # pg_advisory_xact_lock key: two bot processes starting at once migrate one after the other.
 _PG_MIGRATE_LOCK = 0x70726F6D6F  # "promo"
+
+
+# --------------------------------------------------------------------------- record ids
+
+MAX_ID = 2**63 - 1   # SQLite's INTEGER and PostgreSQL's BIGINT: larger ids raise OverflowError
+_ID = re.compile(r"#?([0-9]{1,19})")
+_FULL_WIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)}   # a Chinese keyboard's １２３
+
+
+def parse_id(text: Any) -> int | None:
+    """A record id as an officer types it or a button carries it ("12", "#12", "＃１２"), or
+    None when it cannot be one: letters, signs, "²" (which passes str.isdigit but not int),
+    zero, or a number the database cannot hold (99999999999999999999)."""
+    s = str(text if text is not None else "").strip().translate(_FULL_WIDTH_DIGITS).replace("＃", "#")
+    m = _ID.fullmatch(s)
+    if not m:
+        return None
+    n = int(m.group(1))
+    return n if 0 < n <= MAX_ID else None
+
+
+def looks_like_id(text: Any) -> bool:
+    """Text the officer meant as a number ("#…", digits of any script), valid or not: such a
+    text gets "no record #…" rather than being read as a name."""
+    s = str(text or "").strip().lstrip("#＃")
+    return bool(s) and all(ch.isdigit() for ch in s)
 
 
 # --------------------------------------------------------------------------- exceptions

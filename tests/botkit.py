@@ -49,13 +49,17 @@ def settings_for(tmp_path: Path, data_dir: Path = ROOT, **overrides) -> Settings
     return Settings.load(env=env, dotenv=tmp_path / "no.env")
 
 
-def build_bot(fake, tmp_path: Path, data_dir: Path = ROOT, clock: Clock | None = None, **overrides) -> Bot:
+def build_bot(fake, tmp_path: Path, data_dir: Path = ROOT, clock: Clock | None = None, *,
+              rate_limiter: bool = True, **overrides) -> Bot:
+    """A bot on the strict fake; `rate_limiter=False` for tests that send hundreds of messages to
+    one group (Telegram's 20 a minute there would make them wait minutes)."""
     from handlers.app import build_application
 
     clock = clock or Clock()
     services = Services(settings_for(tmp_path, data_dir, **overrides), clock=clock)
     services.start()
-    app = build_application(services.settings, services, request=fake, retry_backoff=0.01)
+    app = build_application(services.settings, services, request=fake, retry_backoff=0.01,
+                            rate_limiter=rate_limiter)
     return Bot(app, services, fake, clock,
                admin=fake.user(ADMIN, "管理员"), officer=fake.user(OFFICER, "刘专员"), lead=fake.user(LEAD, "王组长"))
 
@@ -89,3 +93,15 @@ def data_copy(tmp_path: Path, materials: list[dict] | None = None, files: dict[s
         (data / "pitch_library" / "files" / name).write_bytes(content)
     (data / "pitch_library" / "test.yaml").write_text(yaml.safe_dump(materials, allow_unicode=True), encoding="utf-8")
     return data
+
+
+async def forge_press(fakebot, app, user, message, data: str):
+    """A press with arbitrary callback_data on bot message `message` (a StoredMessage), as a
+    modified client can send; returns the requests it caused."""
+    from .fakebot.model import QueryRecord
+    from .fakebot.updates import callback_query_dict
+
+    query_id = fakebot._next_query_id("cq")
+    fakebot._queries[query_id] = QueryRecord(query_id, "callback_query", user.id, data)
+    query = callback_query_dict(query_id=query_id, user=user, message=message.data_copy, data=data)
+    return await fakebot.process(app, {"callback_query": query})

@@ -22,16 +22,21 @@ from .botkit import Clock, settings_for
 from .conftest import ROOT
 
 
-@pytest.mark.asyncio
-async def test_console_chat_answers_and_presses_buttons(tmp_path):
+async def _console_says(tmp_path, lines: list[str]) -> str:
+    """Everything the console printed for `lines`, the console user an admin."""
     settings = settings_for(tmp_path, PROMO_USERS=f"{CONSOLE_USER['id']}:admin:本地控制台")
     services = Services(settings)
     services.start()
     out = io.StringIO()
     api = ConsoleBotAPI(out=out)
     app = build_application(settings, services, request=api, rate_limiter=False)
-    await run_console(app, api, lines=["飞鹤乳业 副总 北京 奶粉", "1", "/help", "/quit"])
-    text = out.getvalue()
+    await run_console(app, api, lines=lines)
+    return out.getvalue()
+
+
+@pytest.mark.asyncio
+async def test_console_chat_answers_and_presses_buttons(tmp_path):
+    text = await _console_says(tmp_path, ["飞鹤乳业 副总 北京 奶粉", "1", "/help", "/quit"])
     assert "黑河招商助手" in text                       # /start greeting
     assert "曾立群" in text and "联络人" in text          # the card, with people
     assert "[1] 视频" in text and "✓视频" in text         # button 1 pressed: the card was edited
@@ -372,3 +377,10 @@ async def test_buttons_on_a_message_sent_via_inline_mode_press_and_edit_it(tmp_p
                                                      "✓赞", callback_data="like")]])) is True
     assert "发到聊天里：\n正文" in c.out.getvalue() and "✏️ 已赞" in c.out.getvalue()
     assert f"[{number}] ✓赞" in c.out.getvalue()                   # the same number after the edit
+
+
+@pytest.mark.asyncio
+async def test_a_digit_that_is_not_a_button_number_is_read_as_text(tmp_path):
+    """'²' passes str.isdigit() but not int(): it used to end the console with a traceback."""
+    text = await _console_says(tmp_path, ["飞鹤乳业 副总 北京 奶粉", "²", "/help", "/quit"])
+    assert "Traceback" not in text and "/say" in text       # went on to /help
