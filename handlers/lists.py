@@ -263,7 +263,7 @@ def _digests(context):
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/digest: subscribe (or unsubscribe) to Monday's digest of the coming month's events."""
-    user = await require_user(update, context)
+    user = await require_user(update, context, private=True)
     if user is None:
         return
     s = svc(context)

@@ -118,7 +118,7 @@ def _deadline(arg: str, today: dt.date) -> dt.date | None:
 
 
 async def draft_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, Prob, STALE)
+    got = await pressed(update, context, Prob, STALE, private=True)
     if got is None:
         return
     user, data = got
@@ -227,12 +227,12 @@ async def _show_problem(update: Update, context, pid: int, *, kind: str, edit: b
 
 
 async def status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, ProbSet)
+    got = await pressed(update, context, ProbSet, private=True)
     if got is None:
         return
     user, data = got
     cq = update.callback_query
-    if not is_private(update) or not can_see(user):
+    if not can_see(user):
         await cq.answer("问题台账请在私聊中查看。", show_alert=True)
         return
     s = svc(context)
@@ -264,10 +264,10 @@ async def status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def problems_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/problems: open problems first (overdue marked), a button each; /problems all: with solved ones."""
-    user = await require_user(update, context)
+    user = await require_user(update, context, private=True)
     if user is None:
         return
-    if not is_private(update) or not can_see(user):
+    if not can_see(user):
         await send(update, context, "problem.html.j2", kind="error", text="问题台账仅限授权干部在私聊中查看。",
                    history=None, note=None)
         return

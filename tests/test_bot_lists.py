@@ -201,3 +201,20 @@ async def test_a_tour_request_offers_the_planner_and_an_english_report_the_meeti
         assert planner and not fakebot.unanswered_callbacks()
         met = await fakebot.send_text(bot.app, bot.officer, "Met COFCO VP Li in Harbin yesterday")
         assert "📝 记录对接" in labels(fakebot, met) or "请确认对接记录" in said(fakebot, met)
+
+
+async def test_a_problem_draft_cannot_be_saved_or_shown_from_a_group(bot, fakebot):
+    from .botkit import forge_press
+
+    group = fakebot.group(-100778, "招商工作群")
+    async with running(bot):
+        draft = await fakebot.send_text(bot.app, bot.officer, "飞鹤反映环评批复慢，希望月底前解决")
+        save = next(data for row in fakebot.buttons(draft[-1]) for label, data in row if label == "✅ 保存")
+        await fakebot.send_text(bot.app, bot.officer, "/ask 黑河有什么矿", chat=group)
+        anchor = next(m for m in fakebot.messages(group.id) if m.from_bot)
+        calls = await forge_press(fakebot, bot.app, bot.officer, anchor, save)
+        calls += await forge_press(fakebot, bot.app, bot.officer, anchor, "ps:1:v")
+        calls += await fakebot.send_text(bot.app, bot.officer, "/problems", chat=group)
+        assert not [r for r in bot.services.problems.find() if r.ref is None]      # nothing saved
+    out = said(fakebot, calls)
+    assert "环评" not in out and "私聊" in out
