@@ -7,15 +7,17 @@ import datetime as dt
 
 import pytest
 
-from bench.intents import BLIND, TUNING, load, score
+from bench.intents import BLIND, HELDOUT, TUNING, load, score
 from promo.intent import INTENTS, IntentIndex, decide, month_range
 
 from .conftest import TODAY
 
-# measured 2026-12-03 (bench/intents.py): tuning 100.0 %, blind 100.0 % — the blind figure is
-# optimistic: the rules were written after reading the blind set (see the report / README)
+# measured 2026-12-03 (bench/intents.py): tuning 100.0 %, blind 100.0 %, held-out 90.9 % (40/44).
+# The blind figure is optimistic (the rules were written after reading the blind set); the held-out
+# set was written after the rules and never tuned on.
 MIN_TUNING = 0.95
 MIN_BLIND = 0.90
+MIN_HELDOUT = 0.85
 MIN_RECALL = 0.75
 
 
@@ -26,7 +28,8 @@ def index(matcher):
 
 @pytest.fixture(scope="module")
 def figures(matcher, index):
-    return {name: score(load(path), matcher, index, TODAY) for name, path in (("tuning", TUNING), ("blind", BLIND))}
+    return {name: score(load(path), matcher, index, TODAY)
+            for name, path in (("tuning", TUNING), ("blind", BLIND), ("heldout", HELDOUT))}
 
 
 def test_both_sets_have_every_intent_ten_times_or_more():
@@ -38,12 +41,14 @@ def test_both_sets_have_every_intent_ten_times_or_more():
 
 def test_the_tuning_set_does_not_copy_the_blind_set():
     blind = {it["text"] for it in load(BLIND)}
-    assert not [it["text"] for it in load(TUNING) if it["text"] in blind]
+    assert not [it["text"] for it in load(TUNING) + load(HELDOUT) if it["text"] in blind]
+    assert not {it["text"] for it in load(TUNING)} & {it["text"] for it in load(HELDOUT)}
 
 
 def test_accuracy_does_not_regress(figures):
     assert figures["tuning"]["accuracy"] >= MIN_TUNING
     assert figures["blind"]["accuracy"] >= MIN_BLIND
+    assert figures["heldout"]["accuracy"] >= MIN_HELDOUT
     for name in ("tuning", "blind"):
         for intent, row in figures[name]["per_intent"].items():
             assert row["recall"] >= MIN_RECALL, (name, intent, row)
