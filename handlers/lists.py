@@ -40,6 +40,7 @@ CODES = {"profile": "pf", "say": "sy", "whom": "wh", "event": "ev", "policy": "p
 INTENT_OF = {v: k for k, v in CODES.items()}
 SWITCH_DEFAULTS = ("say", "whom", "event", "meeting", "problem", "policy")
 VIEWS = {"profile": "card", "say": "say", "whom": "whom"}
+MENU = "mn"
 
 
 @dataclass(frozen=True)
@@ -144,10 +145,15 @@ async def switch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     query = queries(context).get(data.qid)
     intent = INTENT_OF.get(data.intent)
-    if query is None or intent is None or query.version != svc(context).data_version:
+    if query is None or (intent is None and data.intent != MENU) or query.version != svc(context).data_version:
         await answer_stale(update)
         return
     await update.callback_query.answer()
+    if data.intent == MENU:              # the answer card's "换一种查法": every other reading
+        rows = _rows(context, data.qid, "profile", [i for i in INTENTS if i != "profile"], is_private(update),
+                     limit=12)
+        await send(update, context, "lists_switch.html.j2", markup=keyboard(rows), text=query.text)
+        return
     await show_intent(update, context, data.qid, query.text, intent, user, edit=False, forced=True)
 
 
@@ -206,7 +212,7 @@ def _ics_rows(answer) -> list[list[tuple[str, str]]]:
     return [buttons] if buttons else []
 
 
-def _rows(context, qid: str, current: str, alternatives, private: bool) -> list[list[tuple[str, str]]]:
+def _rows(context, qid: str, current: str, alternatives, private: bool, limit: int = 6) -> list[list[tuple[str, str]]]:
     """The "不是这个意思" buttons: the decision's runners-up first, then the usual others."""
     wanted = [i for i in [*alternatives, *SWITCH_DEFAULTS] if i != current and i in INTENTS]
     if not private:
@@ -216,7 +222,7 @@ def _rows(context, qid: str, current: str, alternatives, private: bool) -> list[
         data = _switch_data(context, qid, intent)
         if data:
             buttons.append((f"↪ {LABELS[intent]}", data))
-        if len(buttons) == 6:
+        if len(buttons) == limit:
             break
     return [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
 
@@ -294,7 +300,14 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("event digest not delivered: %s", type(exc).__name__)
 
 
+def _card_action(qid: str, query) -> tuple[str, str]:
+    return "↪ 不是这个意思：换一种查法", Switch(qid, MENU).pack()
+
+
 async def post_init(app) -> None:
+    actions = app.bot_data.setdefault("card_actions", [])
+    if _card_action not in actions:
+        actions.append(_card_action)
     if app.job_queue is not None:
         s = app.bot_data["svc"]
         app.job_queue.run_daily(digest_job, dt.time(8, 30, tzinfo=s.tz), days=(1,), name="event-digest")   # PTB: 0 = Sunday, 1 = Monday

@@ -56,7 +56,11 @@ async def test_a_profile_still_gets_the_answer_card_and_a_switch_changes_the_ans
         assert "说什么" in said(fakebot, card) and "📋 会前简报" in labels(fakebot, card)
         events = await fakebot.send_text(bot.app, bot.officer, "龙商回归大会哪天开")
         switched = await fakebot.press(bot.app, bot.officer, events[-1], "↪ 查材料")
-    assert "说什么" in said(fakebot, switched)
+        assert "说什么" in said(fakebot, switched)
+        menu = await fakebot.press(bot.app, bot.officer, card[-1], "↪ 不是这个意思：换一种查法")
+        assert {"↪ 查活动", "↪ 查政策", "↪ 记录问题", "↪ 会前简报", "↪ 记录对接"} <= set(labels(fakebot, menu))
+        brief = await fakebot.press(bot.app, bot.officer, menu[-1], "↪ 会前简报")
+    assert "会前简报 · 中国飞鹤有限公司" in said(fakebot, brief)
     assert not fakebot.unanswered_callbacks()
 
 
