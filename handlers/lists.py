@@ -300,6 +300,10 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("event digest not delivered: %s", type(exc).__name__)
 
 
+START_LINE = ("🔎 问清单：直接问「龙商回归大会哪天开」「用水用气能给什么支持」「黑河有什么矿」；"
+              "🛠 记问题：「飞鹤反映环评批复慢，希望月底前解决」；📋 简报：「明天见飞鹤王总」")
+
+
 def _card_action(qid: str, query) -> tuple[str, str]:
     return "↪ 不是这个意思：换一种查法", Switch(qid, MENU).pack()
 
@@ -308,6 +312,9 @@ async def post_init(app) -> None:
     actions = app.bot_data.setdefault("card_actions", [])
     if _card_action not in actions:
         actions.append(_card_action)
+    lines = app.bot_data.setdefault("start_lines", [])
+    if START_LINE not in lines:
+        lines.append(START_LINE)
     if app.job_queue is not None:
         s = app.bot_data["svc"]
         app.job_queue.run_daily(digest_job, dt.time(8, 30, tzinfo=s.tz), days=(1,), name="event-digest")   # PTB: 0 = Sunday, 1 = Monday
