@@ -18,7 +18,16 @@ from promo.intent import LABELS
 from promo.lists_answer import Answer, brief_sections
 
 from .callbacks import CallbackData
-from .common import Command, answer_stale, is_private, keyboard, pressed, require_user, send, svc
+from .common import (
+    Command,
+    answer_stale,
+    is_private,
+    keyboard,
+    pressed,
+    require_user,
+    send,
+    svc,
+)
 
 COMMANDS = [Command("brief", "会前简报：/brief 企业名称", "pre-meeting brief on a company", group=True)]
 

@@ -28,7 +28,16 @@ from promo.lists_answer import ask
 from promo.lists_cli import context_for
 
 from .callbacks import CallbackData, CallbackDataError
-from .common import Command, answer_stale, is_private, keyboard, pressed, require_user, send, svc
+from .common import (
+    Command,
+    answer_stale,
+    is_private,
+    keyboard,
+    pressed,
+    require_user,
+    send,
+    svc,
+)
 
 log = logging.getLogger(__name__)
 

@@ -25,12 +25,29 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from promo.db import Conflict, InvalidTransition, NotFound, PermissionDenied
-from promo.problems import (NEXT, STAGE_LABELS, STAGES, STATUS_LABELS, ProblemDraft, can_see, parse_problem,
-                            problem_record)
+from promo.problems import (
+    NEXT,
+    STAGE_LABELS,
+    STAGES,
+    STATUS_LABELS,
+    ProblemDraft,
+    can_see,
+    parse_problem,
+    problem_record,
+)
 from promo.render import render
 
 from .callbacks import CallbackData
-from .common import Command, answer_stale, is_private, keyboard, pressed, require_user, send, svc
+from .common import (
+    Command,
+    answer_stale,
+    is_private,
+    keyboard,
+    pressed,
+    require_user,
+    send,
+    svc,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +92,7 @@ def _view(draft: dict, lib, today: dt.date) -> dict:
 
 
 def _draft_rows(tok: str, draft: dict) -> list[list[tuple[str, str]]]:
-    b = lambda label, op, arg="": (label, Prob(tok, op, arg).pack())  # noqa: E731
+    b = lambda label, op, arg="": (label, Prob(tok, op, arg).pack())
     rows = [[b("✅ 保存", "s"), b("❌ 取消", "x")]]
     rows.append([b(("✓" if draft["stage"] == s else "") + STAGE_LABELS[s], "g", s) for s in STAGES])
     rows.append([b(label, "d", arg) for label, arg in DEADLINES])

@@ -28,7 +28,7 @@ def event_ics(event, dtstamp: dt.datetime) -> bytes:
                                 None if event.confirmed else "日期待主办方确认") if x)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//heihe-promo//events//ZH", "CALSCALE:GREGORIAN",
              "BEGIN:VEVENT", f"UID:{event.id}@heihe-promo",
-             f"DTSTAMP:{dtstamp.astimezone(dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}",
+             f"DTSTAMP:{dtstamp.astimezone(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}",
              f"DTSTART;VALUE=DATE:{event.start.strftime('%Y%m%d')}", f"DTEND;VALUE=DATE:{end.strftime('%Y%m%d')}",
              f"SUMMARY:{_escape(event.name)}"]
     if event.city:

@@ -100,9 +100,9 @@ CUES: dict[str, dict[str, float]] = {
 # A meeting still to come (明天见, 下午要见, 见…之前): with it a meeting verb asks for a brief.
 _FUTURE = re.compile(r"(明天|明早|明晚|后天|下午|晚上|等下|等会|一会儿|待会|下周|周[一二三四五六日天]|星期[一二三四五六日天]"
                      r"|tomorrow|later today|завтра)\s*(要|就|去)?\s*(见|見|拜访|会见|見面|见面|meet|meeting|встреча)"
-                     r"|(见|见面|拜访|会见|meeting)\S{0,12}(之前|前[,，\s]|以前|before)|before meeting", re.I)
+                     r"|(见|见面|拜访|会见|meeting)\S{0,12}(之前|前[,，\s]|以前|before)|before meeting", re.IGNORECASE)
 _PAST = re.compile(r"(今天|昨天|前天|刚|刚刚|上午|中午|下午|上周|today|yesterday|сегодня|вчера)\S{0,20}"
-                   r"(见了|见过|见面了|拜访了|对接了|开完|聊了|谈了|碰到|接待了|встретились|\bmet\b)|\bmet\b", re.I)
+                   r"(见了|见过|见面了|拜访了|对接了|开完|聊了|谈了|碰到|接待了|встретились|\bmet\b)|\bmet\b", re.IGNORECASE)
 _MONTH = re.compile(r"(这个月|本月|下个月|下月|这个季度|本季度|下季度|今年|明年|(\d{1,2})月)")
 
 
@@ -222,7 +222,7 @@ def decide(text: str, matcher, index: IntentIndex, today: dt.date | None = None)
             add("say", w, k)
     if main.minutes:
         add("say", 0.8, "length")
-    visit = re.search(r"看\S{0,8}(项目|基地|企业|园区|口岸|牧场)|安排参观|来\S{0,6}考察|\bvisit\b", t, re.I)
+    visit = re.search(r"看\S{0,8}(项目|基地|企业|园区|口岸|牧场)|安排参观|来\S{0,6}考察|\bvisit\b", t, re.IGNORECASE)
     if visit:
         add("tour", 1.0, visit.group(0))
     if "project" in kinds:
@@ -245,7 +245,7 @@ def decide(text: str, matcher, index: IntentIndex, today: dt.date | None = None)
         add("problem", 0.3, "who raised it")
     if scores["event"] > 0 and _MONTH.search(t):
         add("event", 0.4, "period")
-    if re.search(r"[?？吗呢]|多少|哪些|有没有|有啥|什么|how|what|which|какие|когда|\?", t, re.I):
+    if re.search(r"[?？吗呢]|多少|哪些|有没有|有啥|什么|how|what|which|какие|когда|\?", t, re.IGNORECASE):
         scores["meeting"] -= 0.8
         scores["profile"] -= 0.3
 

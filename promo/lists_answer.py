@@ -34,9 +34,9 @@ LEVEL_WORDS = {"national": ("国家级", "全国性", "national"), "provincial":
 LEVEL_LABELS = {"national": "国家级", "provincial": "省级", "city": "市级", "county": "县级"}
 PLAN_LABELS = {"yearly": "年度计划", "quarterly": "季度计划", "monthly": "月度计划", "ad_hoc": "临时"}
 STATUS_LABELS = {"open": "招商中", "negotiating": "洽谈中", "signed": "已签约", "closed": "已关闭"}
-_TARGET_WORDS = re.compile(r"目标企业|还缺|缺哪|缺什么|要招谁|招谁|名单|前十|还没对接|没对接过|target", re.I)
+_TARGET_WORDS = re.compile(r"目标企业|还缺|缺哪|缺什么|要招谁|招谁|名单|前十|还没对接|没对接过|target", re.IGNORECASE)
 _NOT_MET = re.compile(r"还没对接|没对接过|未对接|没见过|not (yet )?met")
-_MAP_WORDS = re.compile(r"图谱|上中下游|上下游|供应链|产业链图|链条|map", re.I)
+_MAP_WORDS = re.compile(r"图谱|上中下游|上下游|供应链|产业链图|链条|map", re.IGNORECASE)
 _ASK_WORDS = re.compile(r"省里|国家|对上争取|争取|向上|部委")
 _MINERAL = re.compile(r"矿|mineral|ископаем")
 
@@ -601,5 +601,18 @@ BUILDERS = {"event": _events, "policy": _policies, "project": _projects, "resour
             "problem": _problems, "brief": _brief, "profile": _profile, "say": _materials, "whom": _people,
             "meeting": _meeting, "tour": _tour}
 
-__all__ = ["Answer", "Context", "Item", "LABELS", "Section", "ask", "brief_sections", "event_item",
-           "events_for", "policies_for", "policy_item", "project_item", "resource_item"]
+__all__ = [
+    "LABELS",
+    "Answer",
+    "Context",
+    "Item",
+    "Section",
+    "ask",
+    "brief_sections",
+    "event_item",
+    "events_for",
+    "policies_for",
+    "policy_item",
+    "project_item",
+    "resource_item",
+]

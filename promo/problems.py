@@ -17,7 +17,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .db import Conflict, Database, InvalidTransition, NotFound, PermissionDenied, as_utc
+from .db import (
+    Conflict,
+    Database,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    as_utc,
+)
 from .tables import InvestorProblem, ProblemHistory, Project
 
 STAGES = ("approval", "land", "construction", "policy_payment", "other")
@@ -42,7 +49,7 @@ RULES: list[tuple[str, str, str]] = [
     (r"施工|开工|建设", "construction", "市住房和城乡建设局"),
 ]
 DEFAULT_UNIT = "市营商环境建设监督局"
-_QUERY = re.compile(r"还有多少|解决了没|解决了吗|进度|清单|有哪些|哪些没|列表|[?？]|how many|list", re.I)
+_QUERY = re.compile(r"还有多少|解决了没|解决了吗|进度|清单|有哪些|哪些没|列表|[?？]|how many|list", re.IGNORECASE)
 _CUT = re.compile(r"^(客户说|企业说|投资者说|投资人说|上次)|[，,。；;]?\s*(希望|请|麻烦|争取|要求)\S*$")
 
 
@@ -70,7 +77,7 @@ class ProblemDraft:
         return d
 
     @classmethod
-    def from_json(cls, d: dict) -> "ProblemDraft":
+    def from_json(cls, d: dict) -> ProblemDraft:
         d = dict(d)
         d["deadline"] = dt.date.fromisoformat(d["deadline"]) if d.get("deadline") else None
         return cls(**d)
@@ -102,7 +109,7 @@ def parse_problem(text: str, matcher, today: dt.date) -> ProblemDraft:
                 break
     stage, unit = "other", DEFAULT_UNIT
     for pattern, st, un in RULES:
-        if re.search(pattern, raw, re.I):
+        if re.search(pattern, raw, re.IGNORECASE):
             stage, unit = st, un
             break
     deadline = None
