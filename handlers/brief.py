@@ -92,10 +92,7 @@ def _card_action(qid: str, query) -> tuple[str, str]:
     return "📋 会前简报", BriefFor(qid).pack()
 
 
-async def post_init(app) -> None:
-    actions = app.bot_data.setdefault("card_actions", [])
-    if _card_action not in actions:
-        actions.append(_card_action)
+CARD_ACTIONS = [_card_action]
 
 
 def handlers():

@@ -296,7 +296,7 @@ async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     from promo.lists_answer import event_item
     from promo.render import render, split_message
 
-    s = context.application.bot_data["svc"]
+    s = svc(context)
     items = [event_item(e, s.library) for e in coming_month(s.library, s.today())]
     text = render("event_digest.html.j2", kind="weekly", items=items)
     for uid in await asyncio.to_thread(_digests(context).subscribers):
@@ -317,15 +317,13 @@ def _card_action(qid: str, query) -> tuple[str, str]:
     return "↪ 不是这个意思：换一种查法", Switch(qid, MENU).pack()
 
 
+CARD_ACTIONS = [_card_action]
+START_LINES = [START_LINE]
+
+
 async def post_init(app) -> None:
-    actions = app.bot_data.setdefault("card_actions", [])
-    if _card_action not in actions:
-        actions.append(_card_action)
-    lines = app.bot_data.setdefault("start_lines", [])
-    if START_LINE not in lines:
-        lines.append(START_LINE)
     if app.job_queue is not None:
-        s = app.bot_data["svc"]
+        s = app.bot_data.services
         app.job_queue.run_daily(digest_job, dt.time(8, 30, tzinfo=s.tz), days=(1,), name="event-digest")   # PTB: 0 = Sunday, 1 = Monday
 
 

@@ -318,7 +318,7 @@ def overdue_digests(services, today: dt.date) -> list[tuple[int, str]]:
 
 
 async def _overdue_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = context.application.bot_data["svc"]
+    s = svc(context)
     for uid, text in await asyncio.to_thread(overdue_digests, s, s.today()):
         try:
             from promo.render import split_message
@@ -331,7 +331,7 @@ async def _overdue_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def post_init(app) -> None:
     if app.job_queue is not None:
-        s = app.bot_data["svc"]
+        s = app.bot_data.services
         app.job_queue.run_daily(_overdue_job, dt.time(9, 5, tzinfo=s.tz), name="problems-overdue")
 
 

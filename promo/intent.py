@@ -155,7 +155,7 @@ class IntentIndex:
 
 def decide(text: str, matcher, index: IntentIndex, today: dt.date | None = None) -> Intent:
     """The intent of `text` with its evidence and the records it links to."""
-    from .meetings.service import looks_like_meeting
+    from .meetings.routing import looks_like_meeting
 
     today = today or dt.date.today()
     t = (text or "").strip()

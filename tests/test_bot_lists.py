@@ -187,7 +187,7 @@ async def test_the_weekly_event_digest(bot, fakebot):
         on = await fakebot.send_text(bot.app, bot.officer, "/digest")
         assert "已订阅每周招商活动提醒" in said(fakebot, on) and "黑龙江—广东对口合作项目对接会" in said(fakebot, on)
         start = len(fakebot.calls)
-        await digest_job(types.SimpleNamespace(application=bot.app, bot=bot.app.bot))
+        await digest_job(types.SimpleNamespace(application=bot.app, bot=bot.app.bot, bot_data=bot.app.bot_data))
         sent = [c for c in fakebot.calls[start:] if c.method == "sendMessage"]
         assert [int(c.params["chat_id"]) for c in sent] == [1002]
         text = said(fakebot, sent)
