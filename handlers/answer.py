@@ -154,10 +154,13 @@ async def whom_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A plain private text: the intent decision picks the card (handlers/lists.py)."""
-    from .lists import route
-
-    await route(update, context, update.effective_message.text or "")
+    """A plain private text: the intent decision picks the card (handlers/lists.py sets the
+    route); without it, the answer card."""
+    route = context.bot_data.text_route
+    if route is not None:
+        await route(update, context, update.effective_message.text or "")
+        return
+    await _ask(update, context, update.effective_message.text or "", "card")
 
 
 async def _ask(update: Update, context, text: str, view: str) -> None:

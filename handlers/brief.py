@@ -17,6 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 from promo.intent import LABELS
 from promo.lists_answer import Answer, brief_sections
 
+from .answer import queries
 from .callbacks import CallbackData
 from .common import (
     Command,
@@ -28,6 +29,7 @@ from .common import (
     send,
     svc,
 )
+from .switch import lists_context, switch_rows
 
 COMMANDS = [Command("brief", "会前简报：/brief 企业名称", "pre-meeting brief on a company", group=True)]
 
@@ -43,15 +45,13 @@ class BriefFor(CallbackData):
 async def send_brief(update: Update, context, user, company_id: str, text: str, *, qid: str | None = None) -> None:
     from promo.intent import decide
 
-    from .lists import _rows, lists_context
-
     private = is_private(update)
     ctx = lists_context(context, user, private)
     sections = await asyncio.to_thread(brief_sections, company_id, ctx, text)
     intent = decide(text, ctx.matcher, ctx.index, ctx.today)
     intent.intent = "brief"
     answer = Answer(text=text, intent=intent, sections=sections)
-    rows = _rows(context, qid, "brief", [], private) if qid else []
+    rows = switch_rows(context, qid, "brief", [], private) if qid else []
     await send(update, context, "lists_card.html.j2", markup=keyboard(rows), a=answer, labels=LABELS,
                public_only=not private, alternatives=bool(rows))
 
@@ -74,8 +74,6 @@ async def brief_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if got is None:
         return
     user, data = got
-    from .answer import queries
-
     query = queries(context).get(data.qid)
     if query is None:
         await answer_stale(update)

@@ -27,6 +27,8 @@ from promo.intent import INTENTS, LABELS
 from promo.lists_answer import ask
 from promo.lists_cli import context_for
 
+from . import brief, problems
+from .answer import _ask, queries, show
 from .callbacks import CallbackData, CallbackDataError
 from .common import (
     Command,
@@ -38,27 +40,14 @@ from .common import (
     send,
     svc,
 )
+from .switch import INTENT_OF, MENU, Switch, lists_context, store_text, switch_data, switch_rows
 
 log = logging.getLogger(__name__)
 
 COMMANDS = [Command("ask", "问清单：活动、政策、项目、资源（群里只显示公开部分）", "ask the lists: events, policies, "
                     "projects, resources", group=True),
             Command("digest", "订阅/退订每周招商活动提醒（未来一个月）", "weekly digest of the coming month's events")]
-CODES = {"profile": "pf", "say": "sy", "whom": "wh", "event": "ev", "policy": "po", "project": "pj",
-         "resource": "rs", "problem": "pb", "brief": "br", "tour": "tr", "meeting": "mt"}
-INTENT_OF = {v: k for k, v in CODES.items()}
-SWITCH_DEFAULTS = ("say", "whom", "event", "meeting", "problem", "policy")
 VIEWS = {"profile": "card", "say": "say", "whom": "whom"}
-MENU = "mn"
-
-
-@dataclass(frozen=True)
-class Switch(CallbackData):
-    """不是这个意思: answer the stored text as another intent (its code in `CODES`)."""
-
-    PREFIX = "sw"
-    qid: str
-    intent: str
 
 
 @dataclass(frozen=True)
@@ -69,17 +58,6 @@ class EventIcs(CallbackData):
     event_id: str
 
 
-def lists_context(context, user, private: bool):
-    s = svc(context)
-    return context_for(s, s.today(), user=user, private=private)
-
-
-def _store(context, text: str) -> str:
-    from .answer import Query, queries
-
-    return queries(context).add(Query(text=text, view="card", version=svc(context).data_version))
-
-
 # ---------------------------------------------------------------------- entry points
 
 async def route(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
@@ -87,19 +65,15 @@ async def route(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -
     user = await require_user(update, context)
     if user is None:
         return
-    from . import problems
-
     if await problems.typed(update, context, user, text):
         return
     text = (text or "").strip()[:500]
     if not text:
-        from .answer import _ask
-
         await _ask(update, context, text, "card")
         return
     s = svc(context)
     decided = await asyncio.to_thread(_decide, s, text)
-    qid = _store(context, text)
+    qid = store_text(context, text)
     await show_intent(update, context, qid, text, decided, user, edit=False)
 
 
@@ -116,8 +90,6 @@ async def not_a_meeting(update: Update, context) -> bool:
     user = await require_user(update, context)
     if user is None:
         return True
-    from . import problems
-
     text = update.effective_message.text or ""
     if await problems.typed(update, context, user, text):
         return True
@@ -125,7 +97,7 @@ async def not_a_meeting(update: Update, context) -> bool:
     decided = await asyncio.to_thread(_decide, s, text.strip()[:500])
     if decided == "meeting":
         return False
-    qid = _store(context, text.strip()[:500])
+    qid = store_text(context, text.strip()[:500])
     await show_intent(update, context, qid, text.strip()[:500], decided, user, edit=False)
     return True
 
@@ -141,7 +113,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     s = svc(context)
     decided = await asyncio.to_thread(_decide, s, text)
-    qid = _store(context, text)
+    qid = store_text(context, text)
     await show_intent(update, context, qid, text, decided, user, edit=False)
 
 
@@ -150,8 +122,6 @@ async def switch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if got is None:
         return
     user, data = got
-    from .answer import queries
-
     query = queries(context).get(data.qid)
     intent = INTENT_OF.get(data.intent)
     if query is None or (intent is None and data.intent != MENU) or query.version != svc(context).data_version:
@@ -159,7 +129,7 @@ async def switch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await update.callback_query.answer()
     if data.intent == MENU:              # the answer card's "换一种查法": every other reading
-        rows = _rows(context, data.qid, "profile", [i for i in INTENTS if i != "profile"], is_private(update),
+        rows = switch_rows(context, data.qid, "profile", [i for i in INTENTS if i != "profile"], is_private(update),
                      limit=12)
         await send(update, context, "lists_switch.html.j2", markup=keyboard(rows), text=query.text)
         return
@@ -172,8 +142,6 @@ async def show_intent(update: Update, context, qid: str, text: str, intent: str,
                       forced: bool = False) -> None:
     private = is_private(update)
     if intent in VIEWS:
-        from .answer import queries, show
-
         query = replace(queries(context).get(qid), view=VIEWS[intent] if private else "say")
         queries(context).put(qid, query)
         await show(update, context, qid, query, edit=edit)
@@ -181,31 +149,27 @@ async def show_intent(update: Update, context, qid: str, text: str, intent: str,
     if intent == "problem" and private:
         from promo.problems import is_question
 
-        from . import problems
-
         if not is_question(text):
             await problems.start_draft(update, context, user, text, qid)
             return
     if intent == "meeting" and private:
-        primary = _switch_data(context, qid, "meeting")
+        primary = switch_data(qid, "meeting")
         await send(update, context, "lists_meeting.html.j2", text=text,
-                   markup=keyboard([[("📝 记录对接", primary)]] * bool(primary) + _rows(context, qid, intent, [], private)))
+                   markup=keyboard([[("📝 记录对接", primary)]] * bool(primary) + switch_rows(context, qid, intent, [], private)))
         return
     ctx = lists_context(context, user, private)
     if intent == "brief":
         companies = [t.ref for t, *_ in ctx.matcher.find(text, {"company"})]
         if companies:
-            from . import brief
-
             await brief.send_brief(update, context, user, companies[0], text, qid=qid)
             return
     answer = await asyncio.to_thread(ask, text, ctx, intent)
     rows = []
     if intent == "event":
         rows += _ics_rows(answer)
-    if intent == "tour" and (primary := _switch_data(context, qid, "tour")):
+    if intent == "tour" and (primary := switch_data(qid, "tour")):
         rows.append([("🗺 规划考察行程", primary)])
-    rows += _rows(context, qid, intent, answer.intent.alternatives, private)
+    rows += switch_rows(context, qid, intent, answer.intent.alternatives, private)
     await send(update, context, "lists_card.html.j2", markup=keyboard(rows), edit=edit, a=answer, labels=LABELS,
                public_only=not private and intent in ("problem", "brief"), alternatives=bool(rows))
 
@@ -219,37 +183,6 @@ def _ics_rows(answer) -> list[list[tuple[str, str]]]:
         except CallbackDataError:
             continue
     return [buttons] if buttons else []
-
-
-def _rows(context, qid: str, current: str, alternatives, private: bool, limit: int = 6) -> list[list[tuple[str, str]]]:
-    """The "不是这个意思" buttons: the decision's runners-up first, then the usual others."""
-    wanted = [i for i in [*alternatives, *SWITCH_DEFAULTS] if i != current and i in INTENTS]
-    if not private:
-        wanted = [i for i in wanted if i in ("say", "event", "policy", "project", "resource")]
-    buttons = []
-    for intent in dict.fromkeys(wanted):
-        data = _switch_data(context, qid, intent)
-        if data:
-            buttons.append((f"↪ {LABELS[intent]}", data))
-        if len(buttons) == limit:
-            break
-    return [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-
-
-def _switch_data(context, qid: str, intent: str) -> str | None:
-    """Meeting and tour switches start those flows directly (their own buttons)."""
-    try:
-        if intent == "meeting":
-            from .meetings import LogFromCard
-
-            return LogFromCard(qid).pack()
-        if intent == "tour":
-            from .tour import Tour
-
-            return Tour("card", qid).pack()
-        return Switch(qid, CODES[intent]).pack()
-    except (ImportError, CallbackDataError):
-        return None
 
 
 async def event_ics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -322,6 +255,8 @@ START_LINES = [START_LINE]
 
 
 async def post_init(app) -> None:
+    app.bot_data.text_route = route
+    app.bot_data.meeting_handover = not_a_meeting
     if app.job_queue is not None:
         s = app.bot_data.services
         app.job_queue.run_daily(digest_job, dt.time(8, 30, tzinfo=s.tz), days=(1,), name="event-digest")   # PTB: 0 = Sunday, 1 = Monday

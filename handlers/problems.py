@@ -38,6 +38,8 @@ from promo.problems import (
 from promo.render import render
 
 from .callbacks import CallbackData
+from .projects import ProjPick
+from .switch import store_text, switch_rows
 from .common import (
     Command,
     answer_stale,
@@ -92,7 +94,9 @@ def _view(draft: dict, lib, today: dt.date) -> dict:
 
 
 def _draft_rows(tok: str, draft: dict) -> list[list[tuple[str, str]]]:
-    b = lambda label, op, arg="": (label, Prob(tok, op, arg).pack())
+    def b(label: str, op: str, arg: str = "") -> tuple[str, str]:
+        return label, Prob(tok, op, arg).pack()
+
     rows = [[b("✅ 保存", "s"), b("❌ 取消", "x")]]
     rows.append([b(("✓" if draft["stage"] == s else "") + STAGE_LABELS[s], "g", s) for s in STAGES])
     rows.append([b(label, "d", arg) for label, arg in DEADLINES])
@@ -105,9 +109,7 @@ async def start_draft(update: Update, context, user, text: str, qid: str | None 
     draft = await asyncio.to_thread(parse_problem, text, s.matcher, s.today())
     st = _state(context)
     if qid is None:
-        from .lists import _store
-
-        qid = _store(context, text)
+        qid = store_text(context, text)
     st["draft"] = {**draft.to_json(), "tok": secrets.token_urlsafe(4), "qid": qid}
     st["await"] = None
     await _show_draft(update, context, edit=False)
@@ -118,8 +120,6 @@ async def _show_draft(update: Update, context, *, edit: bool, note: str | None =
     d = st["draft"]
     s = svc(context)
     rows = _draft_rows(d["tok"], d)
-    from .lists import _rows as switch_rows
-
     rows += switch_rows(context, d["qid"], "problem", [], True)
     await send(update, context, "problem.html.j2", markup=keyboard(rows), edit=edit, kind="draft",
                p=_view(d, s.library, s.today()), note=note, history=None)
@@ -233,12 +233,7 @@ async def _show_problem(update: Update, context, pid: int, *, kind: str, edit: b
                "↩ 重新办理" if to == "in_progress" else "✅ 已解决" if to == "solved" else "↩ 退回待办"),
               ProbSet(pid, to).pack()) for to in NEXT[row.status]]]
     if row.project_id is not None:
-        try:
-            from .projects import ProjPick
-
-            rows.append([(f"📊 项目 #{row.project_id}", ProjPick(row.project_id).pack())])
-        except ImportError:
-            pass
+        rows.append([(f"📊 项目 #{row.project_id}", ProjPick(row.project_id).pack())])
     await send(update, context, "problem.html.j2", markup=keyboard(rows), edit=edit, kind=kind,
                p=problem_record(row, s.library, s.today()), history=hist if kind == "card" else None, note=note)
 

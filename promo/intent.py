@@ -182,23 +182,23 @@ def decide(text: str, matcher, index: IntentIndex, today: dt.date | None = None)
                      m.start < s < m.end < e or s < m.start < e < m.end for s, e in names)
         for term in m.terms:
             if term.kind == "cue":
-                intent, weight = term.ref.split("|")
-                key = (intent, term.label)
+                cue_intent, cue_weight = term.ref.split("|")
+                key = (cue_intent, term.label)
                 if key in seen_cues:
                     continue
                 seen_cues.add(key)
-                add(intent, float(weight) * min(m.score, 1.0), m.text)
+                add(cue_intent, float(cue_weight) * min(m.score, 1.0), m.text)
             elif not inside and (m.how != "fuzzy" or m.score >= 0.75):   # one loose guess is not enough
                 link(term.kind, term.ref)
                 best[term.kind] = max(best.get(term.kind, 0.0), m.score)
     # the cue words typed exactly, also where a longer fuzzy guess covered them
     norm = linked.norm
-    for intent, words in index.cues.items():
-        for word, weight in words:
-            if (intent, word) not in seen_cues and (
+    for cue_intent, words in index.cues.items():
+        for word, cue_w in words:
+            if (cue_intent, word) not in seen_cues and (
                     re.search(rf"\b{re.escape(word)}\b", norm) if word.isascii() else word in norm):
-                seen_cues.add((intent, word))
-                add(intent, weight, word)
+                seen_cues.add((cue_intent, word))
+                add(cue_intent, cue_w, word)
     for kind, weight in (("event", 2.2), ("policy", 1.6), ("resource", 2.0)):
         if links.get(kind):
             add(kind, weight * best[kind], f"{kind}:{','.join(links[kind][:2])}")
@@ -250,12 +250,12 @@ def decide(text: str, matcher, index: IntentIndex, today: dt.date | None = None)
         scores["profile"] -= 0.3
 
     ranked = sorted(INTENTS, key=lambda k: (-scores[k], INTENTS.index(k)))
-    best = ranked[0]
-    if scores[best] < 0.5:
-        best = "profile"
+    winner = ranked[0]
+    if scores[winner] < 0.5:
+        winner = "profile"
         ranked = ["profile", *[k for k in ranked if k != "profile"]]
     alternatives = [k for k in ranked[1:] if scores[k] > 0][:3]
-    return Intent(best, scores[best], scores, alternatives, evidence, links)
+    return Intent(winner, scores[winner], scores, alternatives, evidence, links)
 
 
 def month_range(text: str, today: dt.date) -> tuple[dt.date, dt.date] | None:

@@ -148,7 +148,8 @@ def _stem(name: str | None) -> str:
 
 def _places(intent: Intent, lib) -> tuple[list[str], list[str]]:
     """(our counties named, other cities named) as stemmed names."""
-    local, other = [], []
+    local: list[str] = []
+    other: list[str] = []
     for pid in intent.links.get("place", []):
         p = lib.get("places", pid)
         if p is None or p.id == "heihe":
@@ -457,8 +458,8 @@ def _problems(answer: Answer, ctx: Context) -> None:
         draft = parse_problem(text, ctx.matcher, ctx.today)
         answer.draft = draft.to_json()
         return
-    company = (it.links.get("company") or [None])[0]
-    project = (it.links.get("project") or [None])[0]
+    company = next(iter(it.links.get("company", [])), None)
+    project = next(iter(it.links.get("project", [])), None)
     local, _ = _places(it, lib)
     rows = ctx.problems.find(company_id=company, project_ref=project, limit=50) if ctx.problems else []
     if local:

@@ -190,7 +190,9 @@ class ProblemStore:
                 row.note = note.strip()[:1000]
             row.solved_at = now if status == "solved" else None
             row.updated_at = now
-        return self.get(problem_id)
+        done = self.get(problem_id)
+        assert done is not None      # written in the session above
+        return done
 
     # ----------------------------------------------------------------------- reading
     def get(self, problem_id: int) -> InvestorProblem | None:

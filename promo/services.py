@@ -18,6 +18,7 @@ from .loader import DataError, Problem, discover, fingerprint
 from .matcher import Matcher, load_matcher
 from .meetings.funnel import ProjectStore
 from .meetings.store import MeetingStore
+from .problems import ProblemStore
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class Services:
         self.access: AccessStore | None = None
         self.meetings: MeetingStore | None = None
         self.projects: ProjectStore | None = None
-        self.problems = None            # promo.problems.ProblemStore after start()
+        self.problems: ProblemStore | None = None
         self.data_version = 0           # bumped on every successful reload
         self.last_problems: list[Problem] = []
 
@@ -51,8 +52,7 @@ class Services:
 
     def _start_problems(self) -> None:
         """Investor problems (issue 13): the store, and the ledger's problems imported once."""
-        from .problems import ProblemStore
-
+        assert self.db is not None
         self.problems = ProblemStore(self.db)
         self.problems.import_seed(self.library.lists.get("problems", []), now=self.now())
 

@@ -111,7 +111,7 @@ def _check_lists7(lib: Library, today: dt.date, at: At) -> list[Problem]:
     if lib.lists.get("resources"):
         for c in lib.chains:
             if c.id not in chains_with:
-                problems.append(Problem(*at("chains", c.id), f"chain '{c.id}' has no resource figures",
+                problems.append(Problem(*at("chains", c.id, ""), f"chain '{c.id}' has no resource figures",
                                         "add a record for it to lists/resources.yaml", "warning"))
     for pr in lib.lists.get("problems", []):
         if pr.status == "solved" and not pr.note:

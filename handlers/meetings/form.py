@@ -53,9 +53,8 @@ async def log_command(update: Update, context: ContextTypes.DEFAULT_TYPE, user):
 async def meeting_text(update: Update, context: ContextTypes.DEFAULT_TYPE, user):
     """A private text that reads as a meeting report (see `MeetingText`) — unless the intent
     decision reads it as something else (a brief, a problem …): then that answers (issue 13)."""
-    from ..lists import not_a_meeting
-
-    if await not_a_meeting(update, context):
+    handover = context.bot_data.meeting_handover
+    if handover is not None and await handover(update, context):
         return END
     return await _start_card(update, context, user, update.effective_message.text or "")
 
