@@ -153,109 +153,132 @@ class IntentIndex:
         self.cues = {intent: [(normalize(w), x) for w, x in words.items()] for intent, words in CUES.items()}
 
 
-def decide(text: str, matcher, index: IntentIndex, today: dt.date | None = None) -> Intent:
-    """The intent of `text` with its evidence and the records it links to."""
-    from .meetings.routing import looks_like_meeting
+class _Tally:
+    """Scores, evidence and links of one message while it is being read."""
 
-    today = today or dt.date.today()
-    t = (text or "").strip()
-    scores = {k: 0.0 for k in INTENTS}
-    evidence: list[tuple[str, str, float]] = []
-    links: dict[str, list[str]] = {}
+    def __init__(self) -> None:
+        self.scores = {k: 0.0 for k in INTENTS}
+        self.evidence: list[tuple[str, str, float]] = []
+        self.links: dict[str, list[str]] = {}
+        self.best: dict[str, float] = {}        # record kind → best match score (list records)
+        self.kinds: dict[str, float] = {}       # matcher term kind → best match score
+        self.seen_cues: set[tuple[str, str]] = set()
 
-    def add(intent: str, weight: float, words: str) -> None:
-        scores[intent] += weight
-        evidence.append((words, intent, weight))
+    def add(self, intent: str, weight: float, words: str) -> None:
+        self.scores[intent] += weight
+        self.evidence.append((words, intent, weight))
 
-    def link(kind: str, ref: str) -> None:
-        refs = links.setdefault(kind, [])
+    def link(self, kind: str, ref: str) -> None:
+        refs = self.links.setdefault(kind, [])
         if ref not in refs:
             refs.append(ref)
 
-    seen_cues: set[tuple[str, str]] = set()
-    best: dict[str, float] = {}
-    main = matcher.gazetteer.link(t)
+    def cue(self, intent: str, word: str, weight: float, text: str) -> None:
+        if (intent, word) not in self.seen_cues:
+            self.seen_cues.add((intent, word))
+            self.add(intent, weight, text)
+
+
+def _inside_a_name(m, names: list[tuple[int, int]]) -> bool:
+    """A match cut out of (or overlapping) a company name: 金矿 in 紫金矿业."""
+    return any(s <= m.start and m.end <= e and (m.start, m.end) != (s, e) or
+               m.start < s < m.end < e or s < m.start < e < m.end for s, e in names)
+
+
+def _read_cues_and_records(tally: _Tally, t: str, main, index: IntentIndex) -> None:
     names = [(m.start, m.end) for m in main.matches if any(x.kind == "company" for x in m.terms)]
     linked = index.gazetteer.link(t)
     for m in linked.matches:
-        inside = any(s <= m.start and m.end <= e and (m.start, m.end) != (s, e) or
-                     m.start < s < m.end < e or s < m.start < e < m.end for s, e in names)
+        inside = _inside_a_name(m, names)
         for term in m.terms:
             if term.kind == "cue":
                 cue_intent, cue_weight = term.ref.split("|")
-                key = (cue_intent, term.label)
-                if key in seen_cues:
-                    continue
-                seen_cues.add(key)
-                add(cue_intent, float(cue_weight) * min(m.score, 1.0), m.text)
+                tally.cue(cue_intent, term.label, float(cue_weight) * min(m.score, 1.0), m.text)
             elif not inside and (m.how != "fuzzy" or m.score >= 0.75):   # one loose guess is not enough
-                link(term.kind, term.ref)
-                best[term.kind] = max(best.get(term.kind, 0.0), m.score)
+                tally.link(term.kind, term.ref)
+                tally.best[term.kind] = max(tally.best.get(term.kind, 0.0), m.score)
     # the cue words typed exactly, also where a longer fuzzy guess covered them
     norm = linked.norm
     for cue_intent, words in index.cues.items():
         for word, cue_w in words:
-            if (cue_intent, word) not in seen_cues and (
-                    re.search(rf"\b{re.escape(word)}\b", norm) if word.isascii() else word in norm):
-                seen_cues.add((cue_intent, word))
-                add(cue_intent, cue_w, word)
+            if re.search(rf"\b{re.escape(word)}\b", norm) if word.isascii() else word in norm:
+                tally.cue(cue_intent, word, cue_w, word)
     for kind, weight in (("event", 2.2), ("policy", 1.6), ("resource", 2.0)):
-        if links.get(kind):
-            add(kind, weight * best[kind], f"{kind}:{','.join(links[kind][:2])}")
+        if tally.links.get(kind):
+            tally.add(kind, weight * tally.best[kind], f"{kind}:{','.join(tally.links[kind][:2])}")
 
-    kinds: dict[str, float] = {}
+
+def _read_entities(tally: _Tally, t: str, main) -> None:
     for m in main.matches:
         for term in m.terms:
-            link(term.kind, term.ref)
-            kinds[term.kind] = max(kinds.get(term.kind, 0.0), m.score)
+            tally.link(term.kind, term.ref)
+            tally.kinds[term.kind] = max(tally.kinds.get(term.kind, 0.0), m.score)
+    kinds = tally.kinds
     # a visitor profile is made of who they are
     profile = sum(w for k, w in (("company", 0.9), ("title", 0.7), ("chain", 0.5), ("place", 0.3),
                                  ("audience", 0.4), ("org", 0.3)) if k in kinds)
     if profile:
-        add("profile", min(profile, 1.8), "profile words")
+        tally.add("profile", min(profile, 1.8), "profile words")
     if "list" in kinds:
-        add("whom", 1.6, "people list word")
+        tally.add("whom", 1.6, "people list word")
     if "org" in kinds and "company" not in kinds:
-        add("whom", 0.5, "organisation")
+        tally.add("whom", 0.5, "organisation")
     for k, w in (("kind", 1.6), ("language", 0.5), ("scope", 0.2)):
         if k in kinds:
-            add("say", w, k)
+            tally.add("say", w, k)
     if main.minutes:
-        add("say", 0.8, "length")
+        tally.add("say", 0.8, "length")
     visit = re.search(r"看\S{0,8}(项目|基地|企业|园区|口岸|牧场)|安排参观|来\S{0,6}考察|\bvisit\b", t, re.IGNORECASE)
     if visit:
-        add("tour", 1.0, visit.group(0))
+        tally.add("tour", 1.0, visit.group(0))
     if "project" in kinds:
-        add("project", 0.4, "project name")
+        tally.add("project", 0.4, "project name")
 
+
+def _read_structure(tally: _Tally, t: str, today: dt.date) -> None:
+    """Tense, the meeting parser, days, periods and question marks."""
+    from .meetings.routing import looks_like_meeting
+
+    scores = tally.scores
     future = _FUTURE.search(t)
     past = _PAST.search(t)
     if future:
-        add("brief", 1.6, future.group(0))
+        tally.add("brief", 1.6, future.group(0))
         scores["meeting"] -= 1.0
     if past and not future:
-        add("meeting", 1.2, past.group(0))
+        tally.add("meeting", 1.2, past.group(0))
     if not future and looks_like_meeting(t, today):
-        add("meeting", 1.5, "meeting report")
+        tally.add("meeting", 1.5, "meeting report")
     if future and scores["say"] >= 1.3:          # "明天见飞鹤王总 给我准备个乳业ppt": the material is asked
-        add("say", 0.6, "material for the meeting")
+        tally.add("say", 0.6, "material for the meeting")
     if scores["tour"] > 0 and re.search(r"(\d|[一两二三四五])\s*(天|日|day|дн)", t):
-        add("tour", 0.8, "days")
-    if scores["problem"] > 0 and (links.get("company") or links.get("project")):
-        add("problem", 0.3, "who raised it")
+        tally.add("tour", 0.8, "days")
+    if scores["problem"] > 0 and (tally.links.get("company") or tally.links.get("project")):
+        tally.add("problem", 0.3, "who raised it")
     if scores["event"] > 0 and _MONTH.search(t):
-        add("event", 0.4, "period")
+        tally.add("event", 0.4, "period")
     if re.search(r"[?？吗呢]|多少|哪些|有没有|有啥|什么|how|what|which|какие|когда|\?", t, re.IGNORECASE):
         scores["meeting"] -= 0.8
         scores["profile"] -= 0.3
 
+
+def decide(text: str, matcher, index: IntentIndex, today: dt.date | None = None) -> Intent:
+    """The intent of `text` with its evidence and the records it links to."""
+    today = today or dt.date.today()
+    t = (text or "").strip()
+    tally = _Tally()
+    main = matcher.gazetteer.link(t)
+    _read_cues_and_records(tally, t, main, index)
+    _read_entities(tally, t, main)
+    _read_structure(tally, t, today)
+    scores = tally.scores
     ranked = sorted(INTENTS, key=lambda k: (-scores[k], INTENTS.index(k)))
     winner = ranked[0]
     if scores[winner] < 0.5:
         winner = "profile"
         ranked = ["profile", *[k for k in ranked if k != "profile"]]
     alternatives = [k for k in ranked[1:] if scores[k] > 0][:3]
-    return Intent(winner, scores[winner], scores, alternatives, evidence, links)
+    return Intent(winner, scores[winner], scores, alternatives, tally.evidence, tally.links)
 
 
 def month_range(text: str, today: dt.date) -> tuple[dt.date, dt.date] | None:

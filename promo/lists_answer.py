@@ -260,6 +260,22 @@ def policy_item(p, lib) -> Item:
     return Item("policy", p.id, p.name, lines, p.model_dump(mode="json"))
 
 
+def _policy_score(p, ids, areas, chains) -> float | None:
+    """How well a policy fits what was asked; None when it does not fit at all."""
+    if areas and p.area not in areas and p.id not in ids:
+        return None
+    if not areas and not ids and chains and p.chains and not set(chains) & set(p.chains):
+        return None
+    score = 3.0 if p.id in ids else 0.0
+    if areas and p.area in areas:
+        score += 2
+    if chains and set(chains) & set(p.chains):
+        score += 1
+    elif not p.chains:
+        score += 0.3
+    return score
+
+
 def policies_for(lib, *, today: dt.date, ids=(), areas=(), chains=(), counties=(), audiences=(),
                  kind="incentive", limit=6):
     scored = []
@@ -270,20 +286,9 @@ def policies_for(lib, *, today: dt.date, ids=(), areas=(), chains=(), counties=(
             continue
         if audiences and p.audience and not set(audiences) & {a.value for a in p.audience}:
             continue
-        score = 0.0
-        if p.id in ids:
-            score += 3
-        if areas and p.area in areas:
-            score += 2
-        if chains and set(chains) & set(p.chains):
-            score += 1
-        elif not p.chains:
-            score += 0.3
-        if areas and p.area not in areas and p.id not in ids:
-            continue
-        if not areas and not ids and chains and not set(chains) & set(p.chains) and p.chains:
-            continue
-        scored.append((score, p))
+        score = _policy_score(p, ids, areas, chains)
+        if score is not None:
+            scored.append((score, p))
     scored.sort(key=lambda sp: -sp[0])
     return [p for _, p in scored[:limit]]
 
@@ -342,6 +347,45 @@ def _last_met(ctx: Context, company_id: str):
     return found[0] if found else None
 
 
+def _target_item(ctx: Context, chain, t, company, met, named: set[str]) -> Item:
+    lines = [f"{'⭐' * (4 - t.priority)} {chain.name.removesuffix('产业链')} · "
+             + (f"上次对接 {met.meeting_date.isoformat()}（{met.unit or '—'}）" if met else "尚未对接")]
+    if t.why:
+        lines.append(t.why)
+    rec = {"company_id": t.company, "company": company.name, "chain": chain.id, "priority": t.priority,
+           "why": t.why, "last_met": met.meeting_date.isoformat() if met else None,
+           "last_met_unit": met.unit if met else None, "named": t.company in named}
+    return Item("target", t.company, company.name, lines, rec)
+
+
+def _targets_section(answer: Answer, ctx: Context, chains: list[str], wants_targets: bool) -> Section:
+    """The target-enterprise list of the chains, each marked with when we last met it."""
+    lib, text = ctx.library, answer.text
+    not_met = bool(_NOT_MET.search(text))
+    named = set(answer.intent.links.get("company", []))
+    items, on_list = [], set()
+    for chain in (c for c in lib.chains if not chains or c.id in chains):
+        for t in sorted(chain.targets, key=lambda t: t.priority):
+            company = lib.get("companies", t.company)
+            if company is None:
+                continue
+            on_list.add(t.company)
+            met = _last_met(ctx, t.company)
+            if (not_met and met is not None) or (named and t.company not in named and not wants_targets):
+                continue
+            items.append(_target_item(ctx, chain, t, company, met, named))
+    items.sort(key=lambda i: (not i.record["named"], i.record["priority"]))
+    note = None
+    for cid in named:
+        company = lib.get("companies", cid)
+        if company is not None:
+            note = (f"✅ {company.name} 在目标企业清单上。" if cid in on_list
+                    else f"❌ {company.name} 不在目标企业清单上。")
+    title = "🎯 目标企业" + ("（尚未对接）" if not_met else "")
+    return Section("targets", title, items[:10 if chains else 15],
+                   empty="这条链上的目标企业都已对接过。" if not_met else "没有登记目标企业。", note=note)
+
+
 def _projects(answer: Answer, ctx: Context) -> None:
     lib, it, text = ctx.library, answer.intent, answer.text
     ids = it.links.get("project", [])
@@ -358,46 +402,12 @@ def _projects(answer: Answer, ctx: Context) -> None:
         answer.understood.append("地区：" + "、".join(local))
     wants_targets = bool(_TARGET_WORDS.search(text))
     if not wants_targets or ids:
-        items = []
-        for p in projects[:8]:
-            probs = ctx.problems.find(project_ref=p.id, open_only=True) if ctx.problems is not None and ctx.personal else None
-            items.append(project_item(p, lib, probs))
+        show_problems = ctx.problems is not None and ctx.personal
+        items = [project_item(p, lib, ctx.problems.find(project_ref=p.id, open_only=True) if show_problems else None)
+                 for p in projects[:8]]
         answer.sections.append(Section("projects", "🏗 招什么 · 招商项目", items, empty="没有符合条件的招商项目。"))
     if wants_targets or not projects:
-        not_met = bool(_NOT_MET.search(text))
-        named = set(it.links.get("company", []))
-        chain_list = [c for c in lib.chains if not chains or c.id in chains]
-        items, on_list = [], set()
-        for chain in chain_list:
-            for t in sorted(chain.targets, key=lambda t: t.priority):
-                company = lib.get("companies", t.company)
-                if company is None:
-                    continue
-                on_list.add(t.company)
-                met = _last_met(ctx, t.company)
-                if not_met and met is not None:
-                    continue
-                if named and t.company not in named and not wants_targets:
-                    continue
-                lines = [f"{'⭐' * (4 - t.priority)} {chain.name.removesuffix('产业链')} · "
-                         + (f"上次对接 {met.meeting_date.isoformat()}（{met.unit or '—'}）" if met else "尚未对接")]
-                if t.why:
-                    lines.append(t.why)
-                rec = {"company_id": t.company, "company": company.name, "chain": chain.id, "priority": t.priority,
-                       "why": t.why, "last_met": met.meeting_date.isoformat() if met else None,
-                       "last_met_unit": met.unit if met else None, "named": t.company in named}
-                items.append(Item("target", t.company, company.name, lines, rec))
-        items.sort(key=lambda i: (not i.record["named"], i.record["priority"]))
-        limit = 10 if chains else 15
-        note = None
-        for cid in named:
-            company = lib.get("companies", cid)
-            if company is not None:
-                note = (f"✅ {company.name} 在目标企业清单上。" if cid in on_list
-                        else f"❌ {company.name} 不在目标企业清单上。")
-        title = "🎯 目标企业" + ("（尚未对接）" if not_met else "")
-        answer.sections.append(Section("targets", title, items[:limit], empty="这条链上的目标企业都已对接过。"
-                                       if not_met else "没有登记目标企业。", note=note))
+        answer.sections.append(_targets_section(answer, ctx, chains, wants_targets))
 
 
 # ---------------------------------------------------------------------- 有什么 resources
@@ -490,15 +500,13 @@ def _brief(answer: Answer, ctx: Context) -> None:
     answer.sections.extend(brief_sections(companies[0], ctx, text=answer.text))
 
 
-def brief_sections(company_id: str, ctx: Context, text: str = "") -> list[Section]:
-    """Who they are, our past contacts, materials, people, open projects and problems, policies,
-    next events, follow-ups due — people and problems only when `ctx.personal`."""
-    from .problems import problem_record
+def _why_lines(why) -> list[str]:
+    if isinstance(why, str):
+        return [why]
+    return ["；".join(why)] if why else []
 
-    lib = ctx.library
-    c = lib.get("companies", company_id)
-    if c is None:
-        return []
+
+def _brief_who(c, lib) -> Section:
     group = lib.get("companies", c.group)
     who = [x for x in (f"集团：{group.name}" if group else None, f"总部：{c.city}" if c.city else None,
                        f"产业链：{_chain_label(lib, c.chains)}" if c.chains else None, c.notes) if x]
@@ -506,53 +514,85 @@ def brief_sections(company_id: str, ctx: Context, text: str = "") -> list[Sectio
     if targets:
         who.append("🎯 目标企业：" + "；".join(f"{ch.name.removesuffix('产业链')}（{t.why or '优先级' + str(t.priority)}）"
                                            for ch, t in targets[:2]))
-    sections = [Section("who", f"📋 会前简报 · {c.name}", [Item("brief", c.id, c.name, who,
-                                                              {"company": c.model_dump(mode="json")})])]
-    if ctx.meetings is not None:
-        contacts = ctx.meetings.recent_by_company(c.id, ctx.today - dt.timedelta(days=730), company_id=c.id, limit=5)
-        items = []
-        for pc in contacts:
-            by = f"{pc.display_name or '—'}（{pc.unit or '—'}）" if ctx.personal else (pc.unit or "—")
-            items.append(Item("brief", f"meeting:{pc.meeting_id}", f"{pc.meeting_date.isoformat()} · {by}", [],
-                              {"meeting_id": pc.meeting_id, "date": pc.meeting_date.isoformat(), "unit": pc.unit,
-                               **({"by": pc.display_name} if ctx.personal else {})}))
-        sections.append(Section("contacts", "🤝 以往对接", items, empty="两年内没有对接记录。"))
-    scenario = "hq_visit" if re.search(r"拜访|总部", text) else None
-    say = ctx.matcher.say(c.name + (" 拜访" if scenario else ""), today=ctx.today, top=3)
-    sections.append(Section("materials", "📎 带什么材料",
-                            [Item("material", r.material.id, r.material.title, [r.why] if isinstance(r.why, str) else
-                                  ["；".join(r.why)] if r.why else [], {"score": round(r.score, 3)})
-                             for r in say.items], empty="没有合适的推介材料。"))
-    if ctx.personal:
-        whom = ctx.matcher.whom(c.name, top=3)
-        from .whom import LIST_LABELS
+    return Section("who", f"📋 会前简报 · {c.name}", [Item("brief", c.id, c.name, who,
+                                                         {"company": c.model_dump(mode="json")})])
 
-        sections.append(Section("people", "🧑‍🤝‍🧑 能帮忙的人",
-                                [Item("person", r.person.id, r.person.name,
-                                      [f"{LIST_LABELS.get(r.person.list, r.person.list.value)} · "
-                                       f"{r.person.company or ''} {r.person.title or ''}".strip()],
-                                      {"score": round(r.score, 3), "list": r.person.list.value})
-                                 for r in whom.items], empty="名单里没有找到能牵线的人。"))
+
+def _brief_contacts(c, ctx: Context) -> Section:
+    contacts = ctx.meetings.recent_by_company(c.id, ctx.today - dt.timedelta(days=730), company_id=c.id, limit=5)
+    items = []
+    for pc in contacts:
+        by = f"{pc.display_name or '—'}（{pc.unit or '—'}）" if ctx.personal else (pc.unit or "—")
+        rec = {"meeting_id": pc.meeting_id, "date": pc.meeting_date.isoformat(), "unit": pc.unit}
+        if ctx.personal:
+            rec["by"] = pc.display_name
+        items.append(Item("brief", f"meeting:{pc.meeting_id}", f"{pc.meeting_date.isoformat()} · {by}", [], rec))
+    return Section("contacts", "🤝 以往对接", items, empty="两年内没有对接记录。")
+
+
+def _brief_materials(c, ctx: Context, text: str) -> Section:
+    visit = " 拜访" if re.search(r"拜访|总部", text) else ""
+    say = ctx.matcher.say(c.name + visit, today=ctx.today, top=3)
+    return Section("materials", "📎 带什么材料",
+                   [Item("material", r.material.id, r.material.title, _why_lines(r.why), {"score": round(r.score, 3)})
+                    for r in say.items], empty="没有合适的推介材料。")
+
+
+def _brief_people(c, ctx: Context) -> Section:
+    from .whom import LIST_LABELS
+
+    whom = ctx.matcher.whom(c.name, top=3)
+    items = [Item("person", r.person.id, r.person.name,
+                  [f"{LIST_LABELS.get(r.person.list, r.person.list.value)} · "
+                   f"{r.person.company or ''} {r.person.title or ''}".strip()],
+                  {"score": round(r.score, 3), "list": r.person.list.value}) for r in whom.items]
+    return Section("people", "🧑‍🤝‍🧑 能帮忙的人", items, empty="名单里没有找到能牵线的人。")
+
+
+def _brief_open(c, ctx: Context) -> Section:
+    from .problems import problem_record
+
+    lib = ctx.library
     projects = [p for p in lib.lists.get("projects", []) if p.status != "closed" and set(p.chains) & set(c.chains)]
     problems = ctx.problems.find(company_id=c.id, open_only=True) if ctx.problems is not None and ctx.personal else []
     items = [project_item(p, lib) for p in projects[:3]]
-    items += [Item("problem", r.id, f"#{r.id} {r.summary}",
-                   [f"{problem_record(r, lib, ctx.today)['status_label']} · 责任单位 {r.unit or '—'}"
-                    + (f" · 期限 {r.deadline.isoformat()}" if r.deadline else "")],
-                   problem_record(r, lib, ctx.today)) for r in problems[:5]]
-    sections.append(Section("open", "🏗 项目与待解决问题", items, empty="没有相关的项目或问题。"))
+    for r in problems[:5]:
+        rec = problem_record(r, lib, ctx.today)
+        line = f"{rec['status_label']} · 责任单位 {r.unit or '—'}" + (f" · 期限 {rec['deadline']}" if r.deadline else "")
+        items.append(Item("problem", r.id, f"#{r.id} {r.summary}", [line], rec))
+    return Section("open", "🏗 项目与待解决问题", items, empty="没有相关的项目或问题。")
+
+
+def _brief_followups(c, ctx: Context) -> Section:
+    due = [m for m in ctx.meetings.between(ctx.today - dt.timedelta(days=365), ctx.today + dt.timedelta(days=60))
+           if m.company_id == c.id and m.followup_date and not m.followup_done_at]
+    return Section("followups", "⏰ 待回访", [
+        Item("brief", f"followup:{m.id}", f"{m.followup_date.isoformat()} · 对接 #{m.id}",
+             [m.next_step or m.topic or ""], {"meeting_id": m.id, "followup_date": m.followup_date.isoformat()})
+        for m in due[:5]], empty="没有到期的回访。")
+
+
+def brief_sections(company_id: str, ctx: Context, text: str = "") -> list[Section]:
+    """Who they are, our past contacts, materials, people, open projects and problems, policies,
+    next events, follow-ups due — people and problems only when `ctx.personal`."""
+    lib = ctx.library
+    c = lib.get("companies", company_id)
+    if c is None:
+        return []
+    sections = [_brief_who(c, lib)]
+    if ctx.meetings is not None:
+        sections.append(_brief_contacts(c, ctx))
+    sections.append(_brief_materials(c, ctx, text))
+    if ctx.personal:
+        sections.append(_brief_people(c, ctx))
+    sections.append(_brief_open(c, ctx))
     pol = policies_for(lib, today=ctx.today, chains=c.chains, limit=3)
     sections.append(Section("policies", "🎁 适用政策", [policy_item(p, lib) for p in pol]))
     ev = events_for(lib, today=ctx.today, chains=c.chains, limit=3)
     sections.append(Section("events", "📅 下次可以见面的活动", [event_item(e, lib) for e in ev],
                             empty="近期没有相关活动。"))
     if ctx.meetings is not None and ctx.personal:
-        due = [m for m in ctx.meetings.between(ctx.today - dt.timedelta(days=365), ctx.today + dt.timedelta(days=60))
-               if m.company_id == c.id and m.followup_date and not m.followup_done_at]
-        sections.append(Section("followups", "⏰ 待回访", [
-            Item("brief", f"followup:{m.id}", f"{m.followup_date.isoformat()} · 对接 #{m.id}",
-                 [m.next_step or m.topic or ""], {"meeting_id": m.id, "followup_date": m.followup_date.isoformat()})
-            for m in due[:5]], empty="没有到期的回访。"))
+        sections.append(_brief_followups(c, ctx))
     return sections
 
 

@@ -81,6 +81,10 @@ def _check_materials(lib: Library, today: dt.date, at: At) -> list[Problem]:
 
 def _check_lists7(lib: Library, today: dt.date, at: At) -> list[Problem]:
     """Events, policies, resources and problems (issue 13)."""
+    return [*_check_policies(lib, today, at), *_check_resources_events_problems(lib, at)]
+
+
+def _check_policies(lib: Library, today: dt.date, at: At) -> list[Problem]:
     problems = []
     for p in lib.lists.get("policies", []):
         if p.expires and p.expires < today:
@@ -97,6 +101,11 @@ def _check_lists7(lib: Library, today: dt.date, at: At) -> list[Problem]:
         if not p.source:
             problems.append(Problem(*at("policies", p.id, "name"), "a policy without 'source'",
                                     "add 'source:' (the document it comes from), officers quote it", "warning"))
+    return problems
+
+
+def _check_resources_events_problems(lib: Library, at: At) -> list[Problem]:
+    problems = []
     for e in lib.lists.get("events", []):
         if e.end and e.end < e.start:
             problems.append(Problem(*at("events", e.id, "end"), "'end' is before 'start'", "fix the dates"))
