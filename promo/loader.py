@@ -70,6 +70,8 @@ def _specs() -> list[FileSpec]:
         FileSpec("lists/projects.yaml", models.Project, "projects"),
         FileSpec("lists/events.yaml", models.Event, "events"),
         FileSpec("lists/policies.yaml", models.Policy, "policies"),
+        FileSpec("lists/resources.yaml", models.Resource, "resources"),
+        FileSpec("lists/problems.yaml", models.ProblemSeed, "problems"),
         FileSpec("pitch_library/*.yaml", models.Material, "materials"),
     ]
     for kind, stem in (("hometown", "hometown"), ("alumni", "alumni"),

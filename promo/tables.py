@@ -305,3 +305,49 @@ class DemoRow(Base):
     table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
     row_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --------------------------------------------------------------------------- investor problems
+
+class InvestorProblem(Base):
+    """A problem an investor raised (解决什么): stage, responsible unit, deadline, status."""
+
+    __tablename__ = "investor_problems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(48), unique=True)   # id in lists/problems.yaml
+    summary: Mapped[str] = mapped_column(Text)
+    company: Mapped[str | None] = mapped_column(String(200))
+    company_id: Mapped[str | None] = mapped_column(String(48), index=True)
+    project_ref: Mapped[str | None] = mapped_column(String(48), index=True)   # lists/projects.yaml id
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    chain_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    stage: Mapped[str] = mapped_column(String(16))     # approval land construction policy_payment other
+    unit: Mapped[str | None] = mapped_column(String(64), index=True)     # the responsible unit
+    deadline: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)          # open in_progress solved
+    note: Mapped[str | None] = mapped_column(Text)
+    raised_on: Mapped[dt.date] = mapped_column(Date)
+    reported_by: Mapped[int | None] = mapped_column(BigInteger)
+    reporter_unit: Mapped[str | None] = mapped_column(String(64))
+    raw: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    solved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ProblemHistory(Base):
+    """Every status change of a problem, with who and the note."""
+
+    __tablename__ = "investor_problem_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("investor_problems.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[int | None] = mapped_column(BigInteger)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
