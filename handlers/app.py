@@ -11,13 +11,15 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest
 
 from promo.config import Settings
 from promo.services import Services
 
 from . import admin, answer, errors, fallback, inline, start
+from .processor import OfficerUpdateProcessor
+from .ratelimit import TelegramRateLimiter
 from .retry import PromoBuilder, RetryingRequest
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,8 @@ def build_application(settings: Settings, services: Services, *, request: BaseRe
     builder = builder.get_updates_request(RetryingRequest(updates_request or request or HTTPXRequest(),
                                                           backoff=retry_backoff))
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(TelegramRateLimiter())   # issue 16: Telegram's limits, 429 retried
+    builder = builder.concurrent_updates(OfficerUpdateProcessor())   # issue 16: concurrent, per-officer order
     if persistence is None:
         from promo.kvstore import KVStore
 
