@@ -24,5 +24,10 @@ def main(argv: list[str]) -> int:
     return cli_main(argv)
 
 
+def entry_point() -> int:
+    """The `promo` console command of the installed package (pyproject.toml): `promo check` …"""
+    return main(sys.argv[1:])
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(entry_point())

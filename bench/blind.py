@@ -122,32 +122,47 @@ def material_misses(material, gold: dict, today: dt.date = TODAY) -> list[str]:
 def person_misses(person, gold: dict, school_names: dict[str, str]) -> list[str]:
     """The gold constraints of a whom query that `person` does not meet ([] = correct).
     `school_names` maps school ids to their names (people files name the school)."""
-    misses = []
     lists = gold.get("lists") or list(ALL_LISTS)
     plist = _value(person.list)
-    if plist not in lists:
-        misses.append(f"list {plist} not {'/'.join(lists)}")
-    cities = gold.get("cities")
-    if cities is not None:
-        by_region = plist == "agent" and set(person.regions or []) & set(gold.get("agent_regions") or [])
-        if person.city not in cities and not by_region:
-            misses.append(f"city {person.city} not in gold place")
-    chains = gold.get("chains")
-    if chains is not None:
-        words = gold.get("industries") or []
-        free = [*(person.industries or []), *(person.sectors or [])]
-        if not (set(person.chains) & set(chains) or any(w in t for w in words for t in free)):
-            misses.append(f"chain {'/'.join(person.chains) or '-'} not {'/'.join(chains + words) or '(none in data)'}")
-    org = gold.get("organisation")
-    if org:
-        schools = [school_names.get(s, s) for s in org.get("schools", [])]
-        ok = (person.company_id in org.get("companies", [])
-              or (person.school is not None and person.school in schools)
-              or person.ministry in org.get("ministries", [])
-              or person.organisation in org.get("agents", []))
-        if not ok:
-            misses.append("organisation differs")
+    misses = [f"list {plist} not {'/'.join(lists)}"] if plist not in lists else []
+    for miss in (_person_place_miss(person, plist, gold), _person_chain_miss(person, gold),
+                 _person_org_miss(person, gold, school_names)):
+        if miss:
+            misses.append(miss)
     return misses
+
+
+def _person_place_miss(person, plist: str, gold: dict) -> str | None:
+    cities = gold.get("cities")
+    if cities is None:
+        return None
+    by_region = plist == "agent" and set(person.regions or []) & set(gold.get("agent_regions") or [])
+    if person.city not in cities and not by_region:
+        return f"city {person.city} not in gold place"
+    return None
+
+
+def _person_chain_miss(person, gold: dict) -> str | None:
+    chains = gold.get("chains")
+    if chains is None:
+        return None
+    words = gold.get("industries") or []
+    free = [*(person.industries or []), *(person.sectors or [])]
+    if not (set(person.chains) & set(chains) or any(w in t for w in words for t in free)):
+        return f"chain {'/'.join(person.chains) or '-'} not {'/'.join(chains + words) or '(none in data)'}"
+    return None
+
+
+def _person_org_miss(person, gold: dict, school_names: dict[str, str]) -> str | None:
+    org = gold.get("organisation")
+    if not org:
+        return None
+    schools = [school_names.get(s, s) for s in org.get("schools", [])]
+    ok = (person.company_id in org.get("companies", [])
+          or (person.school is not None and person.school in schools)
+          or person.ministry in org.get("ministries", [])
+          or person.organisation in org.get("agents", []))
+    return None if ok else "organisation differs"
 
 
 def relaxed(gold: dict) -> dict:
@@ -252,7 +267,7 @@ def evaluate_blind(matcher, queries: list[dict], gold: dict[str, dict], today: d
             raise SystemExit(f"{q['id']}: no entry in the gold check file")
         profile, ranked = run_query(matcher, q["task"], q["query"], today)
 
-        def misses(record, want):
+        def misses(record, want, q=q):
             if q["task"] == "say":
                 return material_misses(record, want, today)
             return person_misses(record, want, school_names)
@@ -321,7 +336,7 @@ def table(blind: list[dict], tuning: list[dict] | None) -> list[str]:
         sub += f" | {'n':>4} {'top1':>5} {'top3':>5} {'MRR':>5}"
     lines = [head, sub]
     for task in ("say", "whom", "all"):
-        def pick(r):
+        def pick(r, task=task):
             return task == "all" or r["task"] == task
         b_all = summarise([r for r in scored if pick(r)], lambda r: "all").get("all")
         t_all = summarise([r for r in tuning if pick(r)], lambda r: "all").get("all") if tuning is not None else None

@@ -169,17 +169,18 @@ class Officers:
     def next_update(self, uid: int):
         from telegram import Update
 
-        from handlers.answer import Ask
+        from handlers.answer import AskKind, AskLang, AskMinutes, AskSayPage, AskView
 
         self.update_id += 1
         chat = {"id": uid, "type": "private", "first_name": f"官员{uid}"}
         r = self.rng.random()
         qid = self.last_qid.get(uid)
         if qid and r < 0.2:
-            op, arg = self.rng.choice([("k", "video"), ("l", "en"), ("m", "15"), ("v", "say"), ("p", "1")])
+            cls, arg = self.rng.choice([(AskKind, "video"), (AskLang, "en"), (AskMinutes, 15), (AskView, "say"),
+                                        (AskSayPage, 1)])
             data = {"update_id": self.update_id, "callback_query": {
                 "id": str(self.update_id), "from": self.user(uid), "chat_instance": str(uid),
-                "data": Ask(qid, op, arg).pack(),
+                "data": cls(qid, arg).pack(),
                 "message": {"message_id": 1, "date": int(time.time()), "chat": chat, "from": BOT, "text": "…"}}}
             return Update.de_json(data, self.app.bot), "press"
         text = self.rng.choice(self.texts)
@@ -198,9 +199,10 @@ class Officers:
     def watch_replies(self) -> None:
         """Read the query id of each officer's last card off the buttons the bot sends: wrap the
         bot's request object (the real one stays underneath)."""
-        from handlers.answer import Ask
+        from handlers.answer import AskKind, AskLang, AskMinutes, AskSayPage, AskScope, AskView, AskWhomPage
 
-        prefix = Ask.PREFIX + ":"
+        prefix = tuple(cls.PREFIX + ":" for cls in (AskKind, AskLang, AskMinutes, AskSayPage, AskScope, AskView,
+                                                    AskWhomPage))
         request = self.app.bot._request[1]
         send = request.do_request
 

@@ -186,7 +186,7 @@ class World:
     local_units: list[str] = field(default_factory=list)             # hometown values
 
     @classmethod
-    def read(cls, sample: Path) -> "World":
+    def read(cls, sample: Path) -> World:
         load = lambda rel: yaml.load((sample / rel).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or []  # noqa: E731
         w = cls(load("lists/chains.yaml"), load("lists/places.yaml"), load("lists/schools.yaml"),
                 load("lists/projects.yaml"),
@@ -319,53 +319,8 @@ class Generator:
                 p["city"] = "北京"
                 p["hometown"] = self.rng.choice(self.w.local_units)
             else:
-                company = self.rng.choice(self.companies) if self.rng.random() < 0.92 else None
-                if kind == "agents":
-                    org = self.rng.choice(AGENT_ORGS).format(
-                        city=self.pick(self.city_names[:30]), region=self.pick([r for r, _, _ in REGIONS]),
-                        zh=self.rng.choice(ZIHAO) + self.rng.choice(ZIHAO),
-                        chain=self.chain[chains[0]]["name"].replace("产业链", ""))
-                    p["organisation"] = org
-                    p["company"] = org
-                    p["title"] = self.pick(*agent_titles)
-                    if company and self.rng.random() < 0.5:
-                        p["company_id"] = company["id"]
-                else:
-                    if company is not None:
-                        chains = list(dict.fromkeys([company["_chain"], *chains]))[:3]
-                        typed = self.rng.random()
-                        p["company"] = company["name"] if typed < 0.55 else company["_short"] if typed < 0.9 \
-                            else company["name"].replace("有限公司", "")
-                        if self.rng.random() < 0.88:
-                            p["company_id"] = company["id"]
-                    else:   # a real company of the sample lists, as a person's employer
-                        sample = self.rng.choice(self.w.sample_companies)
-                        p["company"] = sample["name"]
-                        p["company_id"] = sample["id"]
-                        chains = list(dict.fromkeys([*sample.get("chains", []), *chains]))[:3] or chains
-                    p["title"] = self.pick(*self.titles)
-                p["chains"] = chains
-                p["industries"] = self.rng.sample(self.zh_keywords[chains[0]],
-                                                  min(len(self.zh_keywords[chains[0]]), self.rng.randint(1, 4)))
-                p["city"] = company["city"] if company and self.rng.random() < 0.6 else \
-                    self.pick(self.city_names, self.city_w)
-                if kind == "hometown":
-                    p["hometown"] = self.rng.choice(self.w.local_units)
-                elif kind == "alumni":
-                    p["school"] = self.pick(schools, school_w)
-                    start = self.rng.randint(1980, 2016)
-                    p["years"] = f"{start}-{start + 4}"
-                else:
-                    p["regions"] = self.rng.sample(["粤港澳大湾区", "长三角", "京津冀", "东北", "俄罗斯远东", "西南",
-                                                    "华中", "山东", "全国"], self.rng.randint(1, 2))
-                    p["sectors"] = [self.chain[c]["name"].replace("产业链", "") for c in chains[:2]]
-                    p["fee_terms"] = self.rng.choice(FEE_TERMS)
-            p["phone"] = f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}"
-            if self.rng.random() < 0.5:
-                p["wechat"] = "".join(pinyin_syllables(name))[:12] + f"_{self.rng.randrange(100)}"
-            if self.rng.random() < 0.15:
-                p["email"] = f"{''.join(pinyin_syllables(name))}{self.rng.randrange(1000)}@example.com"
-            p["liaison"] = f"{self.rng.choice(UNITS)} {self.pick(self.sur[:40])}{self.rng.choice(RANKS)}"
+                self._person_outside_ministry(p, kind, chains, agent_titles, schools, school_w)
+            self._person_contact(p, name)
             p["strength"] = self.pick([1, 2, 3, 4, 5], [10, 25, 35, 20, 10])
             if self.rng.random() < 0.8:
                 p["last_contact"] = self.date(dt.date(2023, 1, 1), today)
@@ -375,6 +330,65 @@ class Generator:
                 p["sensitive"] = True
             files[kind].append(p)
         return files
+
+    def _person_outside_ministry(self, p: dict, kind: str, chains: list[str], agent_titles,
+                                 schools: list[str], school_w: list[int]) -> None:
+        """The employer, chains, city and the list's own fields of a hometown, alumni or agent
+        record (the random draws in the order they have always been made)."""
+        company = self.rng.choice(self.companies) if self.rng.random() < 0.92 else None
+        if kind == "agents":
+            org = self.rng.choice(AGENT_ORGS).format(
+                city=self.pick(self.city_names[:30]), region=self.pick([r for r, _, _ in REGIONS]),
+                zh=self.rng.choice(ZIHAO) + self.rng.choice(ZIHAO),
+                chain=self.chain[chains[0]]["name"].replace("产业链", ""))
+            p["organisation"] = org
+            p["company"] = org
+            p["title"] = self.pick(*agent_titles)
+            if company and self.rng.random() < 0.5:
+                p["company_id"] = company["id"]
+        else:
+            chains = self._person_employer(p, company, chains)
+            p["title"] = self.pick(*self.titles)
+        p["chains"] = chains
+        p["industries"] = self.rng.sample(self.zh_keywords[chains[0]],
+                                          min(len(self.zh_keywords[chains[0]]), self.rng.randint(1, 4)))
+        p["city"] = company["city"] if company and self.rng.random() < 0.6 else \
+            self.pick(self.city_names, self.city_w)
+        if kind == "hometown":
+            p["hometown"] = self.rng.choice(self.w.local_units)
+        elif kind == "alumni":
+            p["school"] = self.pick(schools, school_w)
+            start = self.rng.randint(1980, 2016)
+            p["years"] = f"{start}-{start + 4}"
+        else:
+            p["regions"] = self.rng.sample(["粤港澳大湾区", "长三角", "京津冀", "东北", "俄罗斯远东", "西南",
+                                            "华中", "山东", "全国"], self.rng.randint(1, 2))
+            p["sectors"] = [self.chain[c]["name"].replace("产业链", "") for c in chains[:2]]
+            p["fee_terms"] = self.rng.choice(FEE_TERMS)
+
+    def _person_employer(self, p: dict, company: dict | None, chains: list[str]) -> list[str]:
+        """A generated company as typed by officers, or a real one of the sample lists; the
+        person's chains with the company's first."""
+        if company is not None:
+            chains = list(dict.fromkeys([company["_chain"], *chains]))[:3]
+            typed = self.rng.random()
+            p["company"] = company["name"] if typed < 0.55 else company["_short"] if typed < 0.9 \
+                else company["name"].replace("有限公司", "")
+            if self.rng.random() < 0.88:
+                p["company_id"] = company["id"]
+            return chains
+        sample = self.rng.choice(self.w.sample_companies)     # a real company, as a person's employer
+        p["company"] = sample["name"]
+        p["company_id"] = sample["id"]
+        return list(dict.fromkeys([*sample.get("chains", []), *chains]))[:3] or chains
+
+    def _person_contact(self, p: dict, name: str) -> None:
+        p["phone"] = f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}"
+        if self.rng.random() < 0.5:
+            p["wechat"] = "".join(pinyin_syllables(name))[:12] + f"_{self.rng.randrange(100)}"
+        if self.rng.random() < 0.15:
+            p["email"] = f"{''.join(pinyin_syllables(name))}{self.rng.randrange(1000)}@example.com"
+        p["liaison"] = f"{self.rng.choice(UNITS)} {self.pick(self.sur[:40])}{self.rng.choice(RANKS)}"
 
     # ------------------------------------------------------------------ materials
     def make_materials(self, n: int) -> dict[str, list[dict]]:

@@ -407,7 +407,7 @@ def run(sizes: list[str], quick: bool, out: Path | None, queries_file: Path, n_q
             log(f"[{size}] cold start from YAML (no cache) …")
             entry["cold_yaml"] = _worker("cold", cache_env, root=str(ds.root), mode="yaml", serve=0)
             log(f"[{size}]   {entry['cold_yaml']['load_s']} s, peak RSS {entry['cold_yaml']['maxrss_mb']} MB")
-            for attempt in range(3):      # the cache key includes the code: a concurrent edit re-keys it
+            for _attempt in range(3):     # the cache key includes the code: a concurrent edit re-keys it
                 warm = _worker("cold", cache_env, root=str(ds.root), mode="warm", serve=200, today=today)
                 if warm["cache_hit"]:
                     break
@@ -478,6 +478,21 @@ def targets(report: dict) -> list[tuple[str, str, object]]:
     if not sizes:
         return []
     size, e = list(sizes.items())[-1]
+    out = _latency_targets(e, size)
+    q = report.get("quality", {}).get("summary", {}).get("all")
+    if q:
+        better = (q["ours"]["mrr"] or 0) > (q["naive"]["mrr"] or 0) and (q["ours"]["top3"] or 0) >= (q["naive"]["top3"] or 0)
+        out.append(("better quality than naive (sample, all queries)",
+                    f"MRR {q['ours']['mrr']} vs {q['naive']['mrr']}, top-3 {q['ours']['top3']} vs {q['naive']['top3']}",
+                    better))
+    e2e = e.get("e2e")
+    if e2e and ("open" in e2e or "closed" in e2e):
+        out.append(_throughput_target(e2e, size))
+    out += _start_and_memory_targets(e, size)
+    return out
+
+
+def _latency_targets(e: dict, size: str) -> list[tuple[str, str, object]]:
     out = []
     lat = e.get("latency", {}).get("tasks", {})
     for task in ("say", "whom"):
@@ -491,29 +506,30 @@ def targets(report: dict) -> list[tuple[str, str, object]]:
         out.append((f"{task} ≥ {TARGETS['naive_speedup']:.0f}× faster than naive ({size})",
                     f"{t['naive_over_ours_p50']}× at p50, {t['naive_over_ours_p99']}× at p99",
                     speed >= TARGETS["naive_speedup"]))
-    q = report.get("quality", {}).get("summary", {}).get("all")
-    if q:
-        better = (q["ours"]["mrr"] or 0) > (q["naive"]["mrr"] or 0) and (q["ours"]["top3"] or 0) >= (q["naive"]["top3"] or 0)
-        out.append(("better quality than naive (sample, all queries)",
-                    f"MRR {q['ours']['mrr']} vs {q['naive']['mrr']}, top-3 {q['ours']['top3']} vs {q['naive']['top3']}",
-                    better))
+    return out
+
+
+def _throughput_target(e2e: dict, size: str) -> tuple[str, str, object]:
+    o = e2e.get("open", {})
+    closed = e2e.get("closed", {})
+    echo = e2e.get("echo-10") or e2e.get("echo") or {}
+    measured = f"max {closed.get('per_second', '–')}/s (closed loop, {closed.get('bot_cpu_per_update_ms', '–')} ms CPU a reply)"
+    if o and "skipped" in o:
+        measured += f"; open loop at {TARGETS['replies_per_second']:.0f}/s not run ({o['skipped']})"
+    elif o:
+        measured += (f"; at {o.get('offered_per_second'):.0f}/s offered: {o['per_second']}/s answered, "
+                     f"p99 {o['p99_ms']:.0f} ms, {o.get('unfinished', 0)} of {o.get('offered', '?')} unanswered")
+    if echo:
+        measured += f"; PTB+httpx alone (echo bot): {echo.get('per_second')}/s"
+    ok = closed.get("per_second", 0) >= TARGETS["replies_per_second"] and bool(o) and \
+        "skipped" not in o and o["p99_ms"] <= TARGETS["reply_p99_ms"]
+    return (f"≥ {TARGETS['replies_per_second']:.0f} replies/s with p99 ≤ {TARGETS['reply_p99_ms']:.0f} ms ({size})",
+            measured, ok)
+
+
+def _start_and_memory_targets(e: dict, size: str) -> list[tuple[str, str, object]]:
+    out: list[tuple[str, str, object]] = []
     e2e = e.get("e2e")
-    if e2e and ("open" in e2e or "closed" in e2e):
-        o = e2e.get("open", {})
-        closed = e2e.get("closed", {})
-        echo = e2e.get("echo-10") or e2e.get("echo") or {}
-        measured = f"max {closed.get('per_second', '–')}/s (closed loop, {closed.get('bot_cpu_per_update_ms', '–')} ms CPU a reply)"
-        if o and "skipped" in o:
-            measured += f"; open loop at {TARGETS['replies_per_second']:.0f}/s not run ({o['skipped']})"
-        elif o:
-            measured += (f"; at {o.get('offered_per_second'):.0f}/s offered: {o['per_second']}/s answered, "
-                         f"p99 {o['p99_ms']:.0f} ms, {o.get('unfinished', 0)} of {o.get('offered', '?')} unanswered")
-        if echo:
-            measured += f"; PTB+httpx alone (echo bot): {echo.get('per_second')}/s"
-        ok = closed.get("per_second", 0) >= TARGETS["replies_per_second"] and bool(o) and \
-            "skipped" not in o and o["p99_ms"] <= TARGETS["reply_p99_ms"]
-        out.append((f"≥ {TARGETS['replies_per_second']:.0f} replies/s with p99 ≤ {TARGETS['reply_p99_ms']:.0f} ms ({size})",
-                    measured, ok))
     warm = e.get("cold_warm")
     if warm:
         out.append((f"cold start ≤ {TARGETS['warm_start_s']:.0f} s from a warm cache ({size})",
@@ -536,8 +552,15 @@ def bot_serving_rss(e2e: dict) -> float | None:
 
 
 def render(report: dict) -> str:
+    lines = _render_env(report) + _render_targets(report) + _render_latency(report) + _render_quality(report)
+    lines += _render_cold_start(report) + _render_e2e(report) + _render_generated(report)
+    return "\n".join(lines)
+
+
+def _render_env(report: dict) -> list[str]:
+    """Where and on what the run measured."""
     env = report["env"]
-    lines = [f"Run {env['date']} · `{report['command']}`" + (" (quick)" if report.get("quick") else "")
+    return [f"Run {env['date']} · `{report['command']}`" + (" (quick)" if report.get("quick") else "")
              + f" · {report.get('elapsed_s', '?')} s", "",
              f"- machine: {env['cpu']}, {env['cores']} cores, {env['memory_gb']} GB; {env['os']}",
              f"- Python {env['python']}; " + ", ".join(f"{k} {v}" for k, v in env["packages"].items()),
@@ -548,11 +571,22 @@ def render(report: dict) -> str:
              f"- load average at start / end: {env['loadavg_start'][0]:.2f} / "
              f"{env.get('loadavg_end', env['loadavg_start'])[0]:.2f} (other processes share this machine; the "
              "CPU-time columns are immune to that, the wall-clock ones are not)", ""]
+
+
+def _render_targets(report: dict) -> list[str]:
+    """The targets met or missed."""
+    lines: list[str] = []
     tg = targets(report)
     if tg:
         lines += ["### Targets", "", "| target | measured | |", "|---|---|---|"]
         lines += [f"| {name} | {measured} | {_ok(met)} |" for name, measured, met in tg]
         lines.append("")
+    return lines
+
+
+def _render_latency(report: dict) -> list[str]:
+    """The say / whom latency table."""
+    lines: list[str] = []
     lines += ["### say / whom latency (one core, ms, wall clock; query mix incl. messy queries)", "",
               "| size | task | records | ours p50 | ours p99 | ours max | ours CPU p99 | naive p50 | naive p99 | "
               "naive ÷ ours p50 / p99 | floor p50 | floor p99 | ours ÷ floor p50 / p99 | queries (naive) |",
@@ -566,6 +600,12 @@ def render(report: dict) -> str:
                          f"{t['ours_over_floor_p50']}× / {t['ours_over_floor_p99']}× | "
                          f"{t['ours']['n']} ({t['naive']['n']}) |")
     lines.append("")
+    return lines
+
+
+def _render_quality(report: dict) -> list[str]:
+    """The quality table on the labelled sample queries."""
+    lines: list[str] = []
     q = report.get("quality")
     if q:
         lines += [f"### Quality on the sample data (`{Path(q['file']).relative_to(REPO) if Path(q['file']).is_relative_to(REPO) else q['file']}`, "
@@ -585,6 +625,12 @@ def render(report: dict) -> str:
                          f"{o['absent_violations']}/{o['absent_checked']} · {n['absent_violations']}/{n['absent_checked']} | "
                          f"{s['xfail']} |")
         lines.append("")
+    return lines
+
+
+def _render_cold_start(report: dict) -> list[str]:
+    """The cold start and memory table."""
+    lines: list[str] = []
     lines += ["### Cold start and memory (fresh process per cell, one core)", "",
               "| size | people | materials | YAML MB | from YAML: load_matcher s (parse+validate / index) | peak RSS MB | "
               "warm cache: load_matcher s | imports s | peak RSS MB | RSS after 200 cards MB | cache MB |",
@@ -596,6 +642,12 @@ def render(report: dict) -> str:
                      f"{_f(w.get('load_s'), 2)}{'' if w.get('cache_hit') else ' (cache miss!)'} | {_f(w.get('imports_s'), 2)} | "
                      f"{_f(w.get('maxrss_mb'), 0)} | {_f(w.get('maxrss_after_serving_mb'), 0)} | {_f(w.get('cache_mb'))} |")
     lines.append("")
+    return lines
+
+
+def _render_e2e(report: dict) -> list[str]:
+    """The end-to-end tables."""
+    lines: list[str] = []
     e2e_rows = [(size, e[k], k) for size, e in report["sizes"].items() for k in ("e2e", "e2e_no_persistence") if k in e]
     if e2e_rows:
         lines += ["### End to end through PTB + httpx + a fake Bot API on 127.0.0.1 (bot on one core)", "",
@@ -611,37 +663,46 @@ def render(report: dict) -> str:
                   "| size | variant | persistence | replies/s | p50 ms | p99 ms | max ms | bot CPU ms/update | "
                   "CPU-bound capacity /s | server CPU ms/update | API calls | errors |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        for size, r, key in e2e_rows:
+        for size, r, _key in e2e_rows:
             for variant, v in r.items():
                 if isinstance(v, dict) and "skipped" in v:
                     lines.append(f"| {size} | {variant} @{report.get('e2e_rate', 300):.0f}/s | "
                                  f"{'SQL' if r.get('persistence', True) else 'none'} | not run: {v['skipped']} "
                                  "| | | | | | | | |")
-                    continue
-                if not isinstance(v, dict) or "per_second" not in v:
-                    continue
-                cap = round(1000 / v["bot_cpu_per_update_ms"]) if v.get("bot_cpu_per_update_ms") else "–"
-                calls = ", ".join(f"{k} {n}" for k, n in sorted(v.get("api_calls", {}).items()))
-                lat = "(gap)" if "latency_is" in v else ""
-                offered = f" @{v['offered_per_second']:.0f}/s" if v.get("offered_per_second") else ""
-                unanswered = f"; {v['unfinished']} unanswered" if v.get("unfinished") else ""
-                persistence = "–" if variant.startswith("echo") else ("SQL" if r.get("persistence", True) else "none")
-                lines.append(f"| {size} | {variant}{offered} | {persistence} | "
-                             f"{v['per_second']} | {_f(v['p50_ms'])}{lat} | {_f(v['p99_ms'])}{lat} | {_f(v['max_ms'])} | "
-                             f"{_f(v.get('bot_cpu_per_update_ms'), 2)} | {cap} | {_f(v.get('server_cpu_per_update_ms'), 2)} | "
-                             f"{calls} | {v['errors']}{' ' + ','.join(v['error_kinds']) if v.get('error_kinds') else ''}"
-                             f"{unanswered} |")
-        for size, r, key in e2e_rows:
+                elif isinstance(v, dict) and "per_second" in v:
+                    lines.append(_e2e_row(size, r, variant, v))
+        for size, r, _key in e2e_rows:
             lines.append(f"\n{size} ({'SQL persistence' if r.get('persistence', True) else 'a persistence that writes nothing'}): "
                          f"services start {r.get('services_start_s')} s; bot process peak RSS {bot_serving_rss(r)} MB "
                          f"before the overload variant, {r.get('maxrss_mb')} MB at the end; "
                          f"meeting store {'yes' if r.get('meeting_store') else 'no (KVStore.set)'}")
         lines.append("")
+    return lines
+
+
+def _e2e_row(size: str, r: dict, variant: str, v: dict) -> str:
+    """One measured variant of the end-to-end table."""
+    cap = round(1000 / v["bot_cpu_per_update_ms"]) if v.get("bot_cpu_per_update_ms") else "–"
+    calls = ", ".join(f"{k} {n}" for k, n in sorted(v.get("api_calls", {}).items()))
+    lat = "(gap)" if "latency_is" in v else ""
+    offered = f" @{v['offered_per_second']:.0f}/s" if v.get("offered_per_second") else ""
+    unanswered = f"; {v['unfinished']} unanswered" if v.get("unfinished") else ""
+    persistence = "–" if variant.startswith("echo") else ("SQL" if r.get("persistence", True) else "none")
+    return (f"| {size} | {variant}{offered} | {persistence} | "
+            f"{v['per_second']} | {_f(v['p50_ms'])}{lat} | {_f(v['p99_ms'])}{lat} | {_f(v['max_ms'])} | "
+            f"{_f(v.get('bot_cpu_per_update_ms'), 2)} | {cap} | {_f(v.get('server_cpu_per_update_ms'), 2)} | "
+            f"{calls} | {v['errors']}{' ' + ','.join(v['error_kinds']) if v.get('error_kinds') else ''}"
+            f"{unanswered} |")
+
+
+def _render_generated(report: dict) -> list[str]:
+    """How much data each size generated."""
+    lines: list[str] = []
     gen = [f"{size}: {e['companies']} companies, {e['yaml_mb']} MB of YAML generated in {e['generate_s']} s"
            for size, e in report["sizes"].items()]
     if gen:
         lines += ["Data: " + "; ".join(gen) + ".", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def markers(block: str = "") -> tuple[str, str]:

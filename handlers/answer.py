@@ -32,14 +32,57 @@ COMMANDS = [Command("say", "说什么：推介材料", "what to say: pitch mater
             Command("whom", "找谁招：能牵线的人", "whom to approach")]
 
 
-@dataclass(frozen=True)
-class Ask(CallbackData):
-    """A refinement of a stored query: op is k(ind) l(ang) s(cope) m(inutes) v(iew) p(age)."""
+# One class per refinement of a stored query (pressing a chosen filter again clears it).
 
-    PREFIX = "a"
+@dataclass(frozen=True)
+class AskKind(CallbackData):
+    PREFIX = "ak"
     qid: str
-    op: str
-    arg: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class AskLang(CallbackData):
+    PREFIX = "al"
+    qid: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class AskScope(CallbackData):
+    PREFIX = "as"
+    qid: str
+    scope: str
+
+
+@dataclass(frozen=True)
+class AskMinutes(CallbackData):
+    PREFIX = "am"
+    qid: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class AskView(CallbackData):
+    """说什么 / 找谁 / 全部: which half of the card is shown."""
+
+    PREFIX = "av"
+    qid: str
+    view: str
+
+
+@dataclass(frozen=True)
+class AskSayPage(CallbackData):
+    PREFIX = "ap"
+    qid: str
+    page: int
+
+
+@dataclass(frozen=True)
+class AskWhomPage(CallbackData):
+    PREFIX = "aw"
+    qid: str
+    page: int
 
 
 @dataclass(frozen=True)
@@ -94,7 +137,10 @@ class QueryStore:
 
 
 def queries(context) -> QueryStore:
-    return context.application.bot_data.setdefault("queries", QueryStore())
+    state = context.bot_data
+    if state.queries is None:
+        state.queries = QueryStore()
+    return state.queries
 
 
 # ---------------------------------------------------------------------- entry points
@@ -124,8 +170,12 @@ async def _ask(update: Update, context, text: str, view: str) -> None:
     await show(update, context, qid, query, edit=False)
 
 
-async def widen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, WidenLists)
+# ---------------------------------------------------------------------- refinements: one handler a button
+
+async def _refine(update: Update, context, cls: type[CallbackData], change) -> None:
+    """The stored query of the pressed button, changed by `change(query, data)`, shown again in
+    place; a query gone (restart, too old) or made on older lists is answered as stale."""
+    got = await pressed(update, context, cls)
     if got is None:
         return
     _, data = got
@@ -133,45 +183,49 @@ async def widen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None or query.version != svc(context).data_version:
         await answer_stale(update)
         return
-    query = replace(query, all_lists=not query.all_lists, whom_page=0)
+    query = change(query, data)
     queries(context).put(data.qid, query)
     await update.callback_query.answer()
     await show(update, context, data.qid, query, edit=True)
 
 
-async def refine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    cq = update.callback_query
-    got = await pressed(update, context, Ask)
-    if got is None:
-        return
-    _, data = got
-    query = queries(context).get(data.qid)
-    if query is None or query.version != svc(context).data_version:
-        await answer_stale(update)
-        return
-    query = _apply(query, data.op, data.arg)
-    queries(context).put(data.qid, query)
-    await cq.answer()
-    await show(update, context, data.qid, query, edit=True)
+def _toggle(current, chosen):
+    return None if current == chosen else chosen
 
 
-def _apply(q: Query, op: str, arg: str) -> Query:
-    toggle = lambda current: None if current == arg else arg  # noqa: E731 - pressing again clears
-    if op == "k":
-        return replace(q, kind=toggle(q.kind), say_page=0)
-    if op == "l":
-        return replace(q, lang=toggle(q.lang), say_page=0)
-    if op == "s":
-        return replace(q, scope=toggle(q.scope), say_page=0)
-    if op == "m":
-        return replace(q, minutes=None if q.minutes == int(arg) else int(arg), say_page=0)
-    if op == "v":
-        return replace(q, view=arg)
-    if op == "p":
-        return replace(q, say_page=max(0, int(arg)))
-    if op == "w":
-        return replace(q, whom_page=max(0, int(arg)))
-    return q
+async def widen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _refine(update, context, WidenLists,
+                  lambda q, d: replace(q, all_lists=not q.all_lists, whom_page=0))
+
+
+async def press_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _refine(update, context, AskKind, lambda q, d: replace(q, kind=_toggle(q.kind, d.kind), say_page=0))
+
+
+async def press_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _refine(update, context, AskLang, lambda q, d: replace(q, lang=_toggle(q.lang, d.lang), say_page=0))
+
+
+async def press_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _refine(update, context, AskScope,
+                  lambda q, d: replace(q, scope=_toggle(q.scope, d.scope), say_page=0))
+
+
+async def press_minutes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _refine(update, context, AskMinutes,
+                  lambda q, d: replace(q, minutes=_toggle(q.minutes, d.minutes), say_page=0))
+
+
+async def press_view(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _refine(update, context, AskView, lambda q, d: replace(q, view=d.view))
+
+
+async def press_say_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _refine(update, context, AskSayPage, lambda q, d: replace(q, say_page=max(0, d.page)))
+
+
+async def press_whom_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _refine(update, context, AskWhomPage, lambda q, d: replace(q, whom_page=max(0, d.page)))
 
 
 # ---------------------------------------------------------------------- the card
@@ -201,30 +255,31 @@ def _mark(label: str, on: bool) -> str:
 
 
 def _buttons(qid, q: Query, say, whom, private: bool, bot_username: str, context):
-    a = lambda op, arg: Ask(qid, op, str(arg)).pack()  # noqa: E731
     rows = []
     if say is not None:
-        rows.append([(_mark(KIND_LABELS[k], q.kind == k), a("k", k)) for k in ("video", "brochure", "ppt")])
-        rows.append([(_mark(f"≤{m}分钟", q.minutes == m), a("m", m)) for m in LENGTHS])
-        rows.append([(_mark(LANG_LABELS[lang], q.lang == lang), a("l", lang)) for lang in ("zh", "en", "ru")])
-        rows.append([(_mark(SCOPE_LABELS[sc], q.scope == sc), a("s", sc)) for sc in ("city", "chain", "project")])
+        rows.append([(_mark(KIND_LABELS[k], q.kind == k), AskKind(qid, k).pack()) for k in ("video", "brochure", "ppt")])
+        rows.append([(_mark(f"≤{m}分钟", q.minutes == m), AskMinutes(qid, m).pack()) for m in LENGTHS])
+        rows.append([(_mark(LANG_LABELS[lang], q.lang == lang), AskLang(qid, lang).pack())
+                     for lang in ("zh", "en", "ru")])
+        rows.append([(_mark(SCOPE_LABELS[sc], q.scope == sc), AskScope(qid, sc).pack())
+                     for sc in ("city", "chain", "project")])
         rows.append([(f"📤{q.say_page * PAGE + i + 1}", SendMaterial(qid, r.material.id).pack())
                      for i, r in enumerate(say.items)])
     more = []
     if say is not None and say.total > (q.say_page + 1) * PAGE:
-        more.append(("更多材料 ▸", a("p", q.say_page + 1)))
+        more.append(("更多材料 ▸", AskSayPage(qid, q.say_page + 1).pack()))
     if whom is not None and whom.total > (q.whom_page + 1) * PAGE:
-        more.append(("更多人选 ▸", a("w", q.whom_page + 1)))
+        more.append(("更多人选 ▸", AskWhomPage(qid, q.whom_page + 1).pack()))
     if q.say_page or q.whom_page:
-        more.append(("◂ 第一页", a("p", 0) if q.say_page else a("w", 0)))
+        more.append(("◂ 第一页", (AskSayPage(qid, 0) if q.say_page else AskWhomPage(qid, 0)).pack()))
     rows.append(more)
     if whom is not None and (whom.lists_from_text or whom.widened or q.all_lists):
         rows.append([(_mark("查全部名单", q.all_lists), WidenLists(qid).pack())])
     views = [("说什么", "say"), ("找谁", "whom"), ("全部", "card")]
-    rows.append([(_mark(label, q.view == v), a("v", v)) for label, v in views if private or v == "say"])
+    rows.append([(_mark(label, q.view == v), AskView(qid, v).pack()) for label, v in views if private or v == "say"])
     if not private and bot_username:
         rows.append([("🔒 私聊查看人选", f"https://t.me/{bot_username}?start=q_{qid}")])
-    for extra in context.application.bot_data.get("card_actions", []):
+    for extra in context.bot_data.card_actions:
         rows.append([extra(qid, q)])
     return rows
 
@@ -260,7 +315,13 @@ def handlers():
     return [
         CommandHandler("say", say_command),
         CommandHandler("whom", whom_command),
-        CallbackQueryHandler(refine, pattern=Ask.pattern()),
+        CallbackQueryHandler(press_kind, pattern=AskKind.pattern()),
+        CallbackQueryHandler(press_lang, pattern=AskLang.pattern()),
+        CallbackQueryHandler(press_scope, pattern=AskScope.pattern()),
+        CallbackQueryHandler(press_minutes, pattern=AskMinutes.pattern()),
+        CallbackQueryHandler(press_view, pattern=AskView.pattern()),
+        CallbackQueryHandler(press_say_page, pattern=AskSayPage.pattern()),
+        CallbackQueryHandler(press_whom_page, pattern=AskWhomPage.pattern()),
         CallbackQueryHandler(send_material, pattern=SendMaterial.pattern()),
         CallbackQueryHandler(widen, pattern=WidenLists.pattern()),
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, text_message),

@@ -1,48 +1,70 @@
-"""Wiring: the Application, its handlers in one visible block, menus and the domain object.
+"""Wiring: the Application, every feature and its handlers in one visible list, menus and the
+domain object.
 
 The domain object (`promo.services.Services`) is started before the application (so broken
-lists stop the bot with the same messages as `bot.py check`), put into `bot_data` in
-post_init and stopped in post_shutdown.
+lists stop the bot with the same messages as `bot.py check`), kept in the typed `bot_data`
+(`handlers.state.BotState`) and stopped in post_shutdown. Every feature module is imported
+here, at the top: a feature that fails to import stops the bot at start-up, loudly.
+
+A feature module offers `handlers()` (a list, or a {group: list} dict) and optionally
+`COMMANDS` (menus and /help), `CARD_ACTIONS` (extra buttons on the answer card),
+`START_LINES` (lines of the /start greeting) and an async `post_init(app)`.
 """
 
 from __future__ import annotations
 
 import logging
+from types import ModuleType
+from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from promo.config import Settings
+from promo.kvstore import KVStore
 from promo.services import Services
 
-from . import admin, answer, errors, fallback, inline, start
+from . import admin, answer, errors, fallback, followups, inline, meetings, projects, start, tour
+from .persistence import SQLPersistence
 from .processor import OfficerUpdateProcessor
 from .ratelimit import TelegramRateLimiter
 from .retry import PromoBuilder, RetryingRequest
+from .state import BotState
 
 log = logging.getLogger(__name__)
 
+# Feature modules in handler order (PTB tries the handlers of one group in order, the first
+# that matches wins). Order matters:
+FEATURES: list[ModuleType] = [
+    start,       # deep-link /start (invitation, a group's question) before plain /start
+    admin,
+    tour,        # conversations (the tour, the meeting forms) before the answer card: while a
+    meetings,    # form waits for a typed value, the text is that value, not a visitor profile
+    projects,
+    followups,
+    answer,      # takes any private text: after every feature that reads plain text
+    inline,
+    fallback,    # last: answers only what no feature took
+]
 
-def features():
-    """Feature modules in handler order. Order matters: deep-link /start before plain /start,
-    conversations (tour, meeting forms) before the plain-text answer card, which takes any text;
-    the fallback last, so it answers only what no feature took."""
-    mods = [start, admin]
-    for optional in ("handlers.tour", "handlers.meetings", "handlers.projects", "handlers.followups"):
-        try:
-            mods.append(__import__(optional, fromlist=["handlers"]))
-        except ImportError:
-            pass
-    return [*mods, answer, inline, fallback]
+CONTEXT_TYPES = ContextTypes(bot_data=BotState)
+
+
+def features() -> list[ModuleType]:
+    """The feature modules in handler order (see FEATURES)."""
+    return list(FEATURES)
 
 
 def build_application(settings: Settings, services: Services, *, request: BaseRequest | None = None,
                       updates_request: BaseRequest | None = None, rate_limiter: bool = True,
                       retry_backoff: float = 0.5, persistence=None) -> Application:
     """`persistence`: None = our SQL persistence, False = none, or a BasePersistence."""
-    builder = PromoBuilder().token(settings.token or "0:console")
+    builder = PromoBuilder().token(settings.token or "0:console").context_types(CONTEXT_TYPES)
+    # tzinfo: the configured zone, for the day a message was sent (meetings' MeetingText filter)
+    builder = builder.defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.timezone)))
     if settings.api_url:
         builder = builder.base_url(f"{settings.api_url}/bot").base_file_url(f"{settings.api_url}/file/bot")
     builder = builder.request(RetryingRequest(request or HTTPXRequest(connection_pool_size=16), backoff=retry_backoff))
@@ -52,29 +74,26 @@ def build_application(settings: Settings, services: Services, *, request: BaseRe
         builder = builder.rate_limiter(TelegramRateLimiter())   # issue 16: Telegram's limits, 429 retried
     builder = builder.concurrent_updates(OfficerUpdateProcessor())   # issue 16: concurrent, per-officer order
     if persistence is None:
-        from promo.kvstore import KVStore
-
-        from .persistence import SQLPersistence
-
         persistence = SQLPersistence(KVStore(services.db))
     if persistence is not False:
         builder = builder.persistence(persistence)
     app = builder.post_init(_post_init).post_shutdown(_post_shutdown).build()
-    app.bot_data["svc"] = services
-    app.bot_data["_svc"] = services   # restored after persistence replaces bot_data on initialize
-    mods = features()
+    state: BotState = app.bot_data
+    state.services = services
+    state.features = mods = features()
     for mod in mods:
         app.add_handlers(mod.handlers())
+        state.commands += getattr(mod, "COMMANDS", [])
+        state.card_actions += getattr(mod, "CARD_ACTIONS", [])
+        state.start_lines += getattr(mod, "START_LINES", [])
     app.add_error_handler(errors.error_handler)
-    app.bot_data["_features"] = mods
     return app
 
 
 async def _post_init(app: Application) -> None:
-    app.bot_data["svc"] = svc = app.bot_data.get("_svc") or app.bot_data["svc"]
-    mods = app.bot_data["_features"]
-    app.bot_data["commands"] = [c for mod in mods for c in getattr(mod, "COMMANDS", [])]
-    for mod in mods:
+    state: BotState = app.bot_data
+    svc = state.services
+    for mod in state.features:
         hook = getattr(mod, "post_init", None)
         if hook:
             await hook(app)
@@ -87,19 +106,19 @@ async def _post_init(app: Application) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
-    svc = app.bot_data.get("svc")
+    svc = app.bot_data.services
     if svc:
         svc.stop()
 
 
 async def _reload_lists(context: ContextTypes.DEFAULT_TYPE) -> None:
-    context.application.bot_data["svc"].reload()
+    context.bot_data.services.reload()
 
 
 async def set_menus(app: Application) -> None:
     """Command menus per scope (private chats, groups, each admin) in Chinese and English."""
-    commands = app.bot_data["commands"]
-    svc = app.bot_data["svc"]
+    commands = app.bot_data.commands
+    svc = app.bot_data.services
 
     def menu(items, lang):
         return [BotCommand(c.name, c.zh if lang == "zh" else c.en) for c in items]

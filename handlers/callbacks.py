@@ -15,7 +15,7 @@ MAX_BYTES = 64
 SEP = ":"
 MAX_INT = 2**63 - 1              # what the database holds; a forged 20-digit id is stale, not a crash
 _INT = re.compile(r"-?[0-9]{1,19}")   # ASCII digits only: str.isdigit() passes '²', int() does not
-_REGISTRY: dict[str, type["CallbackData"]] = {}
+_REGISTRY: dict[str, type[CallbackData]] = {}
 
 
 class CallbackDataError(ValueError):

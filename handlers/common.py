@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
@@ -10,8 +13,11 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from promo.meetings.service import MeetingService
 from promo.render import render, split_message
 from promo.services import Services
+
+from .callbacks import CallbackData, decode
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -30,7 +36,12 @@ class Command:
 
 
 def svc(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data["svc"]
+    return context.bot_data.services
+
+
+def meeting_service(context: ContextTypes.DEFAULT_TYPE) -> MeetingService:
+    """The meeting service over the domain object (one per Services, see BotState.meetings)."""
+    return context.bot_data.meetings
 
 
 def is_private(update: Update) -> bool:
@@ -123,10 +134,59 @@ async def pressed(update: Update, context, cls, stale: str = STALE, *, private: 
     user = await require_user(update, context, private=private)
     if user is None:
         return None
-    from .callbacks import decode
-
     data = decode(update, cls)
     if data is None:
         await answer_stale(update, stale)
         return None
     return user, data
+
+
+def officer_only(*, private: bool = False, button: type[CallbackData] | None = None, stale: str = STALE,
+                 find=None, refused=None):
+    """The one guard of a handler: strangers (and revoked officers) get the polite refusal; with
+    `private`, a group gets "please use the private chat" (an alert for a button); with
+    `button`, the pressed button is decoded as that class (a stale or forged one is answered
+    with `stale`); with `find(context, data)` (run in a thread), what the button refers to is
+    looked up, and None is answered with `stale` too. The handler is called as `fn(update,
+    context, user)`, plus `data` with `button`, plus the found object with `find`; a refused
+    update returns `refused` (e.g. a conversation's END)."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        async def handler(update: Update, context):
+            args = []
+            if button is not None:
+                got = await pressed(update, context, button, stale, private=private)
+                if got is None:
+                    return refused
+                user, data = got
+                args.append(data)
+            else:
+                user = await require_user(update, context, private=private)
+                if user is None:
+                    return refused
+            if find is not None:
+                found = await in_thread(find, context, *args)
+                if found is None:
+                    await answer_stale(update, stale)
+                    return refused
+                args.append(found)
+            return await fn(update, context, user, *args)
+        return handler
+    return wrap
+
+
+async def in_thread(fn, *args, **kwargs):
+    """Blocking domain work (database, spreadsheets, matching) off the event loop: the one way
+    handlers run it."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+async def alert_for(update: Update, exc: Exception, texts: Mapping[type[Exception], str]) -> None:
+    """The one place a domain error (NotFound, PermissionDenied, Conflict, InvalidTransition)
+    becomes an alert on the pressed button: the text of the first matching class in `texts`.
+    An error `texts` does not name is raised again (the error handler apologises for it)."""
+    for kind, text in texts.items():
+        if isinstance(exc, kind):
+            await update.callback_query.answer(text, show_alert=True)
+            return
+    raise exc

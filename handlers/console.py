@@ -136,12 +136,7 @@ class ConsoleBotAPI(BaseRequest):
     def _show(self, name: str, p: dict, attachment: tuple | None = None) -> dict | bool:
         edit = name.startswith("edit")
         if edit and p.get("inline_message_id"):           # a message sent via inline mode
-            kind, _, n = str(p["inline_message_id"]).rpartition("-")
-            shown = to_terminal(p.get("text") or p.get("caption") or "（按钮已更新）")
-            self._print("\n✏️ " + shown)
-            markup = p.get("reply_markup") or {}
-            self._show_buttons((kind, int(n) if n.isdigit() else n), markup.get("inline_keyboard", []))
-            return True
+            return self._show_inline_edit(p)
         message_id = int(p.get("message_id") or next(self.message_ids))
         message = dict(self.messages.get(message_id) or {}) if edit else {}
         message.update({"message_id": message_id, "date": int(time.time()), "chat": CHAT, "from": BOT})
@@ -150,20 +145,7 @@ class ConsoleBotAPI(BaseRequest):
             message[field] = [file_obj] if field == "photo" else file_obj
             message["_shown"] = f"{label} {path.name}" if path else label
             message["_path"] = str(path) if path else ""
-        if name == "editMessageReplyMarkup":
-            shown = "✏️ （按钮已更新）"
-        elif "_shown" in message:                               # a file: its name, caption, path
-            if not edit or "caption" in p:
-                message["caption"] = to_terminal(p.get("caption") or "")
-            shown = ("✏️ " if edit else "") + message["_shown"]
-            if message.get("caption"):
-                shown += " — " + message["caption"]
-            if message["_path"]:
-                shown += f"\n   已保存到：{message['_path']}"
-        else:
-            message["text"] = to_terminal(p.get("text", ""))
-            shown = ("✏️ " if edit else "") + message["text"]
-        self._print("\n" + shown)
+        self._print("\n" + _shown(name, edit, p, message))
         markup = p.get("reply_markup") or {}
         if edit or markup:
             self._show_buttons(message_id, markup.get("inline_keyboard", []))
@@ -172,6 +154,14 @@ class ConsoleBotAPI(BaseRequest):
             message["reply_markup"] = markup
         self.messages[message_id] = message
         return {k: v for k, v in message.items() if not k.startswith("_")}
+
+    def _show_inline_edit(self, p: dict) -> bool:
+        kind, _, n = str(p["inline_message_id"]).rpartition("-")
+        shown = to_terminal(p.get("text") or p.get("caption") or "（按钮已更新）")
+        self._print("\n✏️ " + shown)
+        markup = p.get("reply_markup") or {}
+        self._show_buttons((kind, int(n) if n.isdigit() else n), markup.get("inline_keyboard", []))
+        return True
 
     def _media_group(self, p: dict, files: dict) -> list[dict]:
         sent = []
@@ -495,3 +485,20 @@ async def run_console(app, api: ConsoleBotAPI, lines=None, log_path: Path | None
             finally:
                 with contextlib.suppress(OSError):     # the terminal may be gone (a closed pipe)
                     api._print("\n再见！")
+
+
+def _shown(name: str, edit: bool, p: dict, message: dict) -> str:
+    """What the terminal prints for a sent or edited message (sets its text or caption)."""
+    if name == "editMessageReplyMarkup":
+        return "✏️ （按钮已更新）"
+    if "_shown" in message:                               # a file: its name, caption, path
+        if not edit or "caption" in p:
+            message["caption"] = to_terminal(p.get("caption") or "")
+        shown = ("✏️ " if edit else "") + message["_shown"]
+        if message.get("caption"):
+            shown += " — " + message["caption"]
+        if message["_path"]:
+            shown += f"\n   已保存到：{message['_path']}"
+        return shown
+    message["text"] = to_terminal(p.get("text", ""))
+    return ("✏️ " if edit else "") + message["text"]

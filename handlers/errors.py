@@ -37,7 +37,7 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
                      for f in traceback.extract_tb(error.__traceback__)) if error else ""
     log.error("error %s while handling %s: %s\n%s", ref, where, type(error).__name__, frames)
     if isinstance(update, Update):
-        context.application.bot_data.setdefault("last_errors", []).append(ref)
+        context.bot_data.last_errors.append(ref)
         with replies_without_state():
             await _tell(update, context, ref)
 

@@ -11,12 +11,11 @@ follow-up still shows in /todo.
 
 Keep-in-touch nudges name people from the lists: only in the officer's private chat, and only
 people whose liaison is the officer's unit or names the officer (sensitive people: only the
-officer named) — see `MeetingService.liaison_matches`.
+officer named) — see `FollowUpService.liaison_matches`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -32,8 +31,8 @@ from promo.meetings.service import person_label
 from promo.render import render
 
 from .callbacks import CallbackData
-from .common import Command, is_private, keyboard, pressed, require_user, send, svc
-from .meetings import msvc, service_for
+from .common import Command, alert_for, in_thread, keyboard, officer_only, send, svc
+from .common import meeting_service as msvc
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ class TodoLater(CallbackData):
 def _todo_view(context, user, later: bool = False):
     s = svc(context)
     today = s.today()
-    todo = msvc(context).todo(user, today)
+    todo = msvc(context).followups.todo(user, today)
     items = (todo.due_today + todo.overdue + todo.upcoming + (todo.later if later else []))[:MAX_ITEMS]
     number = {m.id: i + 1 for i, m in enumerate(items)}
     src = "l" if later else "t"
@@ -79,52 +78,38 @@ def _todo_view(context, user, later: bool = False):
     return ctx, rows
 
 
-async def todo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = await require_user(update, context)
-    if user is None:
-        return
-    if not is_private(update):
-        # the list names people from the lists: never in a group
-        await send(update, context, "meeting_note.html.j2", kind="private", text=None)
-        return
-    ctx, rows = await asyncio.to_thread(_todo_view, context, user)
+@officer_only(private=True)      # the list names people from the lists: never in a group
+async def todo(update: Update, context: ContextTypes.DEFAULT_TYPE, user) -> None:
+    ctx, rows = await in_thread(_todo_view, context, user)
     await send(update, context, "todo.html.j2", markup=keyboard(rows), **ctx)
 
 
-async def done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+DONE_ALERTS = {NotFound: "这条记录已不存在。", PermissionDenied: "只有记录人或本单位负责人可以完成这条回访。"}
+TODO_STALE = "这个按钮已过期，请重新发送 /todo。"
+
+
+@officer_only(button=TodoDone, stale=TODO_STALE, private=True)
+async def done(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data) -> None:
     cq = update.callback_query
-    got = await pressed(update, context, TodoDone, "这个按钮已过期，请重新发送 /todo。", private=True)
-    if got is None:
-        return
-    user, data = got
     s = svc(context)
     try:
-        m = await asyncio.to_thread(msvc(context).followups.mark_done, data.meeting_id, user, s.now())
-    except NotFound:
-        await cq.answer("这条记录已不存在。", show_alert=True)
-        return
-    except PermissionDenied:
-        await cq.answer("只有记录人或本单位负责人可以完成这条回访。", show_alert=True)
+        m = await in_thread(msvc(context).followups.mark_done, data.meeting_id, user, s.now())
+    except (NotFound, PermissionDenied) as exc:
+        await alert_for(update, exc, DONE_ALERTS)
         return
     await cq.answer("已完成 ✓")
     if data.src in ("t", "l"):
-        ctx, rows = await asyncio.to_thread(_todo_view, context, user, data.src == "l")
+        ctx, rows = await in_thread(_todo_view, context, user, data.src == "l")
         await send(update, context, "todo.html.j2", markup=keyboard(rows), edit=True, **ctx)
     else:
         await send(update, context, "todo_reminder.html.j2", edit=True, m=m, done=True,
                    today=s.today(), lib=s.library, who=person_label)
 
 
-async def later(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, TodoLater, "这个按钮已过期，请重新发送 /todo。", private=True)
-    if got is None:
-        return
-    user, _ = got
-    if not is_private(update):
-        await update.callback_query.answer("请在与机器人的私聊中查看。", show_alert=True)
-        return
+@officer_only(button=TodoLater, stale=TODO_STALE, private=True)
+async def later(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data) -> None:
     await update.callback_query.answer()
-    ctx, rows = await asyncio.to_thread(_todo_view, context, user, True)
+    ctx, rows = await in_thread(_todo_view, context, user, True)
     await send(update, context, "todo.html.j2", markup=keyboard(rows), edit=True, **ctx)
 
 
@@ -152,21 +137,15 @@ def schedule(app, meeting_id: int, user_id: int, when: dt.datetime) -> bool:
 
 def schedule_meeting(app, meeting) -> dt.datetime | None:
     """Schedule the reminder of a just saved or edited meeting; its time, or None."""
-    ms = service_for(app)
-    now = app.bot_data["svc"].now()
-    if meeting.followup_date is None or meeting.followup_done_at is not None:
-        return None
-    when = ms.followups.remind_time(meeting.followup_date)
-    if when <= now:
-        return None
-    schedule(app, meeting.id, meeting.logged_by, when)
+    when = app.bot_data.meetings.followups.upcoming_reminder(meeting, app.bot_data.services.now())
+    if when is not None:
+        schedule(app, meeting.id, meeting.logged_by, when)
     return when
 
 
 def schedule_all(app) -> int:
     """Queue every reminder the database says is still to go out."""
-    ms = service_for(app)
-    pending = ms.followups.reminders_to_schedule(app.bot_data["svc"].now())
+    pending = app.bot_data.meetings.followups.to_schedule(app.bot_data.services.now())
     for meeting_id, user_id, when in pending:
         schedule(app, meeting_id, user_id, when)
     return len(pending)
@@ -175,21 +154,13 @@ def schedule_all(app) -> int:
 async def _remind(context: ContextTypes.DEFAULT_TYPE) -> None:
     app = context.application
     data = context.job.data
-    s = app.bot_data["svc"]
-    ms = service_for(app)
+    s = app.bot_data.services
     meeting_id, user_id = data["meeting_id"], data["user_id"]
     when = dt.datetime.fromisoformat(data["when"])
-    m = ms.meetings.get(meeting_id)
-    # the follow-up may have changed since the job was queued: done, re-dated, superseded
-    if m is None or m.followup_done_at is not None or m.followup_date is None \
-            or ms.followups.remind_time(m.followup_date) != when:
+    # the domain decides whether it still goes out (done, re-dated, revoked, sent by another job)
+    m = await in_thread(app.bot_data.meetings.followups.claim, meeting_id, user_id, when, s.now())
+    if m is None:
         return
-    if meeting_id not in {o.id for o in ms.followups.open_followups(user_id=user_id)}:
-        return
-    if s.user(user_id) is None:           # revoked since
-        return
-    if not ms.followups.reminder_sent(meeting_id, when, s.now()):
-        return                            # another job sent it already
     text = render("todo_reminder.html.j2", m=m, done=False, today=s.today(), lib=s.library,
                   who=person_label)
     try:
@@ -208,7 +179,7 @@ async def post_init(app) -> None:
         log.warning("no job queue (install python-telegram-bot[job-queue]): follow-up reminders are off")
         return
     n = schedule_all(app)
-    tz = ZoneInfo(app.bot_data["svc"].settings.timezone)
+    tz = ZoneInfo(app.bot_data.services.settings.timezone)
     if not app.job_queue.get_jobs_by_name(SCAN_JOB):
         app.job_queue.run_daily(_scan, dt.time(9, 0, tzinfo=tz), name=SCAN_JOB)
     log.info("follow-up reminders scheduled: %d", n)

@@ -48,7 +48,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         )
         for r in result.items if r.material.link
     ]
-    next_offset = str(offset + PAGE) if result.total > offset + PAGE else ""
+    # None, not "", for "no more pages": with Defaults set, PTB 22.8 turns an empty string
+    # parameter into an empty list (its InputPollOption defaults treat "" as a sequence)
+    next_offset = str(offset + PAGE) if result.total > offset + PAGE else None
     await iq.answer(articles, cache_time=30, is_personal=True, next_offset=next_offset)
 
 

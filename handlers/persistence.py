@@ -2,7 +2,7 @@
 the step-by-step meeting form — survive a restart of the bot, even a kill -9.
 
 User and chat data and conversation states are stored; bot_data is not (it holds the live
-domain object). Values must be JSON: handlers keep drafts as plain dicts with ISO dates.
+domain object). Values must be JSON, or offer `to_json()` (the meeting drafts, `promo.meetings.draft`).
 
 When it is written: what the bot has said to an officer must already be on disk when it says
 it. So before every reply (handlers/retry.py `PromoBot` calls `write_before_reply`) the user's
@@ -247,11 +247,14 @@ class SQLPersistence(BasePersistence):
 
 
 def _jsonable(data: dict) -> dict:
-    """Keep what JSON can hold; transient objects (keys starting with '_') are not persisted."""
+    """Keep what JSON can hold (typed states by their `to_json()`); transient objects (keys
+    starting with '_') are not persisted."""
     out = {}
     for key, value in data.items():
         if str(key).startswith("_"):
             continue
+        if hasattr(value, "to_json"):       # a typed state (e.g. the meeting drafts): its JSON form
+            value = value.to_json()
         try:
             json.dumps(value)
         except (TypeError, ValueError):

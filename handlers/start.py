@@ -18,7 +18,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse_stranger(update, context)
         return
     await send(update, context, "start.html.j2", name=user.display_name, bot_username=context.bot.username,
-               extra_lines=context.application.bot_data.get("start_lines", []))
+               extra_lines=context.bot_data.start_lines)
 
 
 async def start_with_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -35,7 +35,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if user is None:
         await refuse_stranger(update, context)
         return
-    commands = [c for c in context.application.bot_data["commands"] if not c.admin or user.is_admin]
+    commands = [c for c in context.bot_data.commands if not c.admin or user.is_admin]
     await send(update, context, "help.html.j2", commands=commands)
 
 

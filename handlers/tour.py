@@ -499,10 +499,7 @@ def _card_action(qid: str, query) -> tuple[str, str]:
     return "🗺 规划考察行程", _cb("card", qid)
 
 
-async def post_init(app) -> None:
-    actions = app.bot_data.setdefault("card_actions", [])
-    if _card_action not in actions:
-        actions.append(_card_action)
+CARD_ACTIONS = [_card_action]
 
 
 def _state_of(user_data: dict):

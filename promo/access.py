@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from promo.db import Database, NotFound, PermissionDenied, PromoError, as_utc
+from promo.db import Database, NotFound, PermissionDenied, PromoError, as_utc, rowcount
 from promo.suggest import closest
 from promo.tables import AccessAudit, Invite
 from promo.tables import User as UserRow
@@ -140,6 +140,34 @@ def suggest_role(word: str) -> str | None:
     return prefix[0] if len(prefix) == 1 else None
 
 
+@dataclass(frozen=True)
+class _SeedUser:
+    """One user of the config file, checked (see AccessStore.seed)."""
+    uid: int
+    name: str | None
+    role: str
+    unit: str | None
+    active: Any
+    reactivate: bool
+
+    @classmethod
+    def of(cls, entry: dict) -> _SeedUser:
+        e = dict(entry)
+        ids = (e.pop("id", None), e.pop("user_id", None))
+        uid = ids[0] if ids[0] is not None else ids[1]
+        if not isinstance(uid, int) or isinstance(uid, bool):
+            raise ValueError("every config user needs an integer 'id' (Telegram user id)")
+        names = (e.pop("name", None), e.pop("display_name", None))
+        name = str(names[0] or names[1] or "").strip() or None
+        role = _role(e.pop("role", Role.officer.value))
+        unit = str(e.pop("unit", None) or "").strip() or None
+        active = e.pop("active", True)
+        reactivate = bool(e.pop("reactivate", False))
+        if e:
+            raise ValueError(f"unknown keys in config user {uid}: {sorted(e)}")
+        return cls(uid, name, role, unit, active, reactivate)
+
+
 def _refused(cls: type[PromoError], reason: str, message: str) -> PromoError:
     """A domain exception with a `reason` key the bot's templates turn into Chinese."""
     exc = cls(message)
@@ -235,50 +263,43 @@ class AccessStore:
         counts = {"added": 0, "updated": 0, "revoked": 0, "reactivated": 0, "unchanged": 0}
         with self.db.session() as s:
             for entry in users:
-                e = dict(entry)
-                ids = (e.pop("id", None), e.pop("user_id", None))
-                uid = ids[0] if ids[0] is not None else ids[1]
-                if not isinstance(uid, int) or isinstance(uid, bool):
-                    raise ValueError("every config user needs an integer 'id' (Telegram user id)")
-                names = (e.pop("name", None), e.pop("display_name", None))
-                name = str(names[0] or names[1] or "").strip() or None
-                role = _role(e.pop("role", Role.officer.value))
-                unit = str(e.pop("unit", None) or "").strip() or None
-                active = e.pop("active", True)
-                reactivate = bool(e.pop("reactivate", False))
-                if e:
-                    raise ValueError(f"unknown keys in config user {uid}: {sorted(e)}")
-                row = s.get(UserRow, uid)
-                if row is None:
-                    s.add(UserRow(user_id=uid, display_name=name or str(uid), role=role, unit=unit,
-                                  active=bool(active), created_at=now, created_by=None,
-                                  revoked_at=None if active else now, revoked_by=None,
-                                  updated_at=now))
-                    self._audit(s, now, None, "seed_add", uid, details={"role": role, "unit": unit})
-                    counts["added"] += 1
-                    continue
-                # a name or unit left out of the config keeps the stored one
-                changed = {k: v for k, v in (("display_name", name), ("role", role), ("unit", unit))
-                           if v is not None and getattr(row, k) != v}
-                for k, v in changed.items():
-                    setattr(row, k, v)
-                if changed:
-                    self._audit(s, now, None, "seed_update", uid,
-                                details={k: v for k, v in changed.items() if k != "display_name"})
-                    counts["updated"] += 1
-                if not active and row.active:
-                    row.active, row.revoked_at, row.revoked_by = False, now, None
-                    self._audit(s, now, None, "seed_revoke", uid)
-                    counts["revoked"] += 1
-                elif active and not row.active and reactivate:
-                    row.active, row.revoked_at, row.revoked_by = True, None, None
-                    self._audit(s, now, None, "seed_reactivate", uid)
-                    counts["reactivated"] += 1
-                elif not changed:
-                    counts["unchanged"] += 1
-                if s.is_modified(row):
-                    row.updated_at = now
+                for what in self._seed_one(s, _SeedUser.of(entry), now):
+                    counts[what] += 1
         return counts
+
+    def _seed_one(self, s, u: _SeedUser, now: dt.datetime) -> list[str]:
+        """Bring one stored user in line with the config; the counts it changed."""
+        row = s.get(UserRow, u.uid)
+        if row is None:
+            s.add(UserRow(user_id=u.uid, display_name=u.name or str(u.uid), role=u.role, unit=u.unit,
+                          active=bool(u.active), created_at=now, created_by=None,
+                          revoked_at=None if u.active else now, revoked_by=None,
+                          updated_at=now))
+            self._audit(s, now, None, "seed_add", u.uid, details={"role": u.role, "unit": u.unit})
+            return ["added"]
+        done = []
+        # a name or unit left out of the config keeps the stored one
+        changed = {k: v for k, v in (("display_name", u.name), ("role", u.role), ("unit", u.unit))
+                   if v is not None and getattr(row, k) != v}
+        for k, v in changed.items():
+            setattr(row, k, v)
+        if changed:
+            self._audit(s, now, None, "seed_update", u.uid,
+                        details={k: v for k, v in changed.items() if k != "display_name"})
+            done.append("updated")
+        if not u.active and row.active:
+            row.active, row.revoked_at, row.revoked_by = False, now, None
+            self._audit(s, now, None, "seed_revoke", u.uid)
+            done.append("revoked")
+        elif u.active and not row.active and u.reactivate:
+            row.active, row.revoked_at, row.revoked_by = True, None, None
+            self._audit(s, now, None, "seed_reactivate", u.uid)
+            done.append("reactivated")
+        elif not changed:
+            done.append("unchanged")
+        if s.is_modified(row):
+            row.updated_at = now
+        return done
 
     # ----------------------------------------------------------------------- invites
 
@@ -330,15 +351,17 @@ class AccessStore:
             elif existing is not None:
                 reason = "already_member"
             if reason is None:
-                took = s.execute(update(Invite)
-                                 .where(Invite.id == inv.id, Invite.used_at.is_(None))
-                                 .values(used_at=now, used_by=user_id)).rowcount
+                assert inv is not None          # no reason to refuse: the invite was found
+                took = rowcount(s.execute(update(Invite)
+                                          .where(Invite.id == inv.id, Invite.used_at.is_(None))
+                                          .values(used_at=now, used_by=user_id)))
                 if took != 1:
                     reason = "used"
             if reason is not None:
                 self._audit(s, now, user_id, "invite_refused", user_id,
                             invite_id=inv.id if inv else None, details={"reason": reason})
                 return RedeemResult(False, reason)
+            assert inv is not None
             row = UserRow(user_id=user_id, display_name=(display_name or "").strip()[:128] or str(user_id),
                           role=inv.role, unit=inv.unit, active=True, created_at=now,
                           created_by=inv.created_by, updated_at=now)

@@ -7,10 +7,12 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from .config import ROOT
 from .loader import DataError, load_library
 from .present import material_record, person_record
+from .tour.cli import add_tour_parser
 
 SENSITIVE_MASK = "（敏感：请通过联络人引荐）"
 
@@ -49,12 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_data_option(p)
     schemas = sub.add_parser("schemas", help="write JSON Schema files for editors to schemas/")
     schemas.add_argument("--out", type=Path, default=ROOT / "schemas")
-    try:
-        from .tour.cli import add_tour_parser
-    except ImportError:
-        pass
-    else:
-        add_tour_parser(sub, add_data_option)
+    add_tour_parser(sub, add_data_option)
     return parser
 
 
@@ -105,14 +102,16 @@ def cmd_query(args) -> int:
         return 1
     today = args.today or dt.date.today()
     if args.command == "say":
-        result = matcher.say(args.text, today=today, top=args.top)
+        said = matcher.say(args.text, today=today, top=args.top)
+        result: Any = said
         records = [dict(score=r.score, why=r.why, record=material_record(r.material, matcher.library))
-                   for r in result.items]
+                   for r in said.items]
     else:
-        result = matcher.whom(args.text, top=args.top)
-        records = [dict(score=r.score, why=r.why,
-                        record=person_record(r.person, matcher.library, mask=SENSITIVE_MASK))
-                   for r in result.items]
+        found = matcher.whom(args.text, top=args.top)
+        result = found
+        records = [dict(score=p.score, why=p.why,
+                        record=person_record(p.person, matcher.library, mask=SENSITIVE_MASK))
+                   for p in found.items]
     if args.json:
         out = {"profile": result.profile.to_dict(), "total": result.total, "message": result.message,
                "results": records}

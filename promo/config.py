@@ -50,7 +50,7 @@ class Settings:
         return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     @classmethod
-    def load(cls, env: dict | None = None, dotenv: str | Path | None = None) -> "Settings":
+    def load(cls, env: dict | None = None, dotenv: str | Path | None = None) -> Settings:
         """Settings from `.env` (if present) overridden by the real environment."""
         values: dict[str, str] = {}
         path = Path(dotenv) if dotenv else Path(os.environ.get("PROMO_ENV_FILE", ROOT / ".env"))

@@ -24,10 +24,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -68,6 +68,8 @@ def looks_like_id(text: Any) -> bool:
 
 class PromoError(Exception):
     """Base of the domain exceptions. Messages never carry personal data."""
+
+    reason: str     # set on refusals (promo.access): a key the bot's templates turn into Chinese
 
 
 class PermissionDenied(PromoError):
@@ -123,12 +125,12 @@ class Database:
                 # one shared connection, or every checkout would see a new empty database
                 kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
             else:
-                Path(self.url.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+                Path(self.url.database or "").expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         else:
             kwargs.update(pool_pre_ping=True)
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
-            _configure_sqlite(self.engine, wal=not (self.url.database in (None, "", ":memory:")))
+            _configure_sqlite(self.engine, wal=self.url.database not in (None, "", ":memory:"))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(self.engine.execution_options(promo_read_only=True),
                                            expire_on_commit=False)
@@ -252,6 +254,11 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
 # --------------------------------------------------------------------------- portable helpers
 
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE changed (Session.execute is typed as a plain Result)."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
 def insert_on_conflict(session: Session, table, values: dict, index_elements: list[str],
                        update: list[str] | None = None) -> int:
     """INSERT … ON CONFLICT (index_elements) DO UPDATE SET update… (or DO NOTHING when `update`
@@ -260,7 +267,7 @@ def insert_on_conflict(session: Session, table, values: dict, index_elements: li
     if name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     elif name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # the same API
     else:  # pragma: no cover
         raise NotImplementedError(f"upsert on {name}")
     table = getattr(table, "__table__", table)

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from promo.db import Database, as_utc, insert_on_conflict
+from promo.db import Database, as_utc, insert_on_conflict, rowcount
 from promo.tables import KeyValue
 
 __all__ = ["KVStore"]
@@ -54,8 +54,8 @@ class KVStore:
         """True if the key existed."""
         self._check(namespace, key)
         with self.db.session() as s:
-            return s.execute(delete(KeyValue).where(KeyValue.namespace == namespace,
-                                                    KeyValue.key == key)).rowcount > 0
+            return rowcount(s.execute(delete(KeyValue).where(KeyValue.namespace == namespace,
+                                                             KeyValue.key == key))) > 0
 
     def all(self, namespace: str) -> dict[str, Any]:
         with self.db.read() as s:
@@ -69,4 +69,4 @@ class KVStore:
 
     def clear(self, namespace: str) -> int:
         with self.db.session() as s:
-            return s.execute(delete(KeyValue).where(KeyValue.namespace == namespace)).rowcount
+            return rowcount(s.execute(delete(KeyValue).where(KeyValue.namespace == namespace)))

@@ -406,8 +406,7 @@ def _take_durations(norm: str, result: LinkResult) -> str:
         raw = m.group("n")
         n = float(raw) if raw[0].isdigit() else _CN_NUM[raw]
         unit = m.group("unit")
-        minutes = n * 60 if unit.startswith(("小", "个小", "h", "час")) else n
-        result.minutes = int(round(minutes))
+        result.minutes = int(round(n * 60 if unit.startswith(("小", "个小", "h", "час")) else n))
         masked = masked[:m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
     return masked
 
@@ -441,8 +440,8 @@ def vocabulary_terms():
     for value, (_, forms) in vocab.TITLES.items():
         for f in forms:
             yield f, Term("title", value, value, "vocab")
-    for value, forms in vocab.LIST_WORDS.items():
-        for strength, words in forms.items():
+    for value, by_strength in vocab.LIST_WORDS.items():
+        for strength, words in by_strength.items():
             for f in words:
                 yield f, Term("list", value, value, "vocab" if strength == "strong" else "weak")
     for kind, table in (("scenario", vocab.SCENARIOS), ("kind", vocab.KINDS), ("scope", vocab.SCOPES),

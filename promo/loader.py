@@ -21,13 +21,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from . import cache, models
 from .suggest import closest
+from .tour.models import TOUR_LISTS
 
 log = logging.getLogger(__name__)
 
-try:
-    _BaseLoader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
+# libyaml's loader where PyYAML was built with it (its wheels are), else the pure-Python one
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -75,10 +74,6 @@ def _specs() -> list[FileSpec]:
     for kind, stem in (("hometown", "hometown"), ("alumni", "alumni"),
                        ("ministry", "ministry"), ("agent", "agents")):
         specs.append(FileSpec(f"lists/people/{stem}*.yaml", models.Person, "people", {"list": kind}))
-    try:
-        from .tour.models import TOUR_LISTS
-    except ImportError:  # the tour planner is optional for the core lists
-        TOUR_LISTS = {}
     for path, model in TOUR_LISTS.items():
         specs.append(FileSpec(path, model, Path(path).stem))
     return specs
@@ -144,6 +139,8 @@ class Library:
 class _LineLoader(_BaseLoader):
     """Records the line of every mapping and of each of its keys (1-based)."""
 
+    lines: dict[int, Any]     # id(mapping) → {key: line, "": line}; id(sequence) → [line of each item]
+
     def construct_line_map(self, node):
         data: dict = {}
         lines = {"": node.start_mark.line + 1}
@@ -175,7 +172,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_line_
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_lenient_timestamp)
 
 
-def _load_yaml(text: str) -> tuple[Any, dict[int, dict[str, int]]]:
+def _load_yaml(text: str) -> tuple[Any, dict[int, Any]]:
     loader = _LineLoader(text)
     loader.lines = {}
     try:
@@ -202,7 +199,7 @@ _TYPE_FIXES = {
 }
 
 
-def _describe(err: dict, model: type[BaseModel]) -> tuple[str, str]:
+def _describe(err: Any, model: type[BaseModel]) -> tuple[str, str]:
     loc = ".".join(str(p) for p in err["loc"]) or "record"
     kind = err["type"]
     if kind == "missing":
@@ -352,7 +349,7 @@ def _load_file(path: Path, rel: str, spec: FileSpec, problems: list[Problem], li
                                 "start each record with '- ' at the left margin (see README)"))
         return []
     records = []
-    starts = lines.get(id(data), [])
+    starts: list[int] = lines.get(id(data), [])
     for index, item in enumerate(data):
         item_lines = lines.get(id(item)) or {"": starts[index] if index < len(starts) else 1}
         if not isinstance(item, dict):

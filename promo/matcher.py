@@ -87,7 +87,7 @@ def build_gazetteer(library: Library) -> Gazetteer:
         _add_named(g, "chain", c)
         for k in c.keywords:
             g.add(k, Term("chain", c.id, c.name, "keyword"))
-    for c in library.companies:
+    for c in library.companies:  # type: ignore[assignment]  # a record of each list in turn
         _add_named(g, "company", c)
         for form in strip_company(c.name):
             g.add(form, Term("company", c.id, c.name, "derived"))
@@ -120,7 +120,7 @@ def organisation_names(library: Library) -> dict[str, str]:
     """Every name and alias of an organisations record → the record's name (as people write it)."""
     from .textnorm import normalize
 
-    out = {}
+    out: dict[str, str] = {}
     for org in library.lists.get("organisations", []):
         for surface in (org.name, org.name_en, org.name_ru, *org.aliases):
             if surface:

@@ -154,7 +154,8 @@ def _apply(p: VisitorProfile, kind: str, terms, m, library, places) -> None:
 def _apply_lists(p: VisitorProfile, link) -> None:
     """The people lists the words name: strong words (乡贤, 校友, 部委, 中介) choose; a weak one
     (在京) only when no strong one is there."""
-    strong, weak = [], []
+    strong: list[str] = []
+    weak: list[str] = []
     for m in link.matches:
         for t in m.terms:
             if t.kind == "list":

@@ -6,17 +6,14 @@ import json
 from pathlib import Path
 
 from . import models
+from .tour.models import TOUR_LISTS
 
 
 def _record_models() -> dict[str, type]:
-    out = {"chain": models.Chain, "company": models.Company, "place": models.Place, "school": models.School,
+    out: dict[str, type] = {"chain": models.Chain, "company": models.Company, "place": models.Place, "school": models.School,
            "organisation": models.Organisation,
            "project": models.Project, "event": models.Event, "policy": models.Policy,
            "material": models.Material, "person": models.Person}
-    try:
-        from .tour.models import TOUR_LISTS
-    except ImportError:
-        TOUR_LISTS = {}
     for path, model in TOUR_LISTS.items():
         out[Path(path).stem.rstrip("s") if Path(path).stem.endswith("s") else Path(path).stem] = model
     return out

@@ -1,8 +1,8 @@
 """`Services`: the one domain object the bot, the console chat and the tests share.
 
 Started once (lists, matcher, database with migrations, seeded allow-list) and stopped once;
-the Telegram application keeps it in `bot_data["svc"]` (post_init / post_shutdown, as the PTB
-team's rules-bot does). It knows nothing of Telegram.
+the Telegram application keeps it in its typed `bot_data` (`handlers.state.BotState.services`;
+stopped in post_shutdown, as the PTB team's rules-bot does). It knows nothing of Telegram.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from .config import Settings
 from .db import Database
 from .loader import DataError, Problem, discover, fingerprint
 from .matcher import Matcher, load_matcher
+from .meetings.funnel import ProjectStore
+from .meetings.store import MeetingStore
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ class Services:
         self.matcher: Matcher | None = None
         self.db: Database | None = None
         self.access: AccessStore | None = None
+        self.meetings: MeetingStore | None = None
+        self.projects: ProjectStore | None = None
         self.data_version = 0           # bumped on every successful reload
         self.last_problems: list[Problem] = []
 
@@ -40,16 +44,6 @@ class Services:
         self.db.migrate()
         self.access = AccessStore(self.db)
         self.access.seed(self.settings.users, now=self.now())
-        self._start_features()
-
-    def _start_features(self) -> None:
-        """Stores of the meeting log; optional so the core runs without them."""
-        try:
-            from .meetings.store import MeetingStore
-            from .meetings.funnel import ProjectStore
-        except ImportError:
-            self.meetings = self.projects = None
-            return
         self.meetings = MeetingStore(self.db)
         self.projects = ProjectStore(self.db)
 
@@ -84,7 +78,7 @@ class Services:
     # ------------------------------------------------------------------ conveniences
     @property
     def library(self):
-        return self.matcher.library
+        return self.matcher.library  # type: ignore[union-attr]  # after start()
 
     def now(self) -> dt.datetime:
         return self._clock() if self._clock else dt.datetime.now(self.tz)
@@ -94,5 +88,5 @@ class Services:
 
     def user(self, user_id: int):
         """The active user with this Telegram id, or None (stranger or revoked)."""
-        user = self.access.get(user_id)
+        user = self.access.get(user_id)  # type: ignore[union-attr]  # after start()
         return user if user and user.active else None

@@ -57,9 +57,9 @@ def tokens(text: str) -> list[tuple[str, str, int, int]]:
 
     `text` must already be normalised; offsets refer to it.
     """
-    out = []
+    out: list[tuple[str, str, int, int]] = []
     for m in _TOKEN_RE.finditer(text):
-        out.append((m.lastgroup, m.group(), m.start(), m.end()))
+        out.append((m.lastgroup or "", m.group(), m.start(), m.end()))
     return out
 
 
@@ -112,5 +112,5 @@ def script_of(text: str) -> str:
             counts["en"] += 1
     # A Chinese character carries roughly a word: weigh it against Latin letters fairly.
     counts["zh"] *= 3
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] else "zh"

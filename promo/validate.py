@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from collections.abc import Callable
+
 from .loader import Library, Problem
 from .suggest import closest
+from .tour.models import TOUR_LISTS, check_tour_references
 
 # (list, field, target list): fields that hold ids of records in another list.
 REFERENCES = [
@@ -16,6 +19,9 @@ REFERENCES = [
     ("policies", "chains", "chains"), ("places", "parent", "places"),
     ("places", "within", "places"), ("organisations", "parent", "organisations"),
 ]
+
+# at(list, record id, field) → (file, line) of that field
+At = Callable[[str, str, str], tuple[str, int]]
 
 
 def cross_check(lib: Library, today: dt.date, field_lines: dict) -> list[Problem]:
@@ -45,16 +51,16 @@ def cross_check(lib: Library, today: dt.date, field_lines: dict) -> list[Problem
                     unknown(name, record.id, fname, v, target)
     for chain in lib.chains:
         companies = ids("companies")
-        for target in chain.targets:
-            if target.company not in companies:
-                unknown("chains", chain.id, "targets", target.company, "companies")
+        for chain_target in chain.targets:
+            if chain_target.company not in companies:
+                unknown("chains", chain.id, "targets", chain_target.company, "companies")
     problems.extend(_check_materials(lib, today, at))
     problems.extend(_check_people(lib, at))
     problems.extend(_check_tour(lib, field_lines, ids("materials"), ids("chains")))
     return problems
 
 
-def _check_materials(lib: Library, today: dt.date, at) -> list[Problem]:
+def _check_materials(lib: Library, today: dt.date, at: At) -> list[Problem]:
     problems = []
     for m in lib.materials:
         if m.file and not (lib.root / "pitch_library" / "files" / m.file).is_file():
@@ -70,7 +76,7 @@ def _check_materials(lib: Library, today: dt.date, at) -> list[Problem]:
     return problems
 
 
-def _check_people(lib: Library, at) -> list[Problem]:
+def _check_people(lib: Library, at: At) -> list[Problem]:
     problems = []
     schools = {s.name for s in lib.lists.get("schools", [])}
     orgs = lib.lists.get("organisations", [])
@@ -89,10 +95,6 @@ def _check_people(lib: Library, at) -> list[Problem]:
 
 
 def _check_tour(lib: Library, field_lines: dict, material_ids: set[str], chain_ids: set[str]) -> list[Problem]:
-    try:
-        from .tour.models import TOUR_LISTS, check_tour_references
-    except ImportError:
-        return []
     stems = {path.rsplit("/", 1)[-1].removesuffix(".yaml"): path for path in TOUR_LISTS}
     lists = {stem: lib.lists.get(stem, []) for stem in stems}
     problems = []

@@ -152,33 +152,8 @@ class PeopleIndex:
                 return WhomResult(profile, [], 0, f"名单里还没有在{profile.organisation}的人。", searched, from_text)
             return WhomResult(profile, [], 0, "没有从这段话里认出企业、产业、城市、学校或家乡，"
                                                "请补充一点信息，例如：飞鹤乳业 北京 奶粉")
-        # Candidates and hits by boolean masks over everyone: linear in the postings, no sorting
-        # (np.unique / np.isin sort; that was 2–4 ms of a query at 100k people).
-        masks = {}
-        for key, _, _, _ in query:
-            mask = np.zeros(len(self.people), dtype=bool)
-            mask[self.postings[key]] = True
-            masks[key] = mask
-        if from_text:      # everyone on the list asked for is a candidate (乡贤 alone: the list)
-            on_list = np.zeros(len(self.people), dtype=bool)
-            for value in lists:
-                on_list[self.postings.get(("list", value), [])] = True
-            cand = np.flatnonzero(np.logical_or.reduce([on_list, *masks.values()]))
-        else:
-            cand = np.flatnonzero(np.logical_or.reduce(list(masks.values())))
-        hits = {key: mask[cand] for key, mask in masks.items()}
-        # One factor per kind of evidence: the same company and its group, several shared
-        # chains, or a city seen as base / region / nationwide are one fact each, not several.
-        keep = np.ones(len(cand), dtype=np.float64)
-        for group in dict.fromkeys(g for _, _, _, g in query):
-            strongest, count = np.zeros(len(cand)), np.zeros(len(cand))
-            for key, weight, conf, g in query:
-                if g == group:
-                    strongest = np.maximum(strongest, weight * conf * hits[key])
-                    count += hits[key]
-            if group == "chain":   # sharing two chains is a little more than sharing one
-                strongest = np.minimum(0.6, strongest * (1 + 0.1 * np.maximum(0, count - 1)))
-            keep *= 1.0 - strongest
+        cand, hits = self._candidates(query, lists, from_text)
+        keep = _keep(query, hits, len(cand))
         if lists:
             codes = self.list_code[cand]
             allowed = np.zeros(len(cand), dtype=bool)
@@ -201,11 +176,27 @@ class PeopleIndex:
         chosen = order[offset: offset + top if top else None]
         items = [self._explain(int(cand[j]), float(score[j]), {k: bool(h[j]) for k, h in hits.items()},
                                profile) for j in chosen]
-        message = None if total else "名单里没有和这位客商足够相关的人（相关度均低于阈值）。"
-        if not total and searched:
-            names = "、".join(LIST_LABELS[PersonList(v)] for v in searched)
-            message = f"{names}名单里没有和这位客商足够相关的人，可以点“查全部名单”再找。"
-        return WhomResult(profile, items, total, message, searched, from_text, matched=matched)
+        return WhomResult(profile, items, total, _none_message(total, searched), searched, from_text,
+                          matched=matched)
+
+    def _candidates(self, query, lists: set[str] | None, from_text: bool):
+        """(indices of the candidates, posting key → which of them it hits).
+
+        Candidates and hits by boolean masks over everyone: linear in the postings, no sorting
+        (np.unique / np.isin sort; that was 2–4 ms of a query at 100k people)."""
+        masks = {}
+        for key, _, _, _ in query:
+            mask = np.zeros(len(self.people), dtype=bool)
+            mask[self.postings[key]] = True
+            masks[key] = mask
+        if from_text:      # everyone on the list asked for is a candidate (乡贤 alone: the list)
+            on_list = np.zeros(len(self.people), dtype=bool)
+            for value in lists or ():
+                on_list[self.postings.get(("list", value), [])] = True
+            cand = np.flatnonzero(np.logical_or.reduce([on_list, *masks.values()]))
+        else:
+            cand = np.flatnonzero(np.logical_or.reduce(list(masks.values())))
+        return cand, {key: mask[cand] for key, mask in masks.items()}
 
     def _query(self, profile: VisitorProfile):
         """(posting key, weight, confidence, evidence group) for what the profile says."""
@@ -235,35 +226,20 @@ class PeopleIndex:
 
     def _explain(self, i: int, score: float, hit: dict, profile: VisitorProfile) -> RankedPerson:
         p = self.people[i]
-        lib = self.library
-        why, features = [], []
-        if hit.get(("company", profile.company_id)):
-            why.append(f"同在{profile.company or p.company}")
-            features.append("company")
-        elif hit.get(("group", profile.group_id or profile.company_id)):
-            group = lib.get("companies", profile.group_id or profile.company_id)
-            why.append(f"同属{group.name if group else p.company}")
-            features.append("group")
-        shared = [c for c in profile.chain_ids if c in p.chains]
-        if shared:
-            names = "、".join(lib.chain_name(c) for c in shared)
-            why.append("同为" + names + ("" if names.endswith(("产业", "产业链")) else "产业"))
-            features.append("chain")
+        why: list[str] = []
+        features: list[str] = []
+
+        def say(reason: str, feature: str | None = None) -> None:
+            why.append(reason)
+            if feature:
+                features.append(feature)
+
+        self._why_company_and_chains(p, hit, profile, say)
         if hit.get(("school", profile.school_id)):
-            why.append(f"{p.school}校友" + (f"（{p.years}）" if p.years else ""))
-            features.append("school")
+            say(f"{p.school}校友" + (f"（{p.years}）" if p.years else ""), "school")
         if hit.get(("origin", profile.origin_id)):
-            why.append(f"老家{p.hometown}")
-            features.append("origin")
-        if hit.get(("city", profile.city_id)):
-            why.append(f"常驻{p.city}")
-            features.append("city")
-        elif hit.get(("within", profile.city_id)):
-            why.append(f"常驻{p.city}（属{profile.city}）")
-            features.append("within")
-        elif hit.get(("region", profile.city_id)):
-            why.append("业务覆盖" + "、".join(p.regions[:2]))
-            features.append("region")
+            say(f"老家{p.hometown}", "origin")
+        _why_place(p, hit, profile, say)
         if hit.get(("org", profile.organisation)):
             why.append(f"就在{profile.organisation}")
             features.append("org")
@@ -276,3 +252,52 @@ class PeopleIndex:
         if p.liaison:
             why.append(f"联络人 {p.liaison}")
         return RankedPerson(p, round(score, 3), why, features)
+
+    def _why_company_and_chains(self, p: Person, hit: dict, profile: VisitorProfile, say) -> None:
+        lib = self.library
+        if hit.get(("company", profile.company_id)):
+            say(f"同在{profile.company or p.company}", "company")
+        elif hit.get(("group", profile.group_id or profile.company_id)):
+            group = lib.get("companies", profile.group_id or profile.company_id)
+            say(f"同属{group.name if group else p.company}", "group")
+        shared = [c for c in profile.chain_ids if c in p.chains]
+        if shared:
+            names = "、".join(lib.chain_name(c) for c in shared)
+            say("同为" + names + ("" if names.endswith(("产业", "产业链")) else "产业"), "chain")
+
+
+def _why_place(p: Person, hit: dict, profile: VisitorProfile, say) -> None:
+    if hit.get(("city", profile.city_id)):
+        say(f"常驻{p.city}", "city")
+    elif hit.get(("within", profile.city_id)):
+        say(f"常驻{p.city}（属{profile.city}）", "within")
+    elif hit.get(("region", profile.city_id)):
+        say("业务覆盖" + "、".join(p.regions[:2]), "region")
+
+
+def _keep(query, hits: dict, n: int):
+    """Per candidate, the product of (1 - the strongest evidence of each kind).
+
+    One factor per kind of evidence: the same company and its group, several shared
+    chains, or a city seen as base / region / nationwide are one fact each, not several."""
+    keep = np.ones(n, dtype=np.float64)
+    for group in dict.fromkeys(g for _, _, _, g in query):
+        strongest, count = np.zeros(n), np.zeros(n)
+        for key, weight, conf, g in query:
+            if g == group:
+                strongest = np.maximum(strongest, weight * conf * hits[key])
+                count += hits[key]
+        if group == "chain":   # sharing two chains is a little more than sharing one
+            strongest = np.minimum(0.6, strongest * (1 + 0.1 * np.maximum(0, count - 1)))
+        keep *= 1.0 - strongest
+    return keep
+
+
+def _none_message(total: int, searched: list[str]) -> str | None:
+    """What to say when nobody is relevant enough (None when somebody is)."""
+    if total:
+        return None
+    if searched:
+        names = "、".join(LIST_LABELS[PersonList(v)] for v in searched)
+        return f"{names}名单里没有和这位客商足够相关的人，可以点“查全部名单”再找。"
+    return "名单里没有和这位客商足够相关的人（相关度均低于阈值）。"

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +67,40 @@ def build_bot(fake, tmp_path: Path, data_dir: Path = ROOT, clock: Clock | None =
                             rate_limiter=rate_limiter)
     return Bot(app, services, fake, clock,
                admin=fake.user(ADMIN, "管理员"), officer=fake.user(OFFICER, "刘专员"), lead=fake.user(LEAD, "王组长"))
+
+
+def read_line(proc, timeout: float) -> str:
+    """A line of a child process's output; the process is killed if none comes in `timeout` s."""
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    try:
+        return proc.stdout.readline()
+    finally:
+        timer.cancel()
+
+
+def kill_9_after(marker: str, module: str, *args: str) -> str:
+    """Run `python -m module args…` from the repository, wait for its first line (it must start
+    with `marker`), kill it with SIGKILL and return that line."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = read_line(proc, 120)
+        assert line.startswith(marker), (line, proc.stderr.read() if proc.poll() is not None else "")
+        os.kill(proc.pid, signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+    return line
+
+
+def texts(calls) -> str:
+    """The text of every message the bot sent or edited, in order."""
+    return "\n".join(c.params.get("text", "") for c in calls if c.method in ("sendMessage", "editMessageText"))
 
 
 @contextlib.asynccontextmanager

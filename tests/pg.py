@@ -1,6 +1,5 @@
-"""Database fixtures for the storage tests (no conftest needed: import what you use).
-
-    from tests.pg import backend, db, sqlite_db  # noqa: F401  (pytest fixtures)
+"""Databases for the storage tests. The fixtures `backend`, `db` and `sqlite_db` built on these
+helpers are in `tests/conftest.py`, so every test module has them without an import.
 
 `db` is parametrised over SQLite (a temporary file) and PostgreSQL. The PostgreSQL variant
 runs when PROMO_TEST_PG_URL is set and the server answers, e.g.
@@ -17,7 +16,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ PG_ENV = "PROMO_TEST_PG_URL"
 BACKENDS = ("sqlite", "postgresql")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pg_problem(url: str) -> str | None:
     """None when the server answers, else why not (without the password)."""
     from sqlalchemy import create_engine, text
@@ -77,6 +76,15 @@ def pg_schema(url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def seed_users(db, users: list[dict], now) -> dict:
+    """The allow-list seeded with `users` (config dicts) at `now`: user id → the stored user."""
+    from promo.access import AccessStore
+
+    access = AccessStore(db)
+    access.seed(users, now)
+    return {u["id"]: access.get(u["id"]) for u in users}
+
+
 @contextmanager
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """The URL of an empty database of the given backend (not migrated)."""
@@ -102,21 +110,3 @@ def make_database(backend: str, tmp_path: Path, *, migrate: bool = True):
             yield database
         finally:
             database.dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request) -> str:
-    return request.param
-
-
-@pytest.fixture
-def db(backend, tmp_path):
-    """A migrated, empty database on each backend."""
-    with make_database(backend, tmp_path) as database:
-        yield database
-
-
-@pytest.fixture
-def sqlite_db(tmp_path):
-    with make_database("sqlite", tmp_path) as database:
-        yield database

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from promo.access import AccessStore, NotFound, PermissionDenied, RedeemResult, Role
 from promo.tables import AccessAudit, Invite
-from tests.pg import backend, db  # noqa: F401
 
 T0 = dt.datetime(2025, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
 ADMIN, LEAD, OFFICER = 1001, 1002, 1003

@@ -9,18 +9,10 @@ import re
 
 import pytest
 
-from .botkit import ADMIN, build_bot, data_copy, running
+from .botkit import ADMIN, build_bot, data_copy, running, texts
+from .sample import FEIHE_VP, company, person
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
-
-
-def texts(calls) -> str:
-    return "\n".join(c.params.get("text", "") for c in calls if c.method in ("sendMessage", "editMessageText"))
 
 
 async def test_start_greets_officer_and_menus_are_set(bot, fakebot):
@@ -44,8 +36,8 @@ async def test_stranger_gets_polite_refusal_and_no_data(bot, fakebot):
         calls = await fakebot.send_text(bot.app, stranger, "飞鹤乳业 副总 北京 奶粉")
         calls += await fakebot.send_text(bot.app, stranger, "/whom 飞鹤")
     text = texts(calls)
-    assert "授权" in text and "Authorised" in text or "authorised" in text
-    assert "曾立群" not in text and "1380000" not in text and "promo.heihe.example" not in text
+    assert "授权" in text and "authorised" in text.lower()      # Chinese first, and English
+    assert person(FEIHE_VP).name not in text and "1380000" not in text and "promo.heihe.example" not in text
 
 
 async def test_plain_text_gives_card_with_materials_and_people_and_why(bot, fakebot):
@@ -53,8 +45,9 @@ async def test_plain_text_gives_card_with_materials_and_people_and_why(bot, fake
         calls = await fakebot.send_text(bot.app, bot.officer, "飞鹤乳业 副总 北京 奶粉")
     text = fakebot.plain(texts(calls))
     assert "说什么" in text and "找谁" in text
-    assert "曾立群" in text                          # the Feihe VP in Beijing
-    assert "同在中国飞鹤有限公司" in text and "常驻北京" in text and "联络人" in text
+    vp = person(FEIHE_VP)
+    assert vp.name in text                          # the Feihe VP in Beijing
+    assert f"同在{company('feihe').name}" in text and f"常驻{vp.city}" in text and "联络人" in text
     assert "乳制品" in text
     rows = fakebot.buttons(calls[-1])
     labels = [label for row in rows for label, _ in row]
@@ -129,7 +122,7 @@ async def test_group_chat_never_shows_people(bot, fakebot):
         calls = await fakebot.send_text(bot.app, bot.officer, "/say 飞鹤乳业 北京", chat=group)
         calls += await fakebot.send_text(bot.app, bot.officer, "/whom 飞鹤乳业 北京", chat=group)
     text = fakebot.plain(texts(calls))
-    assert "曾立群" not in text and "1380000" not in text
+    assert person(FEIHE_VP).name not in text and "1380000" not in text
     assert "私聊" in text
     urls = [data for c in calls for row in fakebot.buttons(c) for _, data in row if data and data.startswith("https://t.me/")]
     assert urls and all("?start=q_" in u for u in urls)
@@ -141,7 +134,7 @@ async def test_group_link_continues_in_private(bot, fakebot):
         calls = await fakebot.send_text(bot.app, bot.officer, "/say 飞鹤乳业 北京", chat=group)
         url = [d for row in fakebot.buttons(calls[-1]) for _, d in row if d.startswith("https://t.me/")][0]
         private = await fakebot.send_text(bot.app, bot.officer, "/start " + url.split("start=")[1])
-    assert "曾立群" in fakebot.plain(texts(private))
+    assert person(FEIHE_VP).name in fakebot.plain(texts(private))
 
 
 async def test_sensitive_ministry_contact_shows_liaison_not_phone(bot, fakebot, library):
@@ -182,7 +175,7 @@ async def test_invite_link_once_expired_and_revoked(bot, fakebot):
         revoked = await fakebot.send_text(bot.app, bot.admin, f"/revoke {newcomer.id}")
         assert "已停用" in texts(revoked)
         after = await fakebot.send_text(bot.app, newcomer, "飞鹤 奶粉")
-        assert "授权" in texts(after) and "曾立群" not in texts(after)
+        assert "授权" in texts(after) and person(FEIHE_VP).name not in texts(after)
 
 
 async def test_officer_cannot_invite(bot, fakebot):

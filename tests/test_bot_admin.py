@@ -8,18 +8,9 @@ from sqlalchemy import func, select
 
 from promo.tables import Invite
 
-from .botkit import OFFICER, build_bot, data_copy, running
+from .botkit import OFFICER, build_bot, data_copy, running, texts
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
-
-
-def texts(calls) -> str:
-    return "\n".join(c.params.get("text", "") for c in calls if c.method in ("sendMessage", "editMessageText"))
 
 
 def invites(bot) -> int:

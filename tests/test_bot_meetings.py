@@ -11,12 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
-import signal
-import subprocess
-import sys
-import threading
 
 import pytest
 
@@ -25,18 +20,14 @@ from promo.meetings.export import HEADERS
 from promo.meetings.store import MeetingStore
 from promo.tables import Project
 
-from .botkit import LEAD, OFFICER, build_bot, running
-from .conftest import NOW, ROOT, TODAY
+from .botkit import LEAD, OFFICER, build_bot, kill_9_after, running
+from .conftest import NOW, TODAY
+from .sample import BEIDAHUANG_VP, FEIHE_VP, company, person
 
 pytestmark = pytest.mark.asyncio
 
 FEIHE = "今天在北京见了飞鹤张总，谈奶粉工厂扩产，投资约5亿，下周三回访"
 UTC = dt.timezone.utc
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
 
 
 def texts(calls) -> str:
@@ -70,7 +61,7 @@ async def test_one_message_card_fix_amount_and_save(bot, fakebot):
         assert "说什么" not in text                            # the meeting handler, not the answer card
         assert field(text, "日期") == "2026年11月26日（周四）"
         assert field(text, "地点") == "北京市"
-        assert field(text, "企业").startswith("中国飞鹤有限公司") and "名单企业" in field(text, "企业")
+        assert field(text, "企业").startswith(company("feihe").name) and "名单企业" in field(text, "企业")
         assert field(text, "人员") == "张总" and field(text, "职务") == "—"      # 张总 is the person
         assert field(text, "产业链") == "乳制品产业链"
         assert field(text, "金额") == "约5亿元（投资）"
@@ -95,7 +86,7 @@ async def test_one_message_card_fix_amount_and_save(bot, fakebot):
     assert "⏰ 将于 12月2日 09:00 提醒回访" in done
     m = bot.services.meetings.get(number)
     assert (m.meeting_date, m.followup_date) == (TODAY, dt.date(2026, 12, 2))
-    assert (m.place, m.company, m.company_id, m.person, m.title) == ("北京市", "中国飞鹤有限公司", "feihe", "张总", None)
+    assert (m.place, m.company, m.company_id, m.person, m.title) == ("北京市", company("feihe").name, "feihe", "张总", None)
     assert (m.amount_yuan, m.currency, m.stage, m.topic) == (300_000_000, "CNY", "contact", "奶粉工厂扩产")
     assert m.chain_ids == ["dairy"] and m.raw == FEIHE
     assert (m.logged_by, m.unit) == (OFFICER, "北安市")
@@ -114,10 +105,10 @@ async def test_a_profile_is_not_a_meeting_and_its_card_offers_the_form(bot, fake
         question = form[-1]
         assert question.method == "sendMessage"               # the answer card stays as it was
         assert "是这家企业吗" in question.params["text"]
-        assert "中国飞鹤有限公司" in labels(question)
-        step2 = await fakebot.press(bot.app, bot.officer, question, "中国飞鹤有限公司")
+        assert company("feihe").name in labels(question)
+        step2 = await fakebot.press(bot.app, bot.officer, question, company("feihe").name)
         text = fakebot.plain(step2[-1].params["text"])
-        assert "第 2/5 步" in text and "企业：中国飞鹤有限公司" in text
+        assert "第 2/5 步" in text and f"企业：{company('feihe').name}" in text
         assert {"今天", "昨天", "其他日期"} <= set(labels(step2[-1]))
         await fakebot.press(bot.app, bot.officer, step2[-1], "❌ 取消")
     assert not meetings_of(bot)
@@ -133,7 +124,7 @@ async def test_ambiguous_date_is_asked_with_two_buttons(bot, fakebot):
         card = await fakebot.press(bot.app, bot.officer, ask, "2026年3月12日（周四）")
         text = fakebot.plain(card[-1].params["text"])
         assert field(text, "日期") == "2026年3月12日（周四）"
-        assert field(text, "企业").startswith("内蒙古伊利实业集团股份有限公司")
+        assert field(text, "企业").startswith(company("yili").name)
         await fakebot.press(bot.app, bot.officer, card[-1], "✅ 保存")
     [m] = meetings_of(bot)
     assert m.meeting_date == dt.date(2026, 3, 12)
@@ -144,7 +135,7 @@ async def test_two_companies_are_asked_not_guessed(bot, fakebot):
         calls = await fakebot.send_text(bot.app, bot.officer, "昨天在哈尔滨见了飞鹤张总和伊利李总")
         ask = calls[-1]
         assert "哪家企业" in ask.params["text"]
-        assert {"中国飞鹤有限公司", "内蒙古伊利实业集团股份有限公司"} <= set(labels(ask))
+        assert {company("feihe").name, company("yili").name} <= set(labels(ask))
         # typing instead of choosing works too
         card = await fakebot.send_text(bot.app, bot.officer, "伊利")
         assert field(fakebot.plain(card[-1].params["text"]), "企业").startswith("内蒙古伊利")
@@ -156,7 +147,7 @@ async def test_english_message(bot, fakebot):
         text = fakebot.plain(calls[-1].params["text"])
         assert field(text, "日期") == "2026年11月25日（周三）"
         assert field(text, "地点") == "哈尔滨市"
-        assert field(text, "企业").startswith("中粮集团有限公司")
+        assert field(text, "企业").startswith(company("cofco").name)
         assert (field(text, "人员"), field(text, "职务")) == ("Li", "VP")
         assert field(text, "金额") == "2亿元（投资）"
         await fakebot.press(bot.app, bot.officer, calls[-1], "✅ 保存")
@@ -167,7 +158,7 @@ async def test_english_message(bot, fakebot):
 async def test_log_command_with_text_and_a_stale_card(bot, fakebot):
     async with running(bot):
         first = (await fakebot.send_text(bot.app, bot.officer, "/log 昨天拜访了中粮集团，谈玉米深加工"))[-1]
-        assert field(fakebot.plain(first.params["text"]), "企业").startswith("中粮集团有限公司")
+        assert field(fakebot.plain(first.params["text"]), "企业").startswith(company("cofco").name)
         second = (await fakebot.send_text(bot.app, bot.officer, "今天见了蒙牛李总，谈液态奶"))[-1]
         stale = await fakebot.press(bot.app, bot.officer, first, "✅ 保存")     # replaced by the newer draft
         assert stale[-1].method == "answerCallbackQuery" and "已过期" in stale[-1].params["text"]
@@ -267,32 +258,11 @@ async def test_unconfirmed_card_survives_a_restart(fakebot, tmp_path):
     assert len(meetings_of(restarted)) == 1
 
 
-def _read_line(proc, timeout: float) -> str:
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
-    try:
-        return proc.stdout.readline()
-    finally:
-        timer.cancel()
-
-
 async def test_kill_9_right_after_saved_loses_nothing(tmp_path):
     """tests/killbot.py runs the real application (job queue and persistence loop started)
     in a subprocess, logs a meeting and prints SAVED once the fake has recorded "已保存"."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "tests.killbot", str(tmp_path)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = _read_line(proc, 120)
-        assert line.startswith("SAVED "), (line, proc.stderr.read() if proc.poll() is not None else "")
-        meeting_id = int(line.split()[1])
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.stdout.close()
-        proc.stderr.close()
+    line = kill_9_after("SAVED ", "tests.killbot", str(tmp_path))
+    meeting_id = int(line.split()[1])
     db = Database(f"sqlite:///{tmp_path / 'promo.db'}")
     try:
         m = MeetingStore(db).get(meeting_id)
@@ -328,7 +298,7 @@ async def test_reminder_is_rebuilt_after_a_restart_and_fires_once(fakebot, tmp_p
         sent = [c for c in fakebot.calls[before:] if c.method == "sendMessage"]
         assert len(sent) == 1 and str(sent[0].params["chat_id"]) == str(OFFICER)
         text = fakebot.plain(sent[0].params["text"])
-        assert "回访提醒" in text and "中国飞鹤有限公司" in text and "下周三回访" in text
+        assert "回访提醒" in text and company("feihe").name in text and "下周三回访" in text
         await jobs[0].run(restarted.app)                       # a second run (e.g. the scan) stays silent
         assert not [c for c in fakebot.calls[before + len(sent) + 1:] if c.method == "sendMessage"]
         # the reminder's ✓ closes the follow-up
@@ -358,8 +328,8 @@ async def test_todo_lists_due_overdue_upcoming_and_nudges(bot, fakebot):
         assert "近 7 天" in text and "3. 丙公司" in text
         assert "丁公司" not in text                            # someone else's follow-up
         # nudges: people whose liaison is the officer's unit (北安市), not met for 90 days
-        assert "该联系的人" in text and "王秀梅" in text
-        assert "曾立群" not in text                           # contacted on 2026-10-20
+        assert "该联系的人" in text and person(BEIDAHUANG_VP).name in text
+        assert person(FEIHE_VP).name not in text                           # contacted on 2026-10-20
         assert "1380000" not in text                          # never a phone number
         done = await fakebot.press(bot.app, bot.officer, calls[-1], "✓ 1")
         assert "甲公司" not in fakebot.plain(done[-1].params["text"])
@@ -412,7 +382,7 @@ async def test_mine_edits_own_meeting_with_history(bot, fakebot):
         await fakebot.press(bot.app, bot.officer, card, "✅ 保存")
         [m] = meetings_of(bot)
         listing = (await fakebot.send_text(bot.app, bot.officer, "/mine"))[-1]
-        assert f"#{m.id}" in listing.params["text"] and "中国飞鹤有限公司" in listing.params["text"]
+        assert f"#{m.id}" in listing.params["text"] and company("feihe").name in listing.params["text"]
         opened = (await fakebot.press(bot.app, bot.officer, listing, f"✏️ #{m.id}"))[-1]
         assert f"对接记录 #{m.id}" in opened.params["text"] and "✏️ 金额" in labels(opened)
         await fakebot.press(bot.app, bot.officer, opened, "✏️ 阶段")
@@ -498,7 +468,7 @@ async def test_form_company_brings_its_chains(bot, fakebot):
         step5 = await fakebot.press(bot.app, bot.officer, step4[-1], "跳过")
         card = await fakebot.press(bot.app, bot.officer, step5[-1], "跳过")
         text = fakebot.plain(card[-1].params["text"])
-        assert field(text, "企业").startswith("中国储备粮管理集团有限公司")
+        assert field(text, "企业").startswith(company("sinograin").name)
         assert "粮食仓储物流产业链" in field(text, "产业链")
         await fakebot.press(bot.app, bot.officer, card[-1], "✅ 保存")
     [m] = meetings_of(bot)

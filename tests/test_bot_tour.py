@@ -8,18 +8,9 @@ import re
 import pytest
 from icalendar import Calendar
 
-from .botkit import build_bot, running
+from .botkit import running, texts
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
-
-
-def texts(calls) -> str:
-    return "\n".join(c.params.get("text", "") for c in calls if c.method in ("sendMessage", "editMessageText"))
 
 
 def last_with_buttons(fakebot, calls):

@@ -20,6 +20,8 @@ import yaml
 
 from promo.cli import SENSITIVE_MASK
 
+from .sample import FEIHE_VP, company, person
+
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = "2026-11-26"
 PROBLEM_LINE = re.compile(r"^(?P<file>[\w./-]+\.yaml):(?P<line>\d+): (?P<rest>.+ — .+)$")
@@ -232,8 +234,9 @@ def test_top(sample, top):
 def test_whom_text(sample):
     out = query(sample, "whom", "飞鹤乳业 副总 北京 奶粉").stdout
     first = out.strip().splitlines()[0]
-    assert re.match(r"^1\. \[0\.\d\d\] 曾立群 — 飞鹤乳业 副总裁$", first), out
-    assert "同在中国飞鹤有限公司" in out and "联络人 北安市 刘主任" in out
+    vp = person(FEIHE_VP)
+    assert re.match(rf"^1\. \[0\.\d\d\] {re.escape(f'{vp.name} — {vp.company} {vp.title}')}$", first), out
+    assert f"同在{company('feihe').name}" in out and f"联络人 {vp.liaison}" in out
     assert re.search(r"（共 \d+ 位相关人员）$", out.strip())
 
 

@@ -20,6 +20,7 @@ from promo.services import Services
 
 from .botkit import Clock, settings_for
 from .conftest import ROOT
+from .sample import FEIHE_VP, company, person
 
 
 async def _console_says(tmp_path, lines: list[str]) -> str:
@@ -38,7 +39,7 @@ async def _console_says(tmp_path, lines: list[str]) -> str:
 async def test_console_chat_answers_and_presses_buttons(tmp_path):
     text = await _console_says(tmp_path, ["飞鹤乳业 副总 北京 奶粉", "1", "/help", "/quit"])
     assert "黑河招商助手" in text                       # /start greeting
-    assert "曾立群" in text and "联络人" in text          # the card, with people
+    assert person(FEIHE_VP).name in text and "联络人" in text     # the card, with people
     assert "[1] 视频" in text and "✓视频" in text         # button 1 pressed: the card was edited
     assert "<b>" not in text and "https://promo.heihe.example/" in text   # HTML rendered as text
     assert "/say" in text                                # /help
@@ -55,7 +56,7 @@ def test_python_bot_py_without_token_opens_console(tmp_path):
     run = subprocess.run([sys.executable, "bot.py"], input="中储粮 哈尔滨\n/quit\n", capture_output=True,
                          text=True, cwd=ROOT, env=env, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert "本地控制台" in run.stdout and "中国储备粮管理集团有限公司" in run.stdout
+    assert "本地控制台" in run.stdout and company("sinograin").name in run.stdout
     assert f"文件保存在：{ROOT / 'var' / 'outbox'}" in run.stdout          # the data dir's var folder
     assert f"日志写在：{ROOT / 'var' / 'console.log'}" in run.stdout
     assert " INFO " not in run.stdout + run.stderr                      # log lines go to the file

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from promo.db import Conflict, Database
 from promo.meetings.store import MeetingStore
 from promo.tables import Meeting
-from tests.pg import backend, db, sqlite_db  # noqa: F401
 
 T0 = dt.datetime(2025, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
 

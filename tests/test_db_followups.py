@@ -11,7 +11,6 @@ from promo.db import PermissionDenied
 from promo.meetings.followups import FollowUps, keep_in_touch
 from promo.meetings.store import MeetingStore
 from promo.models import Person
-from tests.pg import backend, db  # noqa: F401
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2025, 3, 1, 2, 0, tzinfo=UTC)

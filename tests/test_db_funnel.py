@@ -6,11 +6,9 @@ import datetime as dt
 
 import pytest
 
-from promo.access import AccessStore
 from promo.db import InvalidTransition, NotFound, PermissionDenied
 from promo.meetings.funnel import ProjectStore, month_bounds
 from promo.meetings.store import MeetingStore
-from tests.pg import backend, db  # noqa: F401
 
 T0 = dt.datetime(2025, 4, 1, 2, 0, tzinfo=dt.timezone.utc)
 D = dt.date
@@ -20,13 +18,6 @@ USERS = [
     {"id": 14, "name": "赵组长", "role": "lead", "unit": "北安市"},
     {"id": 15, "name": "管理员", "role": "admin", "unit": "爱辉区"},
 ]
-
-
-@pytest.fixture
-def users(db):
-    access = AccessStore(db)
-    access.seed(USERS, T0)
-    return {u["id"]: access.get(u["id"]) for u in USERS}
 
 
 @pytest.fixture

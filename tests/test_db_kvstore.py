@@ -9,7 +9,6 @@ import pytest
 
 from promo.db import Database
 from promo.kvstore import KVStore
-from tests.pg import backend, db  # noqa: F401
 
 T0 = dt.datetime(2025, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
 

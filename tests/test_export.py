@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 from promo.meetings.export import FONT_NAME, HEADERS, NOTES_SHEET, SHEET_NAME, export_xlsx
 from promo.meetings.fx import FxRates, parse_fx
 from promo.meetings.store import MeetingStore
-from tests.pg import backend, db  # noqa: F401
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2025, 3, 9, 16, 30, tzinfo=UTC)       # 2025-03-10 00:30 in Heihe

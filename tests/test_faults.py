@@ -19,7 +19,7 @@ from telegram.error import NetworkError, TimedOut
 
 from promo.meetings.store import MeetingStore
 
-from .botkit import build_bot, running
+from .botkit import running
 from .fakebot.server import QUERY_TOO_OLD
 
 pytestmark = pytest.mark.asyncio
@@ -27,11 +27,6 @@ pytestmark = pytest.mark.asyncio
 FEIHE = "今天在北京见了飞鹤张总，谈奶粉工厂扩产，投资约5亿，下周三回访"
 SECRET = "曾立群 13800002036"          # what an exception message may quote: never in a log
 DROPS = [dict(exc=NetworkError("Connection reset by peer")), dict(exc=TimedOut()), dict(status=502)]
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
 
 
 def answers(fake, query_id=None):
@@ -142,7 +137,7 @@ async def test_failed_save_after_the_answer_is_told_in_the_chat_once(bot, fakebo
 
 
 async def test_failed_button_before_any_answer_stops_the_spinner_and_tells_the_chat(bot, fakebot, monkeypatch):
-    import handlers.meetings as meetings
+    from promo.meetings.draft import MeetingForms
 
     async with running(bot):
         card = (await fakebot.send_text(bot.app, bot.officer, FEIHE))[-1]
@@ -150,7 +145,7 @@ async def test_failed_button_before_any_answer_stops_the_spinner_and_tells_the_c
         def broken(*args, **kwargs):
             raise KeyError(SECRET)
 
-        monkeypatch.setattr(meetings, "_item", broken)
+        monkeypatch.setattr(MeetingForms, "item", broken)
         await fakebot.press(bot.app, bot.officer, card, "✏️ 日期", raise_errors=False)
     [answer] = answers(fakebot)
     assert not answer.params.get("text")                         # the spinner stops, quietly

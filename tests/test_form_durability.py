@@ -18,16 +18,15 @@ the same database and the officer answers the step that was on the screen.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.botkit import kill_9_after
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,29 +79,8 @@ async def _child(scenario: str, tmp: Path) -> int:
 
 # ---------------------------------------------------------------------- the test
 
-def _read_line(proc, timeout: float) -> str:
-    timer = threading.Timer(timeout, proc.kill)
-    timer.start()
-    try:
-        return proc.stdout.readline()
-    finally:
-        timer.cancel()
-
-
 def _kill_after_shown(tmp_path: Path, scenario: str) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "tests.test_form_durability", scenario, str(tmp_path)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = _read_line(proc, 120)
-        assert line.startswith("SHOWN"), (line, proc.stderr.read() if proc.poll() is not None else "")
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.stdout.close()
-        proc.stderr.close()
+    kill_9_after("SHOWN", "tests.test_form_durability", scenario, str(tmp_path))
 
 
 def _field(text: str, label: str) -> str:

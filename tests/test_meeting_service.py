@@ -13,13 +13,14 @@ import pytest
 from promo.config import Settings
 from promo.meetings.parse import parse_meeting
 from promo.meetings.resolver import MatcherResolver
-from promo.meetings.service import (MeetingService, answer_question, card_lines, draft_from_parse,
-                                    export_filename, looks_like_meeting, meeting_fields, parse_capital,
-                                    parse_range, person_label, set_fields, store_fields,
-                                    capital_without_agreement)
+from promo.meetings.draft import Draft, card_lines, meeting_fields
+from promo.meetings.projects import capital_without_agreement, parse_capital
+from promo.meetings.routing import looks_like_meeting
+from promo.meetings.service import MeetingService, export_filename, parse_range, person_label
 from promo.services import Services
 
 from .conftest import NOW, ROOT, TODAY
+from .sample import BEIDAHUANG_VP, FEIHE_VP, company, person
 
 FEIHE = "今天在北京见了飞鹤张总，谈奶粉工厂扩产，投资约5亿，下周三回访"
 
@@ -70,7 +71,7 @@ def test_resolver_maps_companies_chains_and_places(matcher):
     r = MatcherResolver(matcher)
     text = FEIHE
     [(cid, label, start, end, score)] = r.find_company(text)
-    assert (cid, label, text[start:end]) == ("feihe", "中国飞鹤有限公司", "飞鹤") and score >= 0.9
+    assert (cid, label, text[start:end]) == ("feihe", company("feihe").name, "飞鹤") and score >= 0.9
     assert r.find_chains(text) == ["dairy"]
     assert r.find_place(text) == [("北京市", 3, 5)]          # the list's name, once per stretch
     en = "Met COFCO VP Li in Harbin yesterday"
@@ -82,30 +83,30 @@ def test_resolver_maps_companies_chains_and_places(matcher):
 
 def test_draft_is_json_and_defaults_the_date_visibly(matcher):
     d = parse_meeting("见了伊利王总，谈奶源基地", TODAY, MatcherResolver(matcher))
-    draft = draft_from_parse(d, TODAY)
-    assert json.loads(json.dumps(draft)) == draft                 # persistence stores JSON
-    assert draft["f"]["meeting_date"] == TODAY.isoformat() and draft["assumed"] == ["meeting_date"]
-    lines = {line["key"]: line["value"] for line in card_lines(draft["f"], matcher.library, draft["assumed"])}
+    draft = Draft.from_parse(d, TODAY)
+    assert Draft.from_json(json.loads(json.dumps(draft.to_json()))) == draft    # persistence stores JSON
+    assert draft.f["meeting_date"] == TODAY.isoformat() and draft.assumed == ["meeting_date"]
+    lines = {line["key"]: line["value"] for line in card_lines(draft.f, matcher.library, draft.assumed)}
     assert "未写明" in lines["meeting_date"]
-    set_fields(draft, {"meeting_date": "2026-11-20"})
-    assert draft["assumed"] == []
-    fields = store_fields(draft)
+    draft.set_fields({"meeting_date": "2026-11-20"})
+    assert draft.assumed == []
+    fields = draft.store_fields()
     assert fields["meeting_date"] == dt.date(2026, 11, 20) and fields["company_id"] == "yili"
 
 
 def test_questions_become_json_and_answers_fill_the_field(matcher):
     d = parse_meeting("3/12见了伊利王总", TODAY, MatcherResolver(matcher))
-    draft = draft_from_parse(d, TODAY)
-    [q] = draft["q"]
+    draft = Draft.from_parse(d, TODAY)
+    [q] = draft.q
     assert q["field"] == "meeting_date" and q["values"] == ["2025-12-03", "2026-03-12"]
-    assert "meeting_date" not in draft["assumed"]             # asked, not defaulted
-    assert answer_question(draft, 1) and draft["f"]["meeting_date"] == "2026-03-12" and not draft["q"]
+    assert "meeting_date" not in draft.assumed             # asked, not defaulted
+    assert draft.answer_question(1) and draft.f["meeting_date"] == "2026-03-12" and not draft.q
     d = parse_meeting("昨天见了飞鹤张总和伊利李总", TODAY, MatcherResolver(matcher))
-    draft = draft_from_parse(d, TODAY)
-    assert draft["q"][0]["values"] == [["feihe", "中国飞鹤有限公司"], ["yili", "内蒙古伊利实业集团股份有限公司"]]
-    assert not answer_question(draft, 5)
-    answer_question(draft, 0)
-    assert (draft["f"]["company_id"], draft["f"]["company"]) == ("feihe", "中国飞鹤有限公司")
+    draft = Draft.from_parse(d, TODAY)
+    assert draft.q[0]["values"] == [["feihe", company("feihe").name], ["yili", company("yili").name]]
+    assert not draft.answer_question(5)
+    draft.answer_question(0)
+    assert (draft.f["company_id"], draft.f["company"]) == ("feihe", company("feihe").name)
 
 
 # ---------------------------------------------------------------------- the service
@@ -135,61 +136,62 @@ def user(service, uid):
     ("amount", "RMB 200 million", {"amount_yuan": 200_000_000}),
     ("amount", "无", {"amount": None, "amount_yuan": None, "currency": None}),
     ("stage", "签约", {"stage": "signed"}),
-    ("company", "伊利", {"company": "内蒙古伊利实业集团股份有限公司", "company_id": "yili"}),
+    ("company", "伊利", {"company": company("yili").name, "company_id": "yili"}),
     ("company", "某某新材料", {"company": "某某新材料", "company_id": None}),
     ("chain_ids", "大豆", {"chain_ids": ["soybean"]}),
     ("topic", "液态奶工厂", {"topic": "液态奶工厂"}),
     ("person", "-", {"person": None}),
 ])
 def test_typed_values(service, name, text, expected):
-    got = service.parse_field(name, text, TODAY)
+    got = service.inputs.parse_field(name, text, TODAY)
     assert got.error is None and got.question is None
     assert expected.items() <= got.changes.items()
 
 
 def test_typed_values_that_need_a_question_or_are_not_understood(service):
-    bare = service.parse_field("amount", "5000", TODAY)
+    bare = service.inputs.parse_field("amount", "5000", TODAY)
     assert bare.question["values"] == [50_000_000, 5000]        # 5000万 or 5000 yuan: asked
-    assert service.parse_field("meeting_date", "3/12", TODAY).question["values"] == ["2025-12-03", "2026-03-12"]
-    assert service.parse_field("meeting_date", "改天吧", TODAY).error
-    assert service.parse_field("amount", "很多钱", TODAY).error
-    assert service.parse_field("stage", "快了", TODAY).error
+    assert service.inputs.parse_field("meeting_date", "3/12", TODAY).question["values"] == ["2025-12-03", "2026-03-12"]
+    assert service.inputs.parse_field("meeting_date", "改天吧", TODAY).error
+    assert service.inputs.parse_field("amount", "很多钱", TODAY).error
+    assert service.inputs.parse_field("stage", "快了", TODAY).error
 
 
 def test_save_creates_project_once_and_reuses_it(service):
     officer = user(service, 1)
-    draft = service.draft_from_text(FEIHE, TODAY)
-    assert service.project_choice(draft, "北安市").kind == "new"
+    draft = service.inputs.draft_from_text(FEIHE, TODAY)
+    assert service.project_service.project_choice(draft, "北安市").kind == "new"
     first = service.save(draft, officer, NOW)
     assert first.project_created and first.project.name == "奶粉工厂扩产"
     assert first.meeting.project_id == first.project.id and first.meeting.unit == "北安市"
     # the same company again with another subject: the company's only project
-    again = service.draft_from_text("今天见了飞鹤李总，谈扩产进度", TODAY)
-    choice = service.project_choice(again, "北安市")
+    again = service.inputs.draft_from_text("今天见了飞鹤李总，谈扩产进度", TODAY)
+    choice = service.project_service.project_choice(again, "北安市")
     assert choice.kind == "existing" and choice.project.id == first.project.id
     # unless a new one is chosen on the card
-    again["project"] = {"new": "扩产进度"}
+    again.project = {"new": "扩产进度"}
     second = service.save(again, officer, NOW)
     assert second.project_created and second.project.id != first.project.id
     # another unit never joins this unit's project
-    lead_choice = service.project_choice(service.draft_from_text(FEIHE, TODAY), "乳制品专班")
+    lead_choice = service.project_service.project_choice(service.inputs.draft_from_text(FEIHE, TODAY), "乳制品专班")
     assert lead_choice.kind == "new"
 
 
 def test_saving_the_same_message_twice_is_not_a_second_meeting(service):
     officer = user(service, 1)
-    draft = service.draft_from_text(FEIHE, TODAY)
+    draft = service.inputs.draft_from_text(FEIHE, TODAY)
     first = service.save(draft, officer, NOW)
-    again = service.save(json.loads(json.dumps(draft)), officer, NOW + dt.timedelta(minutes=5))
+    again = service.save(Draft.from_json(json.loads(json.dumps(draft.to_json()))), officer,
+                         NOW + dt.timedelta(minutes=5))
     assert again.duplicate and again.meeting.id == first.meeting.id
     assert len(service.meetings.mine(1)) == 1
 
 
 def test_prior_contacts_are_other_units_in_ninety_days(service):
-    f = service.draft_from_text(FEIHE, TODAY)["f"]
+    f = service.inputs.draft_from_text(FEIHE, TODAY).f
     add = service.meetings.add
     add({"company": "飞鹤", "company_id": "feihe", "meeting_date": dt.date(2026, 11, 20)}, user(service, 3), NOW)
-    add({"company": "中国飞鹤有限公司", "meeting_date": dt.date(2026, 11, 1)}, user(service, 4), NOW)
+    add({"company": company("feihe").name, "meeting_date": dt.date(2026, 11, 1)}, user(service, 4), NOW)
     add({"company": "飞鹤", "company_id": "feihe", "meeting_date": dt.date(2026, 8, 1)}, user(service, 4), NOW)
     add({"company": "飞鹤", "company_id": "feihe", "meeting_date": dt.date(2026, 11, 24)}, user(service, 2), NOW)
     prior = service.prior_contacts(f, user(service, 1), TODAY)
@@ -200,10 +202,10 @@ def test_prior_contacts_are_other_units_in_ninety_days(service):
 def test_nudges_go_to_the_liaisons_unit_and_sensitive_ones_to_the_liaison_only(service):
     people = service.library.people
     officer = user(service, 1)
-    mine = [p for p in people if service.liaison_matches(p, officer)]
+    mine = [p for p in people if service.followups.liaison_matches(p, officer)]
     assert mine and all(p.liaison.startswith("北安市") for p in mine)
-    names = {n.name for n in service.nudges(officer, TODAY, limit=50)}
-    assert "王秀梅" in names and "曾立群" not in names        # 2026-05-08 vs 2026-10-20
+    names = {n.name for n in service.followups.nudges(officer, TODAY, limit=50)}
+    assert person(BEIDAHUANG_VP).name in names and person(FEIHE_VP).name not in names        # 2026-05-08 vs 2026-10-20
     sensitive = [p for p in people if p.sensitive and p.liaison]
     p = sensitive[0]
     unit, liaison_name = p.liaison.split()[0], p.liaison.split()[-1]
@@ -212,11 +214,11 @@ def test_nudges_go_to_the_liaisons_unit_and_sensitive_ones_to_the_liaison_only(s
         def __init__(self, name, unit):
             self.display_name, self.unit = name, unit
 
-    assert not service.liaison_matches(p, U("别人", unit))
-    assert service.liaison_matches(p, U(liaison_name, "任何单位"))
+    assert not service.followups.liaison_matches(p, U("别人", unit))
+    assert service.followups.liaison_matches(p, U(liaison_name, "任何单位"))
     # a meeting with the person counts as contact
-    service.meetings.add({"person": "王秀梅", "meeting_date": TODAY}, officer, NOW)
-    assert "王秀梅" not in {n.name for n in service.nudges(officer, TODAY, limit=50)}
+    service.meetings.add({"person": person(BEIDAHUANG_VP).name, "meeting_date": TODAY}, officer, NOW)
+    assert person(BEIDAHUANG_VP).name not in {n.name for n in service.followups.nudges(officer, TODAY, limit=50)}
 
 
 def test_export_is_mine_or_the_units(service):
@@ -232,7 +234,7 @@ def test_export_is_mine_or_the_units(service):
 
 
 def test_edit_needs_the_author_or_a_lead_of_the_unit(service):
-    m = service.save(service.draft_from_text(FEIHE, TODAY), user(service, 1), NOW).meeting
+    m = service.save(service.inputs.draft_from_text(FEIHE, TODAY), user(service, 1), NOW).meeting
     from promo.db import PermissionDenied
 
     with pytest.raises(PermissionDenied):
@@ -269,45 +271,45 @@ def test_topic_naming_another_project_asks_instead_of_attaching(service):
     officer = user(service, 1)
     old = service.projects.find_or_create("飞鹤", "北安乳制品加工二期项目", "北安市", company_id="feihe",
                                           user=officer, now=NOW)
-    draft = service.draft_from_text("今天见了飞鹤张总，谈液态奶项目", TODAY)
-    choice = service.project_choice(draft, "北安市")
+    draft = service.inputs.draft_from_text("今天见了飞鹤张总，谈液态奶项目", TODAY)
+    choice = service.project_service.project_choice(draft, "北安市")
     assert (choice.kind, choice.project.id, choice.name) == ("ask", old.id, "液态奶项目")
     with pytest.raises(ValueError):
         service.save(draft, officer, NOW)                     # never attached silently
     assert not service.meetings.mine(1)
-    draft["project"] = {"id": old.id}                         # "same project"
+    draft.project = {"id": old.id}                         # "same project"
     assert service.save(draft, officer, NOW).project.id == old.id
     # a subject that names no project still joins the company's only project
-    talk = service.draft_from_text("今天见了飞鹤李总，谈扩产进度", TODAY)
-    assert service.project_choice(talk, "北安市").kind == "existing"
+    talk = service.inputs.draft_from_text("今天见了飞鹤李总，谈扩产进度", TODAY)
+    assert service.project_service.project_choice(talk, "北安市").kind == "existing"
     # nor does the project's own name
-    same = service.draft_from_text("今天见了飞鹤李总，谈乳制品加工二期项目", TODAY)
-    assert service.project_choice(same, "北安市").kind == "existing"
+    same = service.inputs.draft_from_text("今天见了飞鹤李总，谈乳制品加工二期项目", TODAY)
+    assert service.project_service.project_choice(same, "北安市").kind == "existing"
 
 
 def test_typed_values_outside_the_bounds_are_asked(service):
-    far = service.parse_field("meeting_date", "9999-12-31", TODAY)
+    far = service.inputs.parse_field("meeting_date", "9999-12-31", TODAY)
     assert far.changes is None and far.question["values"] == ["9999-12-31"]
     assert "确认是9999年12月31日" in far.question["prompt"]
-    old = service.parse_field("followup_date", "1999年3月1日", TODAY)
+    old = service.inputs.parse_field("followup_date", "1999年3月1日", TODAY)
     assert old.question["values"] == ["1999-03-01"]
-    huge = service.parse_field("amount", "9999999亿", TODAY)
+    huge = service.inputs.parse_field("amount", "9999999亿", TODAY)
     assert huge.question["values"] == [9_999_999 * 10 ** 8] and "amount" not in (huge.changes or {})
-    assert service.parse_field("meeting_date", "2026-02-30", TODAY).error.startswith("「2026-02-30」不是有效日期")
-    assert service.parse_field("amount", "9000亿", TODAY).changes["amount_yuan"] == 9000 * 10 ** 8
+    assert service.inputs.parse_field("meeting_date", "2026-02-30", TODAY).error.startswith("「2026-02-30」不是有效日期")
+    assert service.inputs.parse_field("amount", "9000亿", TODAY).changes["amount_yuan"] == 9000 * 10 ** 8
 
 
 def test_known_company_fills_the_chains(service):
-    draft = {"f": {"company": "中国储备粮管理集团有限公司", "company_id": "sinograin", "chain_ids": []}}
-    service.fill_chains(draft)
-    assert draft["f"]["chain_ids"] == ["grain_logistics", "soybean", "corn"]
-    chosen = {"f": {"company_id": "sinograin", "chain_ids": ["dairy"]}}
-    service.fill_chains(chosen)
-    assert chosen["f"]["chain_ids"] == ["dairy"]              # a choice is never overwritten
+    draft = Draft(f={"company": "中国储备粮管理集团有限公司", "company_id": "sinograin", "chain_ids": []})
+    service.inputs.fill_chains(draft)
+    assert draft.f["chain_ids"] == ["grain_logistics", "soybean", "corn"]
+    chosen = Draft(f={"company_id": "sinograin", "chain_ids": ["dairy"]})
+    service.inputs.fill_chains(chosen)
+    assert chosen.f["chain_ids"] == ["dairy"]              # a choice is never overwritten
     assert service.resolver().company_chains("sinograin_hlj")   # a branch has its own (or its group's)
-    draft["f"].update(company="内蒙古伊利实业集团股份有限公司", company_id="yili")   # the company changed
-    service.fill_chains(draft)
-    assert draft["f"]["chain_ids"] == service.resolver().company_chains("yili") != ["grain_logistics", "soybean", "corn"]
+    draft.f.update(company="内蒙古伊利实业集团股份有限公司", company_id="yili")   # the company changed
+    service.inputs.fill_chains(draft)
+    assert draft.f["chain_ids"] == service.resolver().company_chains("yili") != ["grain_logistics", "soybean", "corn"]
 
 
 def test_person_label_with_address_forms():

@@ -9,7 +9,6 @@ import pytest
 from promo.access import AccessStore
 from promo.db import Conflict, Database, NotFound, PermissionDenied
 from promo.meetings.store import MeetingStore, company_key, normalise_stage
-from tests.pg import backend, db  # noqa: F401
 
 T0 = dt.datetime(2025, 3, 10, 6, 0, tzinfo=dt.timezone.utc)   # 14:00 in Heihe
 USERS = [
@@ -27,13 +26,6 @@ DRAFT = {
     "stage": "对接", "next_step": "寄送园区资料", "followup_date": dt.date(2025, 3, 20),
     "raw": "3月9日 深圳 飞鹤 刘总 副总裁 奶粉 8亿",
 }
-
-
-@pytest.fixture
-def users(db):
-    access = AccessStore(db)
-    access.seed(USERS, T0)
-    return {u["id"]: access.get(u["id"]) for u in USERS}
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ def _fields(problems):
 def test_cross_reference_mistakes_are_reported(stem, changes, where):
     problems = _refs(_mutated(stem, 0, **changes))
     assert where in _fields(problems), problems
-    for file, index, field, message, fix in problems:
+    for file, index, _field, message, fix in problems:
         assert file in TOUR_LISTS and index >= 0 and message and fix
 
 

@@ -38,7 +38,7 @@ def test_central_soe_chairman_is_received_by_the_city_top():
     for s in plan.stops:
         if s.kind == "site" and s.host_ids:
             assert max(OFFICIALS[o].rank for o in s.host_ids) >= 3
-    assert any("欢迎晚宴" == s.why and s.host_ids == [t.host_ids[0]] for s in plan.stops)
+    assert any(s.why == "欢迎晚宴" and s.host_ids == [t.host_ids[0]] for s in plan.stops)
 
 
 def test_private_vice_president_meets_the_vice_mayor_in_charge_or_the_bureau():

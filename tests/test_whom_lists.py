@@ -12,24 +12,13 @@ from pathlib import Path
 import pytest
 
 from promo import whom as whom_mod
-from promo.loader import load_library
-from promo.matcher import Matcher, place_ancestors
+from promo.matcher import place_ancestors
 from promo.validate import cross_check
 
 from .botkit import build_bot, running
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 26)
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library(ROOT, today=TODAY, use_cache=False)
-
-
-@pytest.fixture(scope="module")
-def matcher(library):
-    return Matcher(library)
 
 
 def people(matcher, text, **kw):

@@ -15,7 +15,7 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["DateMention", "parse_dates", "date_spans", "normalize", "cn_int", "clauses",
            "clause_at", "MEETING", "FOLLOWUP", "impossible_dates"]
@@ -546,7 +546,7 @@ def parse_dates(text: str, today: date) -> list[DateMention]:
     out = []
     for s, e, hit in _scan(t, today):
         ctx = _context_role(t, (s, e), clause_at(spans, s))
-        cands = sorted(set(hit.fixed if hit.fixed is not None else hit.floating(ctx)))
+        cands = sorted(set(hit.fixed if hit.fixed is not None else hit.floating(ctx)))  # type: ignore[misc]  # a hit is fixed or floating
         if not cands:
             continue
         value = cands[0] if len(cands) == 1 else None
@@ -582,7 +582,7 @@ def impossible_dates(text: str, today: date, known: list[DateMention] | None = N
             y, mo, d = int(m["iy"]), int(m["im"]), int(m["id"])
             real = _safe(y, mo, d) is not None
         else:
-            mo, d = cn_int(m["m"]), cn_int(m["d"])
+            mo, d = cn_int(m["m"]) or 0, cn_int(m["d"]) or 0     # 0: not a number, never real
             if m["y"]:
                 real = bool(mo and d) and _safe(int(m["y"]), mo, d) is not None
             else:               # no year: a real day in some year (2月29日 is one)

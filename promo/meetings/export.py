@@ -23,6 +23,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -104,82 +105,26 @@ def export_xlsx(meetings: Iterable[Any], path_or_buffer: str | Path | IO[bytes],
     ws.title = SHEET_NAME
     ws.append(list(HEADERS))
     header_font, fill = _font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    body_font = _font()
     for cell in ws[1]:
         cell.font, cell.fill = header_font, fill
         cell.alignment = Alignment(horizontal="center", vertical="center")
+    style = _BodyStyle(_font(), Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top"))  # shared
     widths = [_width(h) for h in HEADERS]
-    wrap, top = Alignment(wrap_text=True, vertical="top"), Alignment(vertical="top")  # shared
     n = 0
     unconverted: dict[str, int] = {}
     used: set[str] = set()
     for m in meetings:
         n += 1
-        chains = [(chain_names or {}).get(c, c) for c in (_get(m, "chain_ids") or [])]
-        # yuan when known; a foreign amount as said, and in yuan only at a configured rate
-        yuan, original, currency, rate = _get(m, "amount_yuan"), None, "CNY", None
-        if yuan is None and _get(m, "amount") is not None:
-            currency = (_get(m, "currency") or "CNY").upper()
-            if currency == "CNY":
-                yuan = _get(m, "amount")
+        amount = _amount(m, rates)
+        if amount.original is not None:
+            if amount.rate is None:
+                unconverted[amount.currency] = unconverted.get(amount.currency, 0) + 1
             else:
-                original, rate = _get(m, "amount"), rates.rate(currency)
-                yuan = rates.yuan(original, currency)
-                if rate is None:
-                    unconverted[currency] = unconverted.get(currency, 0) + 1
-                else:
-                    used.add(currency)
-        logged_by = _get(m, "logged_by")
-        recorder = (user_names or {}).get(logged_by) or _get(m, "logged_by_name") or logged_by
-        created = _get(m, "created_at")
-        if isinstance(created, dt.datetime):
-            created = (created if created.tzinfo else created.replace(tzinfo=dt.timezone.utc))
-            created = created.astimezone(zone).replace(tzinfo=None, microsecond=0)
-        stage = _get(m, "stage")
-        row = [
-            _get(m, "meeting_date"),
-            _text(_get(m, "place")),
-            _text(_get(m, "company")),
-            _text(_get(m, "person")),
-            _text(_get(m, "title")),
-            _text("、".join(chains)),
-            _text(_get(m, "topic")),
-            round(yuan / 10000, 4) if yuan is not None else None,
-            round(original / 10000, 4) if original is not None else None,
-            f"{CURRENCY_NAMES.get(currency, currency)} {currency}" if original is not None else None,
-            (float(rate) if rate is not None else "未配置汇率") if original is not None else None,
-            STAGE_LABELS.get(stage, _text(stage)) if stage else None,
-            _text(_get(m, "next_step")),
-            _get(m, "followup_date"),
-            _text(recorder),
-            _text(_get(m, "unit")),
-            created,
-        ]
-        r = n + 1
+                used.add(amount.currency)
+        row = _row(m, amount, zone, chain_names or {}, user_names or {})
         for c, (header, value) in enumerate(zip(HEADERS, row), start=1):
-            cell = ws.cell(row=r, column=c, value=value)
-            cell.font = body_font
-            if isinstance(value, str):
-                cell.data_type = "s"          # never a formula, whatever it starts with
-                if value[:1] in "=+-@":
-                    cell.quotePrefix = True
-                widths[c - 1] = max(widths[c - 1], _width(value))
-            if header in ("日期", "回访日期") and value is not None:
-                cell.number_format = "yyyy-mm-dd"
-                widths[c - 1] = max(widths[c - 1], 10)
-            elif header == "记录时间" and value is not None:
-                cell.number_format = "yyyy-mm-dd hh:mm"
-                widths[c - 1] = max(widths[c - 1], 16)
-            elif header == "金额(万元)" and value is not None:
-                cell.number_format = "#,##0.00"
-                widths[c - 1] = max(widths[c - 1], len(f"{value:,.2f}") + 2)
-            elif header == "原币金额(万)" and value is not None:
-                unit = _unit(currency)
-                cell.number_format = "#,##0.00" + (f'" {unit}"' if unit else "")
-                widths[c - 1] = max(widths[c - 1], len(f"{value:,.2f}") + _width(unit) + 2)
-            elif header == "汇率" and isinstance(value, float):
-                cell.number_format = "0.0000"
-            cell.alignment = wrap if header in _WRAP else top
+            cell = ws.cell(row=n + 1, column=c, value=value)
+            widths[c - 1] = max(widths[c - 1], _format_cell(cell, header, value, amount.currency, style))
     for c, w in enumerate(widths, start=1):
         header = HEADERS[c - 1]
         ws.column_dimensions[get_column_letter(c)].width = max(8, min(w + 2, _MAX_WIDTH.get(header, 30)))
@@ -194,6 +139,99 @@ def export_xlsx(meetings: Iterable[Any], path_or_buffer: str | Path | IO[bytes],
         Path(path_or_buffer).parent.mkdir(parents=True, exist_ok=True)
     wb.save(path_or_buffer)
     return n
+
+
+@dataclass(frozen=True)
+class _Amount:
+    """A meeting's amount for the sheet: yuan when known; a foreign amount as said (`original`
+    in `currency`), and in yuan only at a configured `rate`."""
+    yuan: Any = None
+    original: Any = None
+    currency: str = "CNY"
+    rate: Any = None
+
+
+@dataclass(frozen=True)
+class _BodyStyle:
+    font: Font
+    wrap: Alignment
+    top: Alignment
+
+
+def _amount(m: Any, rates: FxRates) -> _Amount:
+    yuan = _get(m, "amount_yuan")
+    if yuan is not None or _get(m, "amount") is None:
+        return _Amount(yuan)
+    currency = (_get(m, "currency") or "CNY").upper()
+    if currency == "CNY":
+        return _Amount(_get(m, "amount"))
+    original = _get(m, "amount")
+    return _Amount(rates.yuan(original, currency), original, currency, rates.rate(currency))
+
+
+def _local_time(created: Any, zone: ZoneInfo) -> Any:
+    """The logging time in the office's zone, without tzinfo (Excel has none); naive = UTC."""
+    if not isinstance(created, dt.datetime):
+        return created
+    created = created if created.tzinfo else created.replace(tzinfo=dt.timezone.utc)
+    return created.astimezone(zone).replace(tzinfo=None, microsecond=0)
+
+
+def _row(m: Any, amount: _Amount, zone: ZoneInfo, chain_names: Mapping[str, str],
+         user_names: Mapping[int, str]) -> list[Any]:
+    """The cells of one meeting, in the order of HEADERS."""
+    chains = [chain_names.get(c, c) for c in (_get(m, "chain_ids") or [])]
+    logged_by = _get(m, "logged_by")
+    recorder = user_names.get(logged_by) or _get(m, "logged_by_name") or logged_by
+    stage = _get(m, "stage")
+    foreign = amount.original is not None
+    return [
+        _get(m, "meeting_date"),
+        _text(_get(m, "place")),
+        _text(_get(m, "company")),
+        _text(_get(m, "person")),
+        _text(_get(m, "title")),
+        _text("、".join(chains)),
+        _text(_get(m, "topic")),
+        round(amount.yuan / 10000, 4) if amount.yuan is not None else None,
+        round(amount.original / 10000, 4) if foreign else None,
+        f"{CURRENCY_NAMES.get(amount.currency, amount.currency)} {amount.currency}" if foreign else None,
+        (float(amount.rate) if amount.rate is not None else "未配置汇率") if foreign else None,
+        STAGE_LABELS.get(stage, _text(stage)) if stage else None,
+        _text(_get(m, "next_step")),
+        _get(m, "followup_date"),
+        _text(recorder),
+        _text(_get(m, "unit")),
+        _local_time(_get(m, "created_at"), zone),
+    ]
+
+
+def _format_cell(cell: Any, header: str, value: Any, currency: str, style: _BodyStyle) -> int:
+    """Font, number format and alignment of a body cell; returns the width its value needs."""
+    cell.font = style.font
+    width = 0
+    if isinstance(value, str):
+        cell.data_type = "s"          # never a formula, whatever it starts with
+        if value[:1] in "=+-@":
+            cell.quotePrefix = True
+        width = _width(value)
+    if header in ("日期", "回访日期") and value is not None:
+        cell.number_format = "yyyy-mm-dd"
+        width = max(width, 10)
+    elif header == "记录时间" and value is not None:
+        cell.number_format = "yyyy-mm-dd hh:mm"
+        width = max(width, 16)
+    elif header == "金额(万元)" and value is not None:
+        cell.number_format = "#,##0.00"
+        width = max(width, len(f"{value:,.2f}") + 2)
+    elif header == "原币金额(万)" and value is not None:
+        unit = _unit(currency)
+        cell.number_format = "#,##0.00" + (f'" {unit}"' if unit else "")
+        width = max(width, len(f"{value:,.2f}") + _width(unit) + 2)
+    elif header == "汇率" and isinstance(value, float):
+        cell.number_format = "0.0000"
+    cell.alignment = style.wrap if header in _WRAP else style.top
+    return width
 
 
 def _print_setup(ws, rates: FxRates) -> None:

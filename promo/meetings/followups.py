@@ -47,7 +47,7 @@ class Nudge:
     days_since: int | None
 
 
-def _scope(m: Meeting) -> Any:
+def _scope(m: Any) -> Any:
     """Whose follow-up it is: the unit's (or the officer's, for a meeting without a unit)."""
     return m.unit if m.unit is not None else ("user", m.logged_by)
 
@@ -125,6 +125,7 @@ class FollowUps:
         horizon = today + dt.timedelta(days=horizon_days)
         for m in sorted(self.open_followups(user_id=user_id),
                         key=lambda m: (m.followup_date, m.id)):
+            assert m.followup_date is not None          # an open follow-up has its date
             if m.followup_date == today:
                 due_today.append(m)
             elif m.followup_date < today:
@@ -137,7 +138,7 @@ class FollowUps:
         """The user's open follow-ups after the `due` window (today + `horizon_days`), by date:
         /todo shows the window and says how many come later."""
         horizon = today + dt.timedelta(days=horizon_days)
-        return sorted((m for m in self.open_followups(user_id=user_id) if m.followup_date > horizon),
+        return sorted((m for m in self.open_followups(user_id=user_id) if m.followup_date > horizon),  # type: ignore[operator]  # open: dated
                       key=lambda m: (m.followup_date, m.id))
 
     def mark_done(self, meeting_id: int, user: Actor, now: dt.datetime | None = None) -> Meeting:
@@ -184,7 +185,7 @@ class FollowUps:
             inactive = set(s.scalars(select(UserRow.user_id).where(UserRow.active.is_(False))))
         out = []
         for m in open_:
-            when = self.remind_time(m.followup_date)
+            when = self.remind_time(m.followup_date)  # type: ignore[arg-type]  # open: dated
             if when < now - grace or (m.id, when) in sent or m.logged_by in inactive:
                 continue
             out.append((m.id, m.logged_by, when))

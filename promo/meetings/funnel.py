@@ -128,6 +128,12 @@ class ProjectStore:
                                changed_by=p.created_by, changed_at=now))
             return p
 
+    def of_unit(self, unit: str, *, limit: int | None = None) -> list[Project]:
+        """The unit's projects, most recently changed first."""
+        q = select(Project).where(Project.unit == unit).order_by(Project.updated_at.desc(), Project.id.desc())
+        with self.db.read() as s:
+            return list(s.scalars(q if limit is None else q.limit(limit)))
+
     def search(self, name: str, *, unit: str | None = None, limit: int = 10,
                min_score: float = 0.5) -> list[Project]:
         """Projects whose name or company contains `name` (after normalisation), then close
@@ -185,9 +191,10 @@ class ProjectStore:
         allowed, dated no earlier than the current stage. With `correction` (lead/admin of
         the unit only) any stage and date: moving back clears the later stages' dates."""
         now = as_utc(now)
-        to_stage = normalise_stage(to_stage)
-        if to_stage is None:
+        stage = normalise_stage(to_stage)
+        if stage is None:
             raise ValueError("to_stage is required")
+        to_stage = stage
         try:
             with self.db.session() as s:
                 p = self._check(s.get(Project, int(project_id)), user, lead=correction)

@@ -70,4 +70,4 @@ def parse_fx(rates: str | None, date: str | None = None, source: str | None = No
         raise ValueError("PROMO_FX_DATE: the date of the rates, as YYYY-MM-DD, is required with PROMO_FX_RATES") from None
     if not (source or "").strip():
         raise ValueError("PROMO_FX_SOURCE: say where the rates come from (e.g. 中国外汇交易中心 人民币汇率中间价)")
-    return FxRates(parsed, day, source.strip())
+    return FxRates(parsed, day, (source or "").strip())

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from .amounts import AmountMention, parse_amounts
@@ -124,7 +125,7 @@ def parse_meeting(text: str, today: date, resolve: Resolver | None = None) -> Me
     d.chain_ids = list(dict.fromkeys(resolve.find_chains(t))) if resolve else []
     if not d.chain_ids and d.company_id and hasattr(resolve, "company_chains"):
         # "Met COFCO VP Li…" names no product, but the lists know COFCO's chains
-        d.chain_ids = list(resolve.company_chains(d.company_id))
+        d.chain_ids = list(resolve.company_chains(d.company_id))  # type: ignore[union-attr]  # hasattr above: a resolver
     d.stage = _stage(t, d.dates)
     d.topic = _topic(t, blocked, d.amounts, d.dates, d.company)
     d.next_step = _next_step(t, d.dates, d.language)
@@ -145,9 +146,9 @@ def _fill_dates(d: MeetingDraft, today: date) -> None:
         # the meeting day must be a day: "上周" / "last month" are too coarse for it
         sure = [m for m in mentions
                 if m.value is not None and (role == FOLLOWUP or m.precision in ("day", "part"))]
-        if sure and date_out_of_range(sure[0].value, today):
+        if sure and date_out_of_range(sure[0].value, today):  # type: ignore[arg-type]  # sure: value is not None
             m = sure[0]
-            d.questions.append(confirm_date(attr, m.value, m.text, d.language))
+            d.questions.append(confirm_date(attr, m.value, m.text, d.language))  # type: ignore[arg-type]  # sure: value is not None
         elif sure:
             setattr(d, attr, sure[0].value)
         elif ambiguous := [m for m in mentions if m.ambiguous]:
@@ -196,7 +197,7 @@ def _fill_amount(d: MeetingDraft) -> None:
     d.amount_text, d.currency, d.amount_kind, d.amount_approx = a.text, a.currency, a.kind, a.approx
     if not a.ambiguous and amount_out_of_range(a.amount):
         d.questions.append(confirm_amount("amount_yuan" if a.currency == "CNY" else "amount",
-                                          a.amount, a.currency, a.text, d.language))
+                                          a.amount, a.currency, a.text, d.language))  # type: ignore[arg-type]  # out of range: not None
         return
     if not a.ambiguous:
         d.amount, d.amount_yuan = a.amount, a.yuan
@@ -329,7 +330,7 @@ def _is_han(c: str) -> bool:
 
 
 def _name_before(t: str, pos: int, formal: bool,
-                 blocked: list[tuple[int, int]] = ()) -> tuple[str, int] | None:
+                 blocked: Sequence[tuple[int, int]] = ()) -> tuple[str, int] | None:
     """The name right before a title. 张总 / 飞鹤张总: a surname alone; 张伟董事长: a full name.
     With formal titles a full name is tried first, longest first (商贸王振江总经理: 王振江, not
     the surname-looking last char 江), with short ones a surname alone. A name never starts
@@ -338,22 +339,33 @@ def _name_before(t: str, pos: int, formal: bool,
     glued = max((e for s, e in blocked if e <= pos and pos - e <= 4), default=None)
     if glued is not None and glued < pos:
         name = t[glued:pos]
-        if all(_is_han(c) and c not in _NAME_STOP for c in name) and (
-                name[:2] in _COMPOUND_SURNAMES or name[0] in _SURNAMES):
+        if _name_chars(name) and (name[:2] in _COMPOUND_SURNAMES or name[0] in _SURNAMES):
             return name, glued
     for length in ((3, 2, 1, 4) if formal else (1, 2, 3, 4)):
-        s = pos - length
-        name = t[max(s, 0):pos]
-        if s < 0 or not all(_is_han(c) and c not in _NAME_STOP for c in name):
-            continue
-        if glued is not None and s < glued:
-            continue
-        if length == 3 and name[1] in _SURNAMES and s > 0 and _is_han(t[s - 1]) \
-                and t[s - 1] not in _NAME_STOP:
-            continue        # 蒙牛李明 / 同方张伟: the company's last char, then a two-char name
-        if name[:2] in _COMPOUND_SURNAMES or (name[0] in _SURNAMES and length <= 3
-                                               and name[:2] not in _COMPOUND_SURNAMES):
-            return name, s
+        found = _name_of_length(t, pos, length, glued)
+        if found:
+            return found
+    return None
+
+
+def _name_chars(name: str) -> bool:
+    return all(_is_han(c) and c not in _NAME_STOP for c in name)
+
+
+def _name_of_length(t: str, pos: int, length: int, glued: int | None) -> tuple[str, int] | None:
+    """The `length` characters before `pos` as a name (see _name_before), or None."""
+    s = pos - length
+    name = t[max(s, 0):pos]
+    if s < 0 or not _name_chars(name):
+        return None
+    if glued is not None and s < glued:
+        return None
+    if length == 3 and name[1] in _SURNAMES and s > 0 and _is_han(t[s - 1]) \
+            and t[s - 1] not in _NAME_STOP:
+        return None         # 蒙牛李明 / 同方张伟: the company's last char, then a two-char name
+    if name[:2] in _COMPOUND_SURNAMES or (name[0] in _SURNAMES and length <= 3
+                                           and name[:2] not in _COMPOUND_SURNAMES):
+        return name, s
     return None
 
 
@@ -440,9 +452,9 @@ def _en_people(t: str) -> list[_Person]:
             title = None if re.fullmatch(_EN_HONOR, m["title"]) else m["title"]
             out.append(_Person(name, title, *span))
     if not out:                       # "Met Zhang Wei yesterday": a pinyin name after the verb
-        m = re.search(rf"(?i:\bmet(?:\s+with)?|\bvisited|\bmeeting\s+with)\s+(?P<name>{_EN_NAME})\b", t)
-        if m and m["name"].split()[0].lower() in _PINYIN_SURNAMES:
-            out.append(_Person(m["name"], None, m.start("name"), m.end("name")))
+        met = re.search(rf"(?i:\bmet(?:\s+with)?|\bvisited|\bmeeting\s+with)\s+(?P<name>{_EN_NAME})\b", t)
+        if met and met["name"].split()[0].lower() in _PINYIN_SURNAMES:
+            out.append(_Person(met["name"], None, met.start("name"), met.end("name")))
     return out
 
 
@@ -480,7 +492,7 @@ def _company_left(t: str, start: int, blocked: list[tuple[int, int]], prev_end: 
     """The company right before a person: after the last date/place/verb in the clause
     ("今天在北京见了 | 飞鹤 | 张总"), or after the previous person and 和/与 ("…张总和 | 伊利 | 李总")."""
     a = clause_at(spans, start)[0]
-    for s, e in blocked:
+    for _s, e in blocked:
         if a < e <= start:
             a = e
     if prev_end is not None and a < prev_end <= start:
@@ -489,7 +501,7 @@ def _company_left(t: str, start: int, blocked: list[tuple[int, int]], prev_end: 
     else:
         seg = t[a:start]
     cut = None
-    for cut in re.finditer(rf"{_ZH_VISIT}|与|和|跟|及|、", seg):     # not 同: 同仁堂, 同方
+    for cut in re.finditer(rf"{_ZH_VISIT}|与|和|跟|及|、", seg):  # noqa: B007 - keeps the last; not 同: 同仁堂, 同方
         pass
     if cut:
         seg = seg[cut.end():]
@@ -647,13 +659,13 @@ def _topic(t: str, blocked: list[tuple[int, int]], amounts: list[AmountMention],
     return _bare_clause_topic(t, blocked, company, dates)
 
 
-def _is_deadline_clause(t: str, a: int, b: int, dates: list[DateMention]) -> bool:
+def _is_deadline_clause(t: str, a: int, b: int, dates: Sequence[DateMention]) -> bool:
     return any(dm.role == FOLLOWUP and a <= dm.span[0] < b and _DEADLINE.match(t, dm.span[1], b)
                for dm in dates)
 
 
 def _bare_clause_topic(t: str, blocked: list[tuple[int, int]], company: str | None,
-                       dates: list[DateMention] = ()) -> str | None:
+                       dates: Sequence[DateMention] = ()) -> str | None:
     """A clause that is none of date/place/company/amount/meeting/next step is the topic:
     "Met … yesterday, | dairy plant expansion |, RMB 200 million, follow up …".
     Clauses with a stage word, a count or a phone are not topics."""

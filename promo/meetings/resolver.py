@@ -69,7 +69,7 @@ class MatcherResolver:
         """The chains the lists give a company (its group's when it has none of its own)."""
         lib = getattr(self.matcher, "library", None)
         company = lib.get("companies", company_id) if lib is not None and company_id else None
-        if company is not None and not company.chains and company.group:
+        if lib is not None and company is not None and not company.chains and company.group:
             company = lib.get("companies", company.group) or company
         return list(company.chains) if company is not None else []
 

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -129,54 +129,79 @@ PARSER_ONLY = frozenset({"language", "amount_text", "amount_approx", "questions"
 _BAD_CHARS = re.compile(r"[\x00]")  # PostgreSQL text cannot hold NUL
 
 
+def _clean_text(name: str, kind: str, maxlen: int | None, value: Any) -> str | None:
+    v = _BAD_CHARS.sub("", str(value)).strip()
+    if kind == "str" and maxlen and len(v) > maxlen:
+        v = v[: maxlen - 1] + "…"
+    return v or None
+
+
+def _clean_date(name: str, kind: str, maxlen: int | None, value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"{name}: a date is expected, not a datetime")
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value).strip())
+
+
+def _clean_number(name: str, kind: str, maxlen: int | None, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"{name}: a number is expected")
+    if isinstance(value, float) and not value.is_integer():
+        value = round(value)
+    number = int(value)
+    if kind == "int" and number < 0:
+        raise ValueError(f"{name}: must not be negative")
+    return number
+
+
+def _clean_list(name: str, kind: str, maxlen: int | None, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    out: list[str] = []
+    for item in value:
+        item = str(item).strip()
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+_CURRENCY_WORDS = {"RMB": "CNY", "元": "CNY", "人民币": "CNY", "美元": "USD", "卢布": "RUB",
+                   "欧元": "EUR", "港元": "HKD", "港币": "HKD"}
+
+
+def _clean_currency(name: str, kind: str, maxlen: int | None, value: Any) -> str:
+    v = str(value).strip().upper()
+    v = _CURRENCY_WORDS.get(v, v)
+    if not re.fullmatch(r"[A-Z]{3}", v):
+        raise ValueError(f"{name}: a 3-letter currency code is expected (CNY, USD, RUB …)")
+    return v
+
+
+def _clean_stage(name: str, kind: str, maxlen: int | None, value: Any) -> str | None:
+    return normalise_stage(value)
+
+
+def _clean_amount_kind(name: str, kind: str, maxlen: int | None, value: Any) -> str | None:
+    amount_kind = str(value).strip().lower() or None
+    if amount_kind is not None and amount_kind not in AMOUNT_KINDS:
+        raise ValueError(f"{name}: one of {', '.join(AMOUNT_KINDS)}")
+    return amount_kind
+
+
+# kind (FIELDS) → cleaner(name, kind, max length, a value that is not None)
+_CLEANERS: dict[str, Callable[[str, str, int | None, Any], Any]] = {
+    "str": _clean_text, "text": _clean_text, "date": _clean_date, "int": _clean_number,
+    "fk": _clean_number, "list": _clean_list, "currency": _clean_currency, "stage": _clean_stage,
+    "amount_kind": _clean_amount_kind,
+}
+
+
 def _clean_value(name: str, value: Any) -> Any:
     kind, maxlen = FIELDS[name]
     if value is None:
         return [] if kind == "list" else None
-    if kind in ("str", "text"):
-        v = _BAD_CHARS.sub("", str(value)).strip()
-        if kind == "str" and maxlen and len(v) > maxlen:
-            v = v[: maxlen - 1] + "…"
-        return v or None
-    if kind == "date":
-        if isinstance(value, dt.datetime):
-            raise ValueError(f"{name}: a date is expected, not a datetime")
-        if isinstance(value, dt.date):
-            return value
-        return dt.date.fromisoformat(str(value).strip())
-    if kind in ("int", "fk"):
-        if isinstance(value, bool):
-            raise ValueError(f"{name}: a number is expected")
-        if isinstance(value, float) and not value.is_integer():
-            value = round(value)
-        v = int(value)
-        if kind == "int" and v < 0:
-            raise ValueError(f"{name}: must not be negative")
-        return v
-    if kind == "list":
-        if isinstance(value, str):
-            value = [value]
-        out: list[str] = []
-        for item in value:
-            item = str(item).strip()
-            if item and item not in out:
-                out.append(item)
-        return out
-    if kind == "currency":
-        v = str(value).strip().upper()
-        v = {"RMB": "CNY", "元": "CNY", "人民币": "CNY", "美元": "USD", "卢布": "RUB",
-             "欧元": "EUR", "港元": "HKD", "港币": "HKD"}.get(v, v)
-        if not re.fullmatch(r"[A-Z]{3}", v):
-            raise ValueError(f"{name}: a 3-letter currency code is expected (CNY, USD, RUB …)")
-        return v
-    if kind == "stage":
-        return normalise_stage(value)
-    if kind == "amount_kind":
-        v = str(value).strip().lower() or None
-        if v is not None and v not in AMOUNT_KINDS:
-            raise ValueError(f"{name}: one of {', '.join(AMOUNT_KINDS)}")
-        return v
-    raise AssertionError(kind)  # pragma: no cover
+    return _CLEANERS[kind](name, kind, maxlen, value)
 
 
 def _as_dict(draft: Any) -> dict[str, Any]:

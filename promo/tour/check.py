@@ -188,7 +188,7 @@ def check_plan(plan, request, lists: dict) -> list[str]:
         if (_local(first.end) - _local(first.start)).total_seconds() / 60 < need:
             v.append(f"less than {need} min allowed to leave {first.name} after the arrival")
     departure_at = _local(last.end)
-    for di, d in enumerate(days[:-1]):
+    for d in days[:-1]:
         if not d.stops or d.stops[-1].kind != "hotel":
             v.append(f"{d.date}: a day before the last must end at a hotel")
 

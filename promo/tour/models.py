@@ -182,7 +182,7 @@ def parse_hours(value) -> list[tuple[int, int]]:
         ranges.append((start, end))
     if len(ranges) > 3:
         raise ValueError("at most three ranges of opening hours")
-    for (s1, e1), (s2, e2) in zip(ranges, ranges[1:]):
+    for (_s1, e1), (s2, _e2) in zip(ranges, ranges[1:]):
         if s2 < e1:
             raise ValueError("ranges of opening hours must be in order and must not overlap")
     return ranges
@@ -461,7 +461,7 @@ class ReceptionRule(Record):
         return self
 
 
-TOUR_LISTS: dict[str, type] = {
+TOUR_LISTS: dict[str, type[Record]] = {
     "lists/tour/sites.yaml": Site,
     "lists/tour/venues.yaml": Venue,
     "lists/tour/roads.yaml": Road,

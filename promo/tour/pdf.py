@@ -150,7 +150,7 @@ def render_pdf(plan, generated: dt.datetime | None = None) -> bytes:
         for n in v["notes"]:
             para(f"· {n}")
 
-    links = {}
+    links: dict = {}
     for day in v["days"]:
         for s in day["stops"]:
             for m in s["materials"]:

@@ -143,7 +143,7 @@ class TourRequest:
             "days": self.days, "arrival_place": self.arrival_place, "arrival": self.arrival.isoformat(),
             "departure_place": self.departure_place,
             "departure": self.departure.isoformat() if self.departure else None,
-            "start_date": self.start_date.isoformat(), "escort": self.escort,
+            "start_date": self.start_date.isoformat(), "escort": self.escort,  # type: ignore[union-attr]  # set in __post_init__
             "must_see": self.must_see, "must_avoid": self.must_avoid,
             "max_day_minutes": self.max_day_minutes, "language": self.language,
             "day_start": self.day_start.strftime("%H:%M"),
@@ -343,20 +343,20 @@ class _Planner:
         self.dep_place = rq.departure_place or rq.arrival_place
         self.dep_venue = data.venues[self.dep_place]
         days: list[_DaySpec] = []
-        eve = rq.start_date > rq.arrival.date()
+        eve = rq.start_date > rq.arrival.date()  # type: ignore[operator]  # set in __post_init__
         if eve:
             days.append(_DaySpec(0, 0, rq.arrival.date(), "eve", False, rq.max_day_minutes, "hotel"))
         n = rq.program_days
         for i in range(n):
             half = rq.half_last_day and i == n - 1
             budget = rq.max_day_minutes // 2 if half else rq.max_day_minutes
-            days.append(_DaySpec(len(days), i + 1, rq.start_date + dt.timedelta(days=i), "program", half,
+            days.append(_DaySpec(len(days), i + 1, rq.start_date + dt.timedelta(days=i), "program", half,  # type: ignore[operator,arg-type]  # set in __post_init__
                                  budget, "hotel"))
         self.arrival_min = rq.arrival.hour * 60 + rq.arrival.minute + (1 if rq.arrival.second else 0)
         last = days[-1]
         if rq.departure is None:
             start = self.arrival_min if last.index == 0 else self._day_start_min()
-            ready = (self.arrival_min + self.arr_venue.arrive_minutes) if last.index == 0 else start
+            ready = (self.arrival_min + self.arr_venue.arrive_minutes) if last.index == 0 else start  # type: ignore[operator]  # an arrival venue has arrive_minutes
             back = start + last.budget
             if back > 21 * 60:
                 back = max(21 * 60, ready + 30)
@@ -365,7 +365,7 @@ class _Planner:
                 back = max(back, ready + transfer + 90)
             back = -(-back // 30) * 30
             dep = dt.datetime.combine(last.date, dt.time(0, 0), tzinfo=TZ) + dt.timedelta(
-                minutes=back + self.dep_venue.depart_minutes)
+                minutes=back + self.dep_venue.depart_minutes)  # type: ignore[operator]  # a departure venue has depart_minutes
             self.departure = dep
             self.departure_default = True
         else:
@@ -572,7 +572,7 @@ class _Planner:
                 next_first = tour[i + 1][0][0]
             if i == 0:
                 start = self.arrival_min
-                run = self.run_day(spec, pt, start, start + self.arr_venue.arrive_minutes, items, next_first)
+                run = self.run_day(spec, pt, start, start + self.arr_venue.arrive_minutes, items, next_first)  # type: ignore[operator]  # an arrival venue has arrive_minutes
             else:
                 checked_in = runs[-1].visits[-1].start - 24 * 60
                 run = None
@@ -731,10 +731,10 @@ class _Planner:
                 continue
             scored.append(_Cand(pid, (pid,), "site", s, False, not match))
         scored.sort(key=lambda c: (-c.score, c.key))
-        must = [c for c in cands if c.kind == "site"]
+        must_sites = [c for c in cands if c.kind == "site"]
         talk = [c for c in cands if c.kind == "talk"]
         # the talk goes in after the chain's sites, so that it is held where the tour goes
-        order = must + [c for c in scored if not c.filler] + talk + [c for c in scored if c.filler]
+        order = must_sites + [c for c in scored if not c.filler] + talk + [c for c in scored if c.filler]
         return order, dropped, fillers_skipped
 
     # ------------------------------------------------------------------ search
@@ -832,7 +832,7 @@ class _Planner:
         for victim in placed[:3]:
             removed.append(victim)
             tour = [tuple(x for x in items if x[0] != victim.key) for items in tour]
-            runs = self.simulate(tour)
+            runs = self.simulate(tour)  # type: ignore[assignment]  # None: tried again below
             if runs is None:
                 continue
             best = self.try_insert(talk, tour, runs)
@@ -971,7 +971,7 @@ class _Planner:
             if i == 0:
                 day.stops.append(place_stop(
                     "arrival", rq.arrival_place, rq.arrival,
-                    at(spec, self.arrival_min + self.arr_venue.arrive_minutes),
+                    at(spec, self.arrival_min + self.arr_venue.arrive_minutes),  # type: ignore[operator]  # an arrival venue has arrive_minutes
                     why=f"迎接：{escort_words or '市招商局'}在{self.arr_venue.name}迎候",
                     host=escort_words or (rec.bureau.label if rec.bureau else None),
                     host_ids=[o.id for o in (rec.escort, ) if o]))
@@ -1096,7 +1096,7 @@ class _Planner:
             notes.append(f"另有{fillers_skipped}个城市名片点位因时间、距离或开放时间未安排")
         if rq.language != "zh":
             notes.append({"en": "外宾语言为英语：请安排英语翻译，优先使用英文版材料",
-                          "ru": "外宾语言为俄语：请安排俄语翻译，优先使用俄文版材料"}[rq.language])
+                          "ru": "外宾语言为俄语：请安排俄语翻译，优先使用俄文版材料"}[rq.language])  # type: ignore[index]  # not zh: en or ru (validated)
         for d in plan.days:
             if d.kind == "program" and not any(s.kind in ("site", "talk") for s in d.stops):
                 notes.append(f"{d.label}（{d.date:%m-%d}）没有考察安排（时间、开放日或距离不允许），可自由活动")

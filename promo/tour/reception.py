@@ -92,7 +92,7 @@ def resolve_reception(profile, escort: str | None, officials: list[Official],
         raise ValueError("no reception rule matches; lists/tour/reception.yaml needs a fallback rule")
 
     def eligible(o: Official) -> bool:
-        if not (rule.receive_rank <= o.rank <= rule.receive_rank_max):
+        if not (rule.receive_rank <= o.rank <= rule.receive_rank_max):  # type: ignore[operator]  # a visitor rule has both ranks (validated)
             return False
         if not rule.receive_roles:
             return True
@@ -118,7 +118,7 @@ def resolve_reception(profile, escort: str | None, officials: list[Official],
         o = next((o for o in officials if role in o.roles and o.county is None), None)
         if o and o not in with_officials and o is not receiver:
             with_officials.append(o)
-    lead = (leads.get(primary) or [None])[0] if primary else None
+    lead = next(iter(leads.get(primary) or []), None) if primary else None
     office = next((o for o in officials if OfficialRole.taskforce_office in o.roles and primary in o.chains
                    and o.county is None), None) if primary else None
     bureau = next((o for o in officials if OfficialRole.bureau_head in o.roles), None)

@@ -78,7 +78,7 @@ def months_text(months: list[int]) -> str:
     for a, b in zip(months, [*months[1:], None]):
         if b != a + 1:
             runs.append((start, a))
-            start = b
+            start = b  # type: ignore[assignment]  # None only after the last month
     if len(runs) == 2 and runs[0][0] == 1 and runs[-1][1] == 12:      # wraps the new year
         runs = [(runs[-1][0], runs[0][1])]
     return "、".join(f"{a}月" if a == b else f"{a}—{b}月" for a, b in runs)
