@@ -560,13 +560,31 @@ async def queue_closed_loop(app, officers: Officers, users: int, seconds: float,
                 done_waiters.pop(update.update_id, None)
                 errors.append("lost")
                 continue
-            if counted:
+            if counted and update.update_id not in refused_ids:
                 latencies.append(time.perf_counter() - t0)
                 kinds[kind] = kinds.get(kind, 0) + 1
 
+    processor = app.update_processor
+    refused0 = getattr(processor, "refused", 0)
+
+    refused_ids: set[int] = set()
+
+    def refused(update) -> None:          # answered busy (not counted): the officer sends the next one
+        refused_ids.add(getattr(update, "update_id", None))
+        waiter = done_waiters.pop(getattr(update, "update_id", None), None)
+        if waiter is not None:
+            waiter.set()
+
+    processor.on_refused = refused
     t0 = time.perf_counter()
-    await asyncio.gather(*(officer(uid, not (skip_first and i == 0)) for i, uid in enumerate(officers.ids[:users])))
-    return _summary(latencies, time.perf_counter() - t0, kinds, len(errors))
+    try:
+        await asyncio.gather(*(officer(uid, not (skip_first and i == 0))
+                               for i, uid in enumerate(officers.ids[:users])))
+    finally:
+        processor.on_refused = None
+    r = _summary(latencies, time.perf_counter() - t0, kinds, len(errors))
+    r["refused_busy"] = getattr(processor, "refused", 0) - refused0
+    return r
 
 
 async def queue_open_loop(app, officers: Officers, rate: float, seconds: float, errors: list,
