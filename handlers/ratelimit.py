@@ -75,7 +75,7 @@ class Bucket:
 
 
 class TelegramRateLimiter(BaseRateLimiter[int]):
-    def __init__(self, overall_per_second: float = 30, private_per_second: float = 1.0, private_burst: int = 5,
+    def __init__(self, overall_per_second: float = 30, private_per_second: float = 1.0, private_burst: int = 20,
                  group_per_minute: float = 20, max_retries: int = 3, *,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], Any] = asyncio.sleep):
         self.overall_per_second, self.private_per_second = overall_per_second, private_per_second
