@@ -104,6 +104,7 @@ class SendMaterial(CallbackData):
 class Query:
     text: str
     view: str = "card"            # card | say | whom
+    # The refine buttons: None = as the text asks, "" (minutes 0) = cleared, else the value.
     kind: str | None = None
     lang: str | None = None
     scope: str | None = None
@@ -189,8 +190,22 @@ async def _refine(update: Update, context, cls: type[CallbackData], change) -> N
     await show(update, context, data.qid, query, edit=True)
 
 
-def _toggle(current, chosen):
-    return None if current == chosen else chosen
+def _effective(q: Query, profile) -> dict:
+    """What the card is filtered by: the buttons' choice, else what the text asked for."""
+    def pick(override, from_text):
+        return from_text if override is None else (override or None)
+
+    return {"kind": pick(q.kind, profile.kind), "scope": pick(q.scope, profile.scope),
+            "minutes": pick(q.minutes, profile.minutes),
+            "lang": pick(q.lang, profile.language if profile.language_explicit else None)}
+
+
+def _toggle(context, q: Query, name: str, chosen) -> Query:
+    """Pressing a ✓ filter clears it, even one the text asked for (stored as "" / 0 = cleared,
+    None = as the text says); pressing another sets it."""
+    on = _effective(q, svc(context).matcher.profile(q.text))
+    cleared = 0 if name == "minutes" else ""
+    return replace(q, **{name: cleared if on[name] == chosen else chosen}, say_page=0)
 
 
 async def widen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -199,21 +214,21 @@ async def widen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def press_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _refine(update, context, AskKind, lambda q, d: replace(q, kind=_toggle(q.kind, d.kind), say_page=0))
+    await _refine(update, context, AskKind, lambda q, d: _toggle(context, q, "kind", d.kind))
 
 
 async def press_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _refine(update, context, AskLang, lambda q, d: replace(q, lang=_toggle(q.lang, d.lang), say_page=0))
+    await _refine(update, context, AskLang, lambda q, d: _toggle(context, q, "lang", d.lang))
 
 
 async def press_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _refine(update, context, AskScope,
-                  lambda q, d: replace(q, scope=_toggle(q.scope, d.scope), say_page=0))
+                  lambda q, d: _toggle(context, q, "scope", d.scope))
 
 
 async def press_minutes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _refine(update, context, AskMinutes,
-                  lambda q, d: replace(q, minutes=_toggle(q.minutes, d.minutes), say_page=0))
+                  lambda q, d: _toggle(context, q, "minutes", d.minutes))
 
 
 async def press_view(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -242,7 +257,7 @@ async def show(update: Update, context, qid: str, q: Query, edit: bool) -> None:
         if q.view in ("card", "whom") and private else None
     people = [dict(r=r, contact=contact_line(r.person)) for r in whom.items] if whom else []
     bot_username = context.bot.username
-    markup = keyboard(_buttons(qid, q, say, whom, private, bot_username, context))
+    markup = keyboard(_buttons(qid, q, say, whom, private, bot_username, context, _effective(q, profile)))
     await send(update, context, "answer.html.j2", markup=markup, edit=edit, q=q, profile=profile,
                say=say, whom=whom, people=people, private=private, lib=matcher.library,
                say_offset=q.say_page * PAGE, whom_offset=q.whom_page * PAGE,
@@ -254,14 +269,14 @@ def _mark(label: str, on: bool) -> str:
     return f"✓{label}" if on else label
 
 
-def _buttons(qid, q: Query, say, whom, private: bool, bot_username: str, context):
+def _buttons(qid, q: Query, say, whom, private: bool, bot_username: str, context, on: dict):
     rows = []
     if say is not None:
-        rows.append([(_mark(KIND_LABELS[k], q.kind == k), AskKind(qid, k).pack()) for k in ("video", "brochure", "ppt")])
-        rows.append([(_mark(f"≤{m}分钟", q.minutes == m), AskMinutes(qid, m).pack()) for m in LENGTHS])
-        rows.append([(_mark(LANG_LABELS[lang], q.lang == lang), AskLang(qid, lang).pack())
+        rows.append([(_mark(KIND_LABELS[k], on["kind"] == k), AskKind(qid, k).pack()) for k in ("video", "brochure", "ppt")])
+        rows.append([(_mark(f"≤{m}分钟", on["minutes"] == m), AskMinutes(qid, m).pack()) for m in LENGTHS])
+        rows.append([(_mark(LANG_LABELS[lang], on["lang"] == lang), AskLang(qid, lang).pack())
                      for lang in ("zh", "en", "ru")])
-        rows.append([(_mark(SCOPE_LABELS[sc], q.scope == sc), AskScope(qid, sc).pack())
+        rows.append([(_mark(SCOPE_LABELS[sc], on["scope"] == sc), AskScope(qid, sc).pack())
                      for sc in ("city", "chain", "project")])
         rows.append([(f"📤{q.say_page * PAGE + i + 1}", SendMaterial(qid, r.material.id).pack())
                      for i, r in enumerate(say.items)])

@@ -18,7 +18,9 @@ guess counts less than an exact name.
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -63,7 +65,8 @@ class LinkResult:
     norm: str
     matches: list[Match] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
-    minutes: int | None = None
+    minutes: int | None = None   # the most the material may take (3分钟, 不超过八分钟, 三到五分钟)
+    min_minutes: int | None = None   # at least (至少十分钟, 20分钟以上)
     latin_pinyin: int = 0        # Latin words read as pinyin
     latin_other: int = 0         # Latin words read as English / unknown
 
@@ -122,6 +125,8 @@ class Gazetteer:
         self.folded = dict(self.folded)
         self.cyr_prefix = dict(self.cyr_prefix)
         self._cjk_keys = list(self._fuzzy_cjk)
+        self._cjk_blob = "\n".join(self._cjk_keys) + "\n"
+        self._cjk_starts = list(itertools.accumulate([len(k) + 1 for k in self._cjk_keys], initial=0))
         self._lat_keys = list(self._fuzzy_lat)
         self._cyr_keys = list(self._fuzzy_cyr)
         self._frozen = True
@@ -168,6 +173,11 @@ class Gazetteer:
                         terms = self.folded.get(fold_pinyin(syllables[a:b]))
                         if terms:
                             cands.append((a, b, terms, "folded"))
+        # A sound-alike must not cut an exact word in half (黑河视频: 黑河视 sounds like 黑河市, but
+        # 视频 is a word); it may contain one whole (飞和乳业 ⊃ 乳业).
+        exact_spans = [(a, b) for a, b, _, how in cands if how == "exact"]
+        cands = [c for c in cands if c[3] == "exact" or not any(
+            a < c[0] < b < c[1] or c[0] < a < c[1] < b for a, b in exact_spans)]
         covered = [False] * n
         chosen = []
         for a, b, terms, how in sorted(cands, key=lambda c: (-(c[1] - c[0]), c[3] != "exact", c[0])):
@@ -229,13 +239,27 @@ class Gazetteer:
                 best = process.extractOne(piece, self._cjk_keys, scorer=fuzz.ratio, score_cutoff=70)
                 # A short guess (3 characters) needs the piece to be a word of its own: the whole
                 # gap, not a piece cut out of a longer unknown run.
-                if best and (len(piece) >= 4 or len(pieces) == 1 and whole):
+                if best and (len(piece) >= 4 or len(pieces) == 1 and whole) and not self._common_part(piece):
                     key, score, _ = best
                     factor = 1.0 if whole and len(pieces) == 1 else FRAGMENT
                     result.matches.append(Match(start, start + len(piece), piece, self._fuzzy_cjk[key],
                                                 round(score / 100 * 0.85 * factor, 3), "fuzzy"))
                     continue
             result.leftovers.append(piece)
+
+    def _common_part(self, piece: str) -> bool:
+        """深加工, 产业园: a piece that appears whole inside the names of two or more records is an
+        ordinary word those names share, not a misspelt name of one of them."""
+        blob, starts = self._cjk_blob, self._cjk_starts
+        refs: set[tuple[str, str]] = set()
+        i = blob.find(piece)
+        while i != -1:
+            k = bisect_right(starts, i) - 1
+            refs.update((t.kind, t.ref) for t in self._fuzzy_cjk[self._cjk_keys[k]])
+            if len(refs) >= 2:
+                return True
+            i = blob.find(piece, starts[k + 1])
+        return False
 
     def _link_words(self, group, script: str, result: LinkResult) -> None:
         words = [t[1] for t in group]
@@ -244,6 +268,13 @@ class Gazetteer:
             for length in range(min(4, len(words) - i), 0, -1):
                 span = words[i:i + length]
                 found = self._lookup_words(span, script)
+                # A fuzzy guess at one long pinyin word (yumishipin ≈ youjishipin) loses to the
+                # words it is made of (yumi shipin), when they are found.
+                if found and found[1] == "fuzzy" and length == 1 and script == "lat" \
+                        and self._link_run_on_pinyin(span[0], group[i][2], result):
+                    result.latin_pinyin += 1
+                    i += 1
+                    break
                 if found:
                     terms, how, score = found
                     start, end = group[i][2], group[i + length - 1][3]
@@ -261,9 +292,46 @@ class Gazetteer:
                         result.latin_pinyin += 1
                     else:
                         result.latin_other += 1
-                if len(words[i]) >= 2:
+                if script == "lat" and self._link_run_on_pinyin(words[i], group[i][2], result):
+                    pass
+                elif len(words[i]) >= 2:
                     result.leftovers.append(words[i])
                 i += 1
+
+    def _link_run_on_pinyin(self, word: str, offset: int, result: LinkResult) -> bool:
+        """heihetuijieshipin: pinyin typed without spaces, several words in one. Cut it at
+        syllable boundaries into the longest pieces (two syllables or more) that are names, aliases
+        or words of the lists; what is between stays a leftover. Only a long word that reads as
+        pinyin throughout, and only when two pieces are found or one covers most of it."""
+        if len(word) < 7 or not is_pinyin_word(word):
+            return False
+        bounds = [0]
+        for syllable in _SYLLABLES_RE.findall(word):
+            bounds.append(bounds[-1] + len(syllable))
+        if bounds[-1] != len(word):
+            return False
+        found, rest = [], []
+        k = 0
+        while k < len(bounds) - 1:
+            for e in range(min(len(bounds) - 1, k + 8), k + 1, -1):
+                piece = word[bounds[k]:bounds[e]]
+                terms = self.exact.get(piece) or self.pinyin.get(piece)
+                if terms:
+                    found.append((bounds[k], bounds[e], piece, terms))
+                    k = e
+                    break
+            else:
+                rest.append(word[bounds[k]:bounds[k + 1]])
+                k += 1
+        covered = sum(b - a for a, b, _, _ in found)
+        if not (len(found) >= 2 or covered >= 0.7 * len(word)):
+            return False
+        for a, b, piece, terms in found:
+            result.matches.append(Match(offset + a, offset + b, piece, terms,
+                                        _term_score(terms, SCORE["pinyin"] * FRAGMENT), "pinyin"))
+        if rest:
+            result.leftovers.append("".join(rest))
+        return True
 
     def _lookup_words(self, span: list[str], script: str):
         phrase, compact = " ".join(span), "".join(span)
@@ -319,6 +387,7 @@ _INITIAL = "(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])"
 _FINAL = ("(?:iang|iong|uang|ang|eng|ing|ong|uai|uan|ian|iao|ai|ei|ao|ou|an|en|in|un|vn|ia|ie|iu|ua|uo|ue|ve|ui"
           "|er|a|o|e|i|u|v)")
 _PINYIN_RE = re.compile(f"^(?:{_INITIAL}{_FINAL}|a|ai|an|ang|ao|e|ei|en|eng|er|o|ou)+$")
+_SYLLABLES_RE = re.compile(f"{_INITIAL}{_FINAL}|a[io]?|an|ang|e[ir]?|en|eng|o|ou")
 _SYLLABLE_RE = re.compile(f"^(?:{_INITIAL}{_FINAL}|a|ai|an|ang|ao|e|ei|en|eng|er|o|ou)$")
 
 
@@ -388,25 +457,81 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-_CN_NUM = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
-           "十五": 15, "二十": 20, "三十": 30, "四十": 40, "四十五": 45, "六十": 60, "九十": 90}
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+_CN = "[零〇一二两三四五六七八九十百]+"
+_NUM = rf"(?:\d+(?:\.\d+)?|{_CN})"
+_UNIT = (r"(?:分钟|分(?![之析别类])|min(?:ute)?s?(?![a-z])|мин(?:ут[аы]?)?|个小时|个钟头|小时|钟头|hours?(?![a-z])"
+         r"|hrs?(?![a-z])|h(?![a-z])|час(?:а|ов)?)")
+_AT_MOST = ("不超过|不超出|不要超过|别超过|不能超过|不多于|最多|最长|顶多|至多|控制在|限时|限"
+            "|(?<![a-z])(?:within|under|up to|max|maximum|less than|no more than)\\s*|не более|не больше|(?<![а-я])до\\s")
+_AT_LEAST = "至少|起码|最少|不少于|不低于|不短于|(?<![a-z])at least\\s*|не менее|минимум"
+_POST = r"(?:\s*(?P<post_most>以内|之内|以下|内(?!容)|左右|上下|或更短|or less)|\s*(?P<post_least>以上|或更长|or more))?"
 _DURATION_RE = re.compile(
-    r"(?P<n>\d+(?:\.\d+)?|十五|二十|三十|四十五|四十|六十|九十|[一二两三四五六七八九十])\s*"
-    r"(?P<unit>分钟|分|min(?:ute)?s?|мин(?:ут[аы]?)?|个小时|小时|hours?|hrs?|h\b|час(?:а|ов)?)")
+    rf"(?:(?P<most>{_AT_MOST})|(?P<least>{_AT_LEAST}))?\s*"
+    rf"(?:(?P<lo>{_NUM})\s*(?:到|至|-|~|—|–|to)\s*)?(?P<n>{_NUM})(?P<approx>来|多|几)?\s*-?\s*"
+    rf"(?P<unit>{_UNIT})" + _POST)
+def cn_number(text: str) -> tuple[float, float] | None:
+    """A number as typed: 12, 1.5, 十五, 二十五, 一百二十; two digits side by side are a range
+    (两三 → 2–3, 三五 → 3–5, 三四十 → 30–40). Returns (low, high), or None."""
+    if text[0].isdigit():
+        value = float(text)
+        return value, value
+    if len(text) >= 2 and text[0] in _CN_DIGITS and text[1] in _CN_DIGITS \
+            and 0 < _CN_DIGITS[text[0]] < _CN_DIGITS[text[1]]:
+        scale = {"": 1, "十": 10}.get(text[2:])
+        if scale is None:
+            return None
+        return _CN_DIGITS[text[0]] * scale, _CN_DIGITS[text[1]] * scale
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None:      # 二三十五: not a number
+                return None
+            digit = _CN_DIGITS[ch]
+        elif ch in "十百":
+            total += (1 if digit is None else digit) * (10 if ch == "十" else 100)
+            digit = None
+    value = total + (digit or 0)
+    return (value, value) if value else None
 
 
 def _take_durations(norm: str, result: LinkResult) -> str:
-    """Read 'N minutes' style durations into result.minutes and blank them out of the text."""
+    """Read the time asked for into result.minutes (the most it may take) and
+    result.min_minutes (at least, from 至少 / 以上), and blank the words out of the text.
+
+    3分钟, 三分钟, 半小时, 一刻钟, 1.5小时, 两个小时 · ranges 三到五分钟, 3-5 min, 两三分钟 → 5 ·
+    bounds 不超过八分钟, 10分钟以内, 最多5分钟, under 10 minutes → at most; 至少十分钟, 20分钟以上 → at least ·
+    十来分钟 → 12, 十几分钟 → 19, 二十多分钟 → 29 (the most it may mean)."""
     masked = norm
     for word, minutes in sorted(vocab.duration_words().items(), key=lambda kv: -len(kv[0])):
-        if word in masked:
-            result.minutes = minutes
-            masked = masked.replace(word, " " * len(word))
+        # A Latin or Russian word only as a whole word (час is not the start of часов).
+        edge = "" if is_cjk(word[0]) else r"(?<![\w])"
+        pattern = re.compile(f"(?:(?P<most>{_AT_MOST})|(?P<least>{_AT_LEAST}))?\\s*" + edge + re.escape(word)
+                             + ("" if is_cjk(word[-1]) else r"(?![\w])") + _POST)
+        for m in list(pattern.finditer(masked)):
+            if m.group("least") or m.group("post_least"):
+                result.min_minutes = minutes
+            else:
+                result.minutes = minutes
+            masked = masked[:m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
     for m in _DURATION_RE.finditer(masked):
-        raw = m.group("n")
-        n = float(raw) if raw[0].isdigit() else _CN_NUM[raw]
+        hi = cn_number(m.group("n"))
+        lo = cn_number(m.group("lo")) if m.group("lo") else None
+        if hi is None or m.group("lo") and lo is None:
+            continue
+        value = hi[1]
+        approx = m.group("approx")
+        if approx:
+            value += {"来": 2, "多": 9, "几": 9}[approx] if value >= 10 else 0
         unit = m.group("unit")
-        result.minutes = int(round(n * 60 if unit.startswith(("小", "个小", "h", "час")) else n))
+        factor = 60 if unit.startswith(("小", "个", "钟", "h", "час")) else 1
+        minutes = max(1, int(round(value * factor)))
+        if m.group("least") or m.group("post_least"):
+            low = hi[0] if lo is None else lo[0]
+            result.min_minutes = max(1, int(round(low * factor)))
+        else:
+            result.minutes = minutes
         masked = masked[:m.start()] + " " * (m.end() - m.start()) + masked[m.end():]
     return masked
 

@@ -50,7 +50,8 @@ class VisitorProfile:
     language: str = "zh"                  # zh / en / ru: the language to pitch in
     language_explicit: bool = False       # asked for ("俄语版") rather than guessed from script
     scenario: str | None = None           # models.Scenario value
-    minutes: int | None = None            # time available
+    minutes: int | None = None            # time available: the most a material may take
+    min_minutes: int | None = None        # at least (至少十分钟, 20分钟以上)
     kind: str | None = None               # models.Kind value wanted
     scope: str | None = None              # city / chain / project
     project_id: str | None = None
@@ -77,7 +78,7 @@ _SENIOR_SUFFIX = "总董"          # 张总, 李董: how a senior manager is add
 
 def build_profile(text: str, link, library) -> VisitorProfile:
     """Read a VisitorProfile off a `linker.LinkResult` of `text`."""
-    p = VisitorProfile(raw=text, minutes=link.minutes, words=list(link.leftovers))
+    p = VisitorProfile(raw=text, minutes=link.minutes, min_minutes=link.min_minutes, words=list(link.leftovers))
     places: list[tuple[object, object]] = []
     company_score = 0.0
     for m in link.matches:
@@ -92,8 +93,8 @@ def build_profile(text: str, link, library) -> VisitorProfile:
                     continue
                 company_score = m.score
             _apply(p, kind, terms, m, library, places)
-    _apply_places(p, places, link.norm, library)
-    _apply_lists(p, link)
+    home_native = _apply_places(p, places, link.norm, library)
+    _apply_lists(p, link, home_native)
     if p.title is None:
         senior = next((link.norm[i - 1:i + 1] for i in range(1, len(link.norm))
                        if link.norm[i] in _SENIOR_SUFFIX and "\u4e00" <= link.norm[i - 1] <= "\u9fff"
@@ -151,16 +152,21 @@ def _apply(p: VisitorProfile, kind: str, terms, m, library, places) -> None:
         p.language, p.language_explicit = term.ref, True
 
 
-def _apply_lists(p: VisitorProfile, link) -> None:
+def _apply_lists(p: VisitorProfile, link, home_native: bool = False) -> None:
     """The people lists the words name: strong words (乡贤, 校友, 部委, 中介) choose; a weak one
-    (在京) only when no strong one is there."""
+    (在京) only when no strong one is there. 黑河人 / 黑河籍 (a native of the home city itself)
+    with no list word asks for the hometown list."""
     strong: list[str] = []
     weak: list[str] = []
     for m in link.matches:
         for t in m.terms:
             if t.kind == "list":
                 (strong if t.how != "weak" else weak).append(t.ref)
-    lists = list(dict.fromkeys(strong or weak))
+    lists = list(dict.fromkeys(strong or weak)) or (["hometown"] if home_native else [])
+    # 部委的老乡, земляки в министерствах: the ministry list is the natives in ministries, so
+    # 老乡 describes them rather than asking for the hometown list too.
+    if "ministry" in lists and "hometown" in lists:
+        lists.remove("hometown")
     # 北安老乡 / 五大连池 老乡: with a hometown named, 老乡 asks for natives of it on any list
     # (an alumnus or a ministry official born there), not for the hometown list only.
     if p.origin_id and lists == ["hometown"]:
@@ -175,11 +181,14 @@ def _inherit(p: VisitorProfile, chain_ids) -> None:
             p.inherited_chain_ids.append(chain_id)
 
 
-def _apply_places(p: VisitorProfile, places, norm: str, library) -> None:
+def _apply_places(p: VisitorProfile, places, norm: str, library) -> bool:
     """Our own counties are hometowns; other places are where the visitor is based, unless
-    the words around them say origin (哈尔滨人, 山东籍, 老家在…)."""
+    the words around them say origin (哈尔滨人, 山东籍, 老家在…). The home city itself (黑河) is
+    the setting of every list, not an origin: every hometown notable is a native of it. Returns
+    whether the text speaks of natives of it (黑河人, 黑河籍, 黑河老乡)."""
     from .vocab import ORIGIN_AFTER, ORIGIN_BEFORE
 
+    home_native = False
     for m, terms in places:
         place = library.get("places", terms[0].ref)
         label = place.name if place else terms[0].label
@@ -187,11 +196,15 @@ def _apply_places(p: VisitorProfile, places, norm: str, library) -> None:
         # belongs to a neighbouring place ("哈尔滨人 在北京").
         after, before = norm[m.end:m.end + 2], norm[max(0, m.start - 8):m.start].rstrip(" 在是:：")
         marked = any(after.startswith(w) for w in ORIGIN_AFTER) or any(before.endswith(w) for w in ORIGIN_BEFORE)
+        if place is not None and place.local and place.kind == "city":
+            home_native = home_native or marked
+            continue
         if (place is not None and place.local) or marked:
             if p.origin is None:
                 p.origin, p.origin_id, p.origin_local = label, terms[0].ref, bool(place and place.local)
         elif p.city is None:
             p.city, p.city_id = label, terms[0].ref
+    return home_native
 
 
 def _language_from_script(text: str, link) -> str:

@@ -37,17 +37,19 @@ SCENARIOS: dict[str, list[str]] = {
 }
 
 KINDS: dict[str, list[str]] = {
-    "video": ["视频", "短片", "宣传片", "片子", "video", "clip", "film", "видео", "ролик", "фильм", "shipin"],
-    "brochure": ["图册", "画册", "手册", "折页", "宣传册", "册子", "小册子", "brochure", "booklet", "leaflet", "буклет",
+    "video": ["视频", "短片", "宣传片", "片子", "视屏", "城市宣传片", "视频片", "专题片", "放片", "放个片", "放什么片", "放的片",
+              "video", "clip", "film", "видео", "ролик", "фильм", "shipin"],
+    "brochure": ["图册", "画册", "手册", "折页", "宣传册", "册子", "小册子", "城市宣传册", "brochure", "booklet", "leaflet", "буклет",
                  "брошюра", "tuce", "huace"],
     "ppt": ["ppt", "幻灯片", "课件", "演示稿", "讲稿", "slides", "deck", "slide deck", "presentation",
             "презентация", "слайды"],
-    "document": ["文件", "文档", "报告", "材料", "document", "report", "pdf", "документ", "доклад"],
+    # 材料 is any pitch material (推介材料, 带什么材料), not a document.
+    "document": ["文件", "文档", "报告", "document", "report", "pdf", "документ", "доклад"],
     "web": ["网页", "网站", "链接", "web", "website", "webpage", "сайт"],
 }
 
 SCOPES: dict[str, list[str]] = {
-    "city": ["城市", "全市", "城市推介", "城市宣传", "city", "город"],
+    "city": ["城市", "全市", "城市推介", "城市宣传", "城市宣传片", "城市宣传册", "city", "город"],
     "chain": ["产业链", "链条", "industry chain", "value chain", "отрасль"],
     "project": ["项目", "重点项目", "project", "проект"],
 }
@@ -65,7 +67,8 @@ AUDIENCES: dict[str, list[str]] = {
 LANGUAGES: dict[str, list[str]] = {
     "zh": ["中文", "汉语", "中文版", "chinese", "китайский", "на китайском"],
     "en": ["英文", "英语", "英文版", "中英双语", "english", "in english", "английский", "на английском"],
-    "ru": ["俄文", "俄语", "俄文版", "俄语版", "中俄双语", "俄汉双语", "russian", "in russian", "русский", "на русском",
+    "ru": ["俄文", "俄语", "俄文版", "俄语版", "中俄双语", "俄汉双语", "俄方", "俄方代表团", "俄罗斯代表团", "俄罗斯客人",
+           "俄罗斯客商", "俄商", "russian", "in russian", "русский", "на русском",
            "по-русски"],
 }
 
@@ -83,6 +86,8 @@ LIST_WORDS: dict[str, dict[str, list[str]]] = {
     "hometown": {"strong": ["乡贤", "老乡", "同乡", "家乡人", "乡亲", "乡友", "老家人", "在外乡贤",
                             "xiangxian", "laoxiang", "tongxiang", "jiaxiangren", "xiangqin",
                             "fellow townsman", "fellow townsmen", "hometown people", "hometown network", "natives",
+                            "hometown entrepreneur", "hometown entrepreneurs", "hometown notables",
+                            "hometown businessmen",
                             "земляк", "земляки", "земляков", "землячество"],
                  "weak": []},
     "alumni": {"strong": ["校友", "同学", "老同学", "校友会", "学长", "学姐", "学弟", "学妹", "xiaoyou", "tongxue",
@@ -105,5 +110,6 @@ LIST_WORDS: dict[str, dict[str, list[str]]] = {
 
 def duration_words() -> dict[str, int]:
     """Typed durations that are not 'N minutes'."""
-    return {"半小时": 30, "一刻钟": 15, "一小时": 60, "一个小时": 60, "半个小时": 30,
-            "一个半小时": 90, "一个半钟头": 90, "half an hour": 30, "an hour": 60, "quarter of an hour": 15, "полчаса": 30, "час": 60}
+    return {"半小时": 30, "一刻钟": 15, "三刻钟": 45, "一小时": 60, "一个小时": 60, "半个小时": 30, "半个钟头": 30,
+            "一个钟头": 60, "一个半小时": 90, "一个半钟头": 90, "half an hour": 30, "an hour": 60,
+            "quarter of an hour": 15, "полчаса": 30, "полтора часа": 90, "час": 60}

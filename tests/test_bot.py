@@ -64,9 +64,13 @@ async def test_buttons_refine_in_place_and_more_results(bot, fakebot):
         assert [c.method for c in edited] == ["answerCallbackQuery", "editMessageText"]
         after = edited[-1].params["text"]
         assert after != before
-        first_say = fakebot.plain(after).split("说什么")[1].split("\n")[2]
-        assert "视频" in first_say
+        lines = fakebot.plain(after).split("说什么")[1].split("\n")
+        first_say = lines[next(i for i, line in enumerate(lines) if line.startswith("1. ")) + 1]
+        assert "视频" in first_say and "只列符合的：视频" in lines
         assert any(label == "✓视频" for row in fakebot.buttons(edited[-1]) for label, _ in row)
+        # Only videos now (a hard filter): five of them, no second page; without it, more.
+        assert "更多材料 ▸" not in [label for row in fakebot.buttons(edited[-1]) for label, _ in row]
+        await fakebot.press(bot.app, bot.officer, card.result["message_id"], "✓视频")
         more = await fakebot.press(bot.app, bot.officer, card.result["message_id"], "更多材料 ▸")
         assert re.search(r"^6\. ", fakebot.plain(more[-1].params["text"]), re.M)
 

@@ -268,7 +268,7 @@ async def test_a_far_date_gets_a_clear_answer_and_the_flow_stays_usable(bot, fak
         card = last_with_buttons(fakebot, calls)
         changed = await fakebot.press(bot.app, bot.officer, msg_id(card), "✏️ 日期")
         step = last_with_buttons(fakebot, changed)
-        data = forge(fakebot, bot.officer, msg_id(step), "t:t:9999-12-31")
+        data = forge(fakebot, bot.officer, msg_id(step), "tt:9999-12-31")
         calls = await fakebot.press(bot.app, bot.officer, msg_id(step), data)
         assert "太远" in alerts(calls)
         calls = await fakebot.press(bot.app, bot.officer, msg_id(step), "后天")
@@ -281,7 +281,7 @@ async def test_a_forged_hour_never_shows_pythons_message(bot, fakebot):
         mid = msg_id(last_with_buttons(fakebot, start))
         for label in ("1天", "黑河瑷珲机场"):
             await fakebot.press(bot.app, bot.officer, mid, label)
-        data = forge(fakebot, bot.officer, mid, "t:h:2599")
+        data = forge(fakebot, bot.officer, mid, "th:2599")
         calls = await fakebot.press(bot.app, bot.officer, mid, data)
         everything = texts(calls) + alerts(calls)
         assert "hour must be" not in everything and "谁陪同" not in fakebot.plain(everything)

@@ -205,7 +205,9 @@ async def test_button_numbers_stay_unique_and_stable_per_card(tmp_path):
     assert min(numbers_second) > 1 and len(set(numbers_second)) == len(numbers_second)
     pressed_first = c.after(2)
     assert "✏️ 🔎 飞鹤乳业" in pressed_first and "[1] ✓视频" in pressed_first
-    assert re.findall(r"\[(\d+)\]", pressed_first) == re.findall(r"\[(\d+)\]", c.after(0))   # same numbers
+    # The card keeps its numbers (only videos now: fewer materials, so 更多材料 may go).
+    before, after = re.findall(r"\[(\d+)\]", c.after(0)), re.findall(r"\[(\d+)\]", pressed_first)
+    assert after == before[:len(after)] and len(after) >= len(before) - 1
     pressed_second = c.after(3)
     assert "✏️ 🔎 中储粮 哈尔滨" in pressed_second and "飞鹤" not in pressed_second
     assert f"[{min(numbers_second)}] ✓视频" in pressed_second

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from promo.tour.check import check_plan
+from tests.tourcheck import check_plan
 from promo.tour.planner import MaterialRef, plan_tour
 from tests.test_tour_support import request, tour_lists
 

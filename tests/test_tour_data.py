@@ -8,7 +8,7 @@ import itertools
 import pytest
 from pydantic import ValidationError
 
-from promo.tour import check as checker
+from tests.tourcheck import travel as checker
 from promo.tour.models import (
     TOUR_LISTS,
     Road,
@@ -177,11 +177,11 @@ def test_planner_and_checker_agree_on_every_travel_time():
     where = {v.id: (v.lat, v.lon, v.town_id) for v in venues}
     where.update({s.id: (s.lat, s.lon, s.town) for s in sites})
     model = TravelModel(where, towns, lists["roads"])
-    roads = checker._Roads(lists["roads"])
+    roads = checker.Roads(lists["roads"])
     ids = sorted(where)
     for a, b in itertools.combinations(ids, 2):
         m = model.minutes(a, b)
-        assert m == model.minutes(b, a) == checker._travel_minutes(a, b, where, towns, roads), (a, b)
+        assert m == model.minutes(b, a) == checker.travel_minutes(a, b, where, towns, roads), (a, b)
         assert m >= 10
     # a road-table leg: Heihe centre → Bei'an centre is the table's 180 minutes plus 10 fixed
     assert model.minutes("heihe", "beian") == 190

@@ -11,7 +11,7 @@ import re
 import pytest
 from icalendar import Calendar
 
-from promo.tour.check import check_plan
+from tests.tourcheck import check_plan
 from promo.tour.ics import plan_to_ics
 from promo.tour.planner import TourRequest, plan_tour
 from promo.tour.printable import render_printable

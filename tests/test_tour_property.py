@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from promo.tour.check import check_plan
+from tests.tourcheck import check_plan
 from promo.tour.planner import ALLOWED_DAYS, InfeasibleRequest, TourRequest, plan_tour
 from tests.test_tour_support import AUDIENCES, CHAINS, profile, tour_lists, town_blocks
 

@@ -5,9 +5,12 @@ Public API (imported lazily, so that `promo.loader` can import `promo.tour.model
 * `models`: `Site`, `Venue`, `Road`, `Official`, `ReceptionRule`, `TOUR_LISTS`,
   `load_tour_lists(root)`, `check_tour_references(lists, material_ids, chain_ids)`
 * `planner`: `TourRequest`, `plan_tour(request, lists) -> TourPlan`, `InfeasibleRequest`
-* `check`: `check_plan(plan, request, lists) -> list[str]` (independent of the planner)
 * `ics`: `plan_to_ics(plan) -> bytes`; `printable`: `render_printable(plan) -> str`;
   `plan_json`: `plan_to_dict(plan) -> dict`
+* `service`: the planning service the bot and the CLI share (choices, resolving input,
+  `make_plan`, `site_choices`); `view`: the plan card's data (`plan_view`, `plan_text`)
+
+The independent checker of plans lives with the tests (tests/tourcheck/).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ _EXPORTS = {
     "TourRequest": "planner", "TourPlan": "planner", "TourDay": "planner", "Stop": "planner",
     "Leg": "planner", "Dropped": "planner", "MaterialRef": "planner", "TourData": "planner",
     "plan_tour": "planner", "InfeasibleRequest": "planner",
-    "check_plan": "check", "plan_to_ics": "ics", "render_printable": "printable",
+    "plan_to_ics": "ics", "render_printable": "printable",
     "plan_to_dict": "plan_json",
 }
 

@@ -24,7 +24,7 @@ import math
 import re
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
@@ -499,149 +499,184 @@ def check_tour_references(lists: dict[str, list], material_ids: set[str],
     `lists` maps file stems (sites, venues, roads, officials, reception) to validated records
     (plain dicts are validated here first). Returns (file, index, field, message, fix).
     """
-    files = {Path(rel).stem: rel for rel in TOUR_LISTS}
-    models_ = {Path(rel).stem: model for rel, model in TOUR_LISTS.items()}
-    problems: list[Problem] = []
-    recs: dict[str, list] = {}
-    for stem, model in models_.items():
-        recs[stem] = []
-        for i, r in enumerate(lists.get(stem, []) or []):
+    check = _References(lists, material_ids, chain_ids)
+    for step in (check.ids, check.sites, check.other_venues, check.restaurants, check.roads,
+                 check.official_chains, check.reception_rules):
+        step()
+    return check.problems
+
+
+def _hint(value, known, otherwise):
+    close = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.75)
+    return f"did you mean '{close[0]}'? ({otherwise})" if close else otherwise
+
+
+class _References:
+    """check_tour_references, one method per file (run in the order of the problems reported)."""
+
+    def __init__(self, lists: dict[str, list], material_ids: set[str], chain_ids: set[str]):
+        self.files = {Path(rel).stem: rel for rel in TOUR_LISTS}
+        self.material_ids, self.chain_ids = material_ids, chain_ids
+        self.problems: list[Problem] = []
+        self.recs = {Path(rel).stem: self._validated(Path(rel).stem, model, lists.get(Path(rel).stem, []) or [])
+                     for rel, model in TOUR_LISTS.items()}
+        self.venues = {r.id: r for _, r in self.ok("venues")}
+        self.towns = {vid: v for vid, v in self.venues.items() if v.kind is VenueKind.town}
+        self.officials = {r.id: r for _, r in self.ok("officials")}
+
+    def _validated(self, stem: str, model, items: list) -> list:
+        out = []
+        for i, r in enumerate(items):
             if isinstance(r, dict):
                 try:
                     r = model.model_validate(r)
                 except Exception as exc:  # noqa: BLE001 - reported as a problem of the record
-                    problems.append((files[stem], i, "record", f"invalid record: {exc}".splitlines()[0],
-                                     "fix the record as the message says"))
+                    self.add(stem, i, "record", f"invalid record: {exc}".splitlines()[0],
+                             "fix the record as the message says")
                     r = None
-            recs[stem].append(r)
+            out.append(r)
+        return out
 
-    def add(stem, i, fname, message, fix):
-        problems.append((files[stem], i, fname, message, fix))
+    def add(self, stem, i, fname, message, fix) -> None:
+        self.problems.append((self.files[stem], i, fname, message, fix))
 
-    def hint(value, known, otherwise):
-        close = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.75)
-        return f"did you mean '{close[0]}'? ({otherwise})" if close else otherwise
+    def ok(self, stem) -> list[tuple[int, Any]]:
+        return [(i, r) for i, r in enumerate(self.recs[stem]) if r is not None]
 
-    def ok(stem):
-        return [(i, r) for i, r in enumerate(recs[stem]) if r is not None]
-
-    venues = {r.id: r for _, r in ok("venues")}
-    venue_index: dict[str, int] = {}
-    for i, r in ok("venues"):
-        venue_index.setdefault(r.id, i)
-    towns = {vid: v for vid, v in venues.items() if v.kind is VenueKind.town}
-    officials = {r.id: r for _, r in ok("officials")}
-    site_ids: dict[str, int] = {}
-    for i, s in ok("sites"):
-        if s.id in site_ids:
-            add("sites", i, "id", f"duplicate site id '{s.id}'", "give every site its own id")
-        site_ids.setdefault(s.id, i)
-        if s.id in venues:
-            add("sites", i, "id", f"'{s.id}' is both a site and a venue",
-                "sites and venues share one namespace in plans: rename one of them")
-    seen_venues: set[str] = set()
-    for i, v in ok("venues"):
-        if v.id in seen_venues:
-            add("venues", i, "id", f"duplicate venue id '{v.id}'", "give every venue its own id")
-        seen_venues.add(v.id)
-
-    def town_ref(stem, i, fname, town_id, county):
+    def town_ref(self, stem, i, fname, town_id, county):
+        venues, towns = self.venues, self.towns
         if town_id not in venues:
-            add(stem, i, fname, f"unknown town id '{town_id}'",
-                hint(town_id, towns, f"use the id of a venue of kind town (known: {', '.join(sorted(towns))})"))
+            self.add(stem, i, fname, f"unknown town id '{town_id}'",
+                     _hint(town_id, towns, f"use the id of a venue of kind town (known: {', '.join(sorted(towns))})"))
             return None
         if town_id not in towns:
-            add(stem, i, fname, f"'{town_id}' is a {venues[town_id].kind.value}, not a town",
-                "use the id of a venue of kind town")
+            self.add(stem, i, fname, f"'{town_id}' is a {venues[town_id].kind.value}, not a town",
+                     "use the id of a venue of kind town")
             return None
         town = towns[town_id]
         if county is not None and county != town.county and COUNTY_OF_TOWN_OK.get(county) != town.county:
-            add(stem, i, "county", f"county {county.value} but town '{town_id}' is in {town.county.value}",
-                "correct the county or the town")
+            self.add(stem, i, "county", f"county {county.value} but town '{town_id}' is in {town.county.value}",
+                     "correct the county or the town")
         return town
 
-    for i, s in ok("sites"):
-        town = town_ref("sites", i, "town", s.town, s.county)
+    def ids(self) -> None:
+        site_ids: dict[str, int] = {}
+        for i, s in self.ok("sites"):
+            if s.id in site_ids:
+                self.add("sites", i, "id", f"duplicate site id '{s.id}'", "give every site its own id")
+            site_ids.setdefault(s.id, i)
+            if s.id in self.venues:
+                self.add("sites", i, "id", f"'{s.id}' is both a site and a venue",
+                         "sites and venues share one namespace in plans: rename one of them")
+        seen_venues: set[str] = set()
+        for i, v in self.ok("venues"):
+            if v.id in seen_venues:
+                self.add("venues", i, "id", f"duplicate venue id '{v.id}'", "give every venue its own id")
+            seen_venues.add(v.id)
+
+    def sites(self) -> None:
+        for i, s in self.ok("sites"):
+            town = self.town_ref("sites", i, "town", s.town, s.county)
+            self._site_ids(i, s)
+            if town is not None and great_circle_km(s.lat, s.lon, town.lat, town.lon) > 150:
+                self.add("sites", i, "lat", f"{great_circle_km(s.lat, s.lon, town.lat, town.lon):.0f} km from "
+                         f"its town '{town.id}'", "check lat/lon or choose the town the site is reached from")
+            if not s.chains and not s.showcase and s.kind is not SiteKind.government:
+                self.add("sites", i, "chains", "a site with no chain that is not a showcase is never planned",
+                         "add the chains it shows, or 'showcase: true'")
+
+    def _site_ids(self, i: int, s) -> None:
+        """A site's chains, materials and hosts name known records."""
         for c in s.chains:
-            if c not in chain_ids:
-                add("sites", i, "chains", f"unknown chain id '{c}'",
-                    hint(c, chain_ids, "use an id from lists/chains.yaml"))
+            if c not in self.chain_ids:
+                self.add("sites", i, "chains", f"unknown chain id '{c}'",
+                         _hint(c, self.chain_ids, "use an id from lists/chains.yaml"))
         for m in s.materials:
-            if m not in material_ids:
-                add("sites", i, "materials", f"unknown material id '{m}'",
-                    hint(m, material_ids, "use the id of a material in pitch_library/*.yaml"))
+            if m not in self.material_ids:
+                self.add("sites", i, "materials", f"unknown material id '{m}'",
+                         _hint(m, self.material_ids, "use the id of a material in pitch_library/*.yaml"))
         for h in s.hosts:
-            if h not in officials and h not in HOST_EXTRA_ROLES and h not in OfficialRole.__members__:
+            if h not in self.officials and h not in HOST_EXTRA_ROLES and h not in OfficialRole.__members__:
                 roles = [*OfficialRole.__members__, *HOST_EXTRA_ROLES]
-                add("sites", i, "hosts", f"unknown host '{h}'",
-                    hint(h, [*officials, *roles], "use an official id from lists/tour/officials.yaml "
-                         "or a role: " + ", ".join(roles)))
-        if town is not None and great_circle_km(s.lat, s.lon, town.lat, town.lon) > 150:
-            add("sites", i, "lat", f"{great_circle_km(s.lat, s.lon, town.lat, town.lon):.0f} km from "
-                f"its town '{town.id}'", "check lat/lon or choose the town the site is reached from")
-        if not s.chains and not s.showcase and s.kind is not SiteKind.government:
-            add("sites", i, "chains", "a site with no chain that is not a showcase is never planned",
-                "add the chains it shows, or 'showcase: true'")
+                self.add("sites", i, "hosts", f"unknown host '{h}'",
+                         _hint(h, [*self.officials, *roles], "use an official id from lists/tour/officials.yaml "
+                               "or a role: " + ", ".join(roles)))
 
-    for i, v in ok("venues"):
-        if v.kind is not VenueKind.town:
-            town = town_ref("venues", i, "town", v.town, v.county)
-            if town is not None and great_circle_km(v.lat, v.lon, town.lat, town.lon) > 80:
-                add("venues", i, "lat", f"{great_circle_km(v.lat, v.lon, town.lat, town.lon):.0f} km "
-                    f"from its town '{town.id}'", "check lat/lon or the town")
-    for need in (VenueKind.hotel, VenueKind.restaurant):
-        if venues and not any(v.kind is need for v in venues.values()):
-            add("venues", 0, "kind", f"no {need.value} in the list", f"add at least one {need.value}")
-    used_towns = {s.town for _, s in ok("sites")} | {v.town_id for v in venues.values()
-                                                    if v.kind in ARRIVAL_KINDS}
-    restaurant_towns = {v.town for v in venues.values() if v.kind is VenueKind.restaurant}
-    for tid in sorted(used_towns & set(towns)):
-        if tid not in restaurant_towns:
-            add("venues", venue_index[tid], "kind", f"town '{tid}' has sites or arrivals "
-                "but no restaurant", f"add a restaurant with 'town: {tid}' (meals are planned nearby)")
+    def other_venues(self) -> None:
+        for i, v in self.ok("venues"):
+            if v.kind is not VenueKind.town:
+                town = self.town_ref("venues", i, "town", v.town, v.county)
+                if town is not None and great_circle_km(v.lat, v.lon, town.lat, town.lon) > 80:
+                    self.add("venues", i, "lat", f"{great_circle_km(v.lat, v.lon, town.lat, town.lon):.0f} km "
+                             f"from its town '{town.id}'", "check lat/lon or the town")
 
-    pairs: dict[tuple[str, str], int] = {}
-    for i, r in ok("roads"):
-        for fname in ("a", "b"):
-            town_ref("roads", i, fname, getattr(r, fname), None)
-        key = tuple(sorted((r.a, r.b)))
-        if key in pairs:
-            add("roads", i, "a", f"a second road between '{r.a}' and '{r.b}'",
-                f"keep one (the first is record {pairs[key] + 1})")
-        pairs.setdefault(key, i)
-        if r.a in towns and r.b in towns:
-            ta, tb = towns[r.a], towns[r.b]
-            km = great_circle_km(ta.lat, ta.lon, tb.lat, tb.lon)
-            if r.minutes < km * 0.5:
-                add("roads", i, "minutes", f"{r.minutes} min for {km:.0f} km as the crow flies "
-                    "(faster than 120 km/h)", "check the minutes or the towns' lat/lon")
-            if r.km is not None and r.km < km * 0.95:
-                add("roads", i, "km", f"{r.km} km is shorter than the straight line ({km:.0f} km)",
-                    "check the km or the towns' lat/lon")
+    def restaurants(self) -> None:
+        venues = self.venues
+        for need in (VenueKind.hotel, VenueKind.restaurant):
+            if venues and not any(v.kind is need for v in venues.values()):
+                self.add("venues", 0, "kind", f"no {need.value} in the list", f"add at least one {need.value}")
+        venue_index: dict[str, int] = {}
+        for i, r in self.ok("venues"):
+            venue_index.setdefault(r.id, i)
+        used_towns = {s.town for _, s in self.ok("sites")} | {v.town_id for v in venues.values()
+                                                             if v.kind in ARRIVAL_KINDS}
+        restaurant_towns = {v.town for v in venues.values() if v.kind is VenueKind.restaurant}
+        for tid in sorted(used_towns & set(self.towns)):
+            if tid not in restaurant_towns:
+                self.add("venues", venue_index[tid], "kind", f"town '{tid}' has sites or arrivals "
+                         "but no restaurant", f"add a restaurant with 'town: {tid}' (meals are planned nearby)")
 
-    for i, o in ok("officials"):
-        for c in o.chains:
-            if c not in chain_ids:
-                add("officials", i, "chains", f"unknown chain id '{c}'",
-                    hint(c, chain_ids, "use an id from lists/chains.yaml"))
+    def roads(self) -> None:
+        pairs: dict[tuple[str, str], int] = {}
+        for i, r in self.ok("roads"):
+            for fname in ("a", "b"):
+                self.town_ref("roads", i, fname, getattr(r, fname), None)
+            key = tuple(sorted((r.a, r.b)))
+            if key in pairs:
+                self.add("roads", i, "a", f"a second road between '{r.a}' and '{r.b}'",
+                         f"keep one (the first is record {pairs[key] + 1})")
+            pairs.setdefault(key, i)
+            if r.a in self.towns and r.b in self.towns:
+                self._road_length(i, r)
 
-    has_fallback = False
-    for i, rule in ok("reception"):
-        if rule.applies_to == "visitor":
-            if not rule.audiences and rule.min_level == 1 and rule.max_level == 5:
-                has_fallback = True
-            fits = [o for o in officials.values()
-                    if rule.receive_rank <= o.rank <= rule.receive_rank_max
-                    and (not rule.receive_roles or set(o.roles) & set(rule.receive_roles))]
-            if officials and not fits:
-                add("reception", i, "receive_rank", f"no official of rank {rule.receive_rank}–"
-                    f"{rule.receive_rank_max} with roles {[r.value for r in rule.receive_roles]}",
-                    "add such an official to officials.yaml or change the rule")
-        for role in rule.with_roles:
-            if officials and not any(role in o.roles for o in officials.values()):
-                add("reception", i, "with_roles", f"no official has role '{role.value}'",
-                    "add one to officials.yaml or remove the role")
-    if recs["reception"] and not has_fallback:
-        add("reception", 0, "audiences", "no fallback rule (no audiences, levels 1–5)",
-            "add a visitor rule without audiences so every visitor has a reception")
-    return problems
+    def _road_length(self, i: int, r) -> None:
+        ta, tb = self.towns[r.a], self.towns[r.b]
+        km = great_circle_km(ta.lat, ta.lon, tb.lat, tb.lon)
+        if r.minutes < km * 0.5:
+            self.add("roads", i, "minutes", f"{r.minutes} min for {km:.0f} km as the crow flies "
+                     "(faster than 120 km/h)", "check the minutes or the towns' lat/lon")
+        if r.km is not None and r.km < km * 0.95:
+            self.add("roads", i, "km", f"{r.km} km is shorter than the straight line ({km:.0f} km)",
+                     "check the km or the towns' lat/lon")
+
+    def official_chains(self) -> None:
+        for i, o in self.ok("officials"):
+            for c in o.chains:
+                if c not in self.chain_ids:
+                    self.add("officials", i, "chains", f"unknown chain id '{c}'",
+                             _hint(c, self.chain_ids, "use an id from lists/chains.yaml"))
+
+    def reception_rules(self) -> None:
+        officials = self.officials
+        has_fallback = False
+        for i, rule in self.ok("reception"):
+            if rule.applies_to == "visitor":
+                if not rule.audiences and rule.min_level == 1 and rule.max_level == 5:
+                    has_fallback = True
+                self._receivers(i, rule)
+            for role in rule.with_roles:
+                if officials and not any(role in o.roles for o in officials.values()):
+                    self.add("reception", i, "with_roles", f"no official has role '{role.value}'",
+                             "add one to officials.yaml or remove the role")
+        if self.recs["reception"] and not has_fallback:
+            self.add("reception", 0, "audiences", "no fallback rule (no audiences, levels 1–5)",
+                     "add a visitor rule without audiences so every visitor has a reception")
+
+    def _receivers(self, i: int, rule) -> None:
+        fits = [o for o in self.officials.values()
+                if rule.receive_rank <= o.rank <= rule.receive_rank_max
+                and (not rule.receive_roles or set(o.roles) & set(rule.receive_roles))]
+        if self.officials and not fits:
+            self.add("reception", i, "receive_rank", f"no official of rank {rule.receive_rank}–"
+                     f"{rule.receive_rank_max} with roles {[r.value for r in rule.receive_roles]}",
+                     "add such an official to officials.yaml or change the rule")

@@ -45,23 +45,47 @@ def _place(stop: dict, show_en: bool) -> str:
 
 def render_pdf(plan, generated: dt.datetime | None = None) -> bytes:
     """The PDF as bytes."""
-    from fpdf import FPDF
-    from fpdf.enums import WrapMode
-    from fpdf.fonts import FontFace
-
     from ..fonts import cjk_font_path
 
     v = printable_view(plan, generated)
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_margins(12, 14, 12)
-    pdf.set_auto_page_break(True, margin=16)
-    pdf.add_font(FONT, "", str(cjk_font_path()))
+    doc = _Doc(cjk_font_path())
+    pdf = doc.pdf
     who = v["visitor"].get("company") or v["visitor"].get("raw") or "来访客商"
     pdf.set_title(f"考察行程单 · {who}")
     pdf.set_creator("tour planner")
     pdf.add_page()
+    pdf.set_font(FONT, size=17)
+    pdf.cell(0, 9, "考察接待行程单", new_x="LMARGIN", new_y="NEXT")
+    doc.para(f"行程编号 {plan.plan_id} · 生成于 {v['generated']} · 共{v['days_text']}"
+             f"（{v['first_date']} 至 {v['last_date']}）", 8.5)
+    doc.heading("来访者")
+    doc.pairs(_visitor_rows(v))
+    doc.heading("接待规格")
+    doc.pairs(_reception_rows(v["reception"]))
+    for day in v["days"]:
+        doc.day_table(day, v["show_en"])
+    _dropped_and_notes(doc, v)
+    _qr_codes(doc, v)
+    pdf.ln(3)
+    doc.para("内部接待资料，请勿外传。时间与车程为估算（见 lists/tour/README.md），出发前请与各点位确认开放安排。", 8)
+    return bytes(pdf.output())
 
-    def heading(text: str, size: float = 12.5) -> None:
+
+class _Doc:
+    """An A4 FPDF in Noto Sans SC with the page's building blocks."""
+
+    def __init__(self, font_path):
+        from fpdf import FPDF
+
+        self.pdf = FPDF(format="A4", unit="mm")
+        self.pdf.set_margins(12, 14, 12)
+        self.pdf.set_auto_page_break(True, margin=16)
+        self.pdf.add_font(FONT, "", str(font_path))
+
+    def heading(self, text: str, size: float = 12.5) -> None:
+        from fpdf.enums import WrapMode
+
+        pdf = self.pdf
         pdf.set_font(FONT, size=size)
         pdf.ln(2)
         pdf.multi_cell(0, size * 0.5, text, wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
@@ -69,29 +93,51 @@ def render_pdf(plan, generated: dt.datetime | None = None) -> bytes:
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
         pdf.ln(1.5)
 
-    def para(text: str, size: float = 9.5) -> None:
-        pdf.set_font(FONT, size=size)
-        pdf.multi_cell(0, size * 0.48, text, wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
+    def para(self, text: str, size: float = 9.5) -> None:
+        from fpdf.enums import WrapMode
 
-    def pairs(rows: list[tuple[str, str]]) -> None:
-        pdf.set_font(FONT, size=9.5)
-        with pdf.table(col_widths=(24, 162), first_row_as_headings=False, borders_layout="NONE",
-                       text_align="LEFT", line_height=4.6, wrapmode=WrapMode.CHAR, padding=0.6) as table:
+        self.pdf.set_font(FONT, size=size)
+        self.pdf.multi_cell(0, size * 0.48, text, wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
+
+    def pairs(self, rows: list[tuple[str, str]]) -> None:
+        from fpdf.enums import WrapMode
+
+        self.pdf.set_font(FONT, size=9.5)
+        with self.pdf.table(col_widths=(24, 162), first_row_as_headings=False, borders_layout="NONE",
+                            text_align="LEFT", line_height=4.6, wrapmode=WrapMode.CHAR, padding=0.6) as table:
             for k, val in rows:
                 row = table.row()
                 row.cell(k)
                 row.cell(val or "")
 
-    pdf.set_font(FONT, size=17)
-    pdf.cell(0, 9, "考察接待行程单", new_x="LMARGIN", new_y="NEXT")
-    para(f"行程编号 {plan.plan_id} · 生成于 {v['generated']} · 共{v['days_text']}"
-         f"（{v['first_date']} 至 {v['last_date']}）", 8.5)
+    def day_table(self, day: dict, show_en: bool) -> None:
+        from fpdf.enums import WrapMode
+        from fpdf.fonts import FontFace
 
-    vis, rec = v["visitor"], v["reception"]
-    heading("来访者")
+        pdf = self.pdf
+        if pdf.get_y() > pdf.h - pdf.b_margin - 45:     # no day heading alone at a page's foot
+            pdf.add_page()
+        self.heading(f"{day['label']} · {day['date_text']}")
+        pdf.set_font(FONT, size=9)
+        with pdf.table(col_widths=WIDTHS, text_align="LEFT", line_height=4.3, wrapmode=WrapMode.CHAR,
+                       padding=1.0, headings_style=FontFace(emphasis=None, fill_color=(235, 235, 235)),
+                       repeat_headings=1) as table:
+            head = table.row()
+            for h in HEADINGS:
+                head.cell(h)
+            for s in day["stops"]:
+                row = table.row()
+                row.cell(s["time"].replace("<br>", "\n"))
+                row.cell(_place(s, show_en))
+                row.cell(_what(s))
+                row.cell(s["host"] or "")
+                row.cell(s["travel"] or "")
+
+
+def _visitor_rows(v: dict) -> list[tuple[str, str]]:
+    vis, dep = v["visitor"], v["departure"]
     level = (vis.get("level_label") or "") + ("（级别未知，按此安排）" if vis.get("level_assumed") else "")
     chains = "、".join(c["label"] for c in vis.get("chains") or []) or "（未对应具体产业链）"
-    dep = v["departure"]
     rows = [("企业", vis.get("company") or "（未注明）"),
             ("来访者", f"{vis.get('title') or '（职务未注明）'} · {level}"
                     + (f" · {vis['audience_label']}" if vis.get("audience_label") else "")),
@@ -102,9 +148,10 @@ def render_pdf(plan, generated: dt.datetime | None = None) -> bytes:
              ("抵达", f"{v['arrival']['name']} · {v['arrival']['time']}"),
              ("离开", f"{dep['name']} · {dep['time']}"
                     + ("（估算：未给出离开时间，按行程结束安排，请与来访者确认）" if dep.get("assumed") else ""))]
-    pairs(rows)
+    return rows
 
-    heading("接待规格")
+
+def _reception_rows(rec: dict) -> list[tuple[str, str]]:
     chair = rec.get("chair")
     receiver = rec.get("receiver")
     rows = [("会见/主持", (chair["label"] if chair else "待定")
@@ -118,58 +165,44 @@ def render_pdf(plan, generated: dt.datetime | None = None) -> bytes:
                      + (f"；{rec['taskforce_office']['label']}" if rec.get("taskforce_office") else "")))
     rows.append(("陪同", rec.get("escort") or "（未指定）"))
     rows.append(("规格说明", (rec.get("note") or "") + (f"\n{rec['escort_note']}" if rec.get("escort_note") else "")))
-    pairs(rows)
+    return rows
 
-    for day in v["days"]:
-        if pdf.get_y() > pdf.h - pdf.b_margin - 45:     # no day heading alone at a page's foot
-            pdf.add_page()
-        heading(f"{day['label']} · {day['date_text']}")
-        pdf.set_font(FONT, size=9)
-        with pdf.table(col_widths=WIDTHS, text_align="LEFT", line_height=4.3, wrapmode=WrapMode.CHAR,
-                       padding=1.0, headings_style=FontFace(emphasis=None, fill_color=(235, 235, 235)),
-                       repeat_headings=1) as table:
-            head = table.row()
-            for h in HEADINGS:
-                head.cell(h)
-            for s in day["stops"]:
-                row = table.row()
-                row.cell(s["time"].replace("<br>", "\n"))
-                row.cell(_place(s, v["show_en"]))
-                row.cell(_what(s))
-                row.cell(s["host"] or "")
-                row.cell(s["travel"] or "")
 
+def _dropped_and_notes(doc: _Doc, v: dict) -> None:
     if v["dropped"]:
-        heading("未安排的相关点位")
+        doc.heading("未安排的相关点位")
         for d in v["dropped"]:
-            para(f"· {d.name}：{d.reason}")
+            doc.para(f"· {d.name}：{d.reason}")
         if v["dropped_more"]:
-            para(f"…… 另有 {v['dropped_more']} 个（见电子版）")
+            doc.para(f"…… 另有 {v['dropped_more']} 个（见电子版）")
     if v["notes"]:
-        heading("说明")
+        doc.heading("说明")
         for n in v["notes"]:
-            para(f"· {n}")
+            doc.para(f"· {n}")
 
-    links: dict = {}
+
+def _qr_codes(doc: _Doc, v: dict) -> None:
+    """A QR code for every material link, each once, after the days."""
+    from fpdf.enums import WrapMode
+
+    links: dict[str, dict] = {}
     for day in v["days"]:
         for s in day["stops"]:
             for m in s["materials"]:
                 if m["link"]:
                     links.setdefault(m["link"], m)
-    if links:
-        heading("展示材料二维码（手机扫码打开）")
-        size = 22
-        for m in links.values():
-            if pdf.get_y() + size + 2 > pdf.h - pdf.b_margin:
-                pdf.add_page()
-            y = pdf.get_y()
-            pdf.image(_qr_png(m["link"]), x=pdf.l_margin, y=y, w=size, h=size)
-            pdf.set_xy(pdf.l_margin + size + 3, y + 4)
-            pdf.set_font(FONT, size=9.5)
-            pdf.multi_cell(0, 4.6, f"{m['title']}\n{m['short']}", wrapmode=WrapMode.CHAR,
-                           new_x="LMARGIN", new_y="NEXT")
-            pdf.set_y(y + size + 2)
-
-    pdf.ln(3)
-    para("内部接待资料，请勿外传。时间与车程为估算（见 lists/tour/README.md），出发前请与各点位确认开放安排。", 8)
-    return bytes(pdf.output())
+    if not links:
+        return
+    pdf = doc.pdf
+    doc.heading("展示材料二维码（手机扫码打开）")
+    size = 22
+    for m in links.values():
+        if pdf.get_y() + size + 2 > pdf.h - pdf.b_margin:
+            pdf.add_page()
+        y = pdf.get_y()
+        pdf.image(_qr_png(m["link"]), x=pdf.l_margin, y=y, w=size, h=size)
+        pdf.set_xy(pdf.l_margin + size + 3, y + 4)
+        pdf.set_font(FONT, size=9.5)
+        pdf.multi_cell(0, 4.6, f"{m['title']}\n{m['short']}", wrapmode=WrapMode.CHAR,
+                       new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(y + size + 2)

@@ -312,6 +312,22 @@ class _DayRun:
     wait: int
 
 
+@dataclass
+class _DayState:
+    """A day being laid out: where and when the visitor is, and what is done so far."""
+    t: int
+    pos: str
+    item_towns: list[str]
+    visits: list[_Visit] = field(default_factory=list)
+    travel: int = 0
+    wait: int = 0
+    prog_end: int | None = None
+    seen: set[str] = field(default_factory=set)     # towns of the day's sites, talks and meals so far
+    block: str | None = None                        # the town of the latest of them
+    lunch_done: bool = False
+    dinner_done: bool = False
+
+
 def _ceil5(m: int) -> int:
     return -(-m // 5) * 5
 
@@ -329,6 +345,7 @@ class _Planner:
         self._memo: dict[tuple, _DayRun | None] = {}
         self.talk_options: tuple = ()
         self._meal_memo: dict[tuple, tuple | None] = {}
+        self._welcomed = False                 # assemble(): the first dinner was the welcome dinner
         self._build_days()
 
     # ------------------------------------------------------------------ days
@@ -460,106 +477,114 @@ class _Planner:
         return result
 
     def _run(self, spec, start_pt, start, ready, items, next_first, want_lunch, want_dinner) -> _DayRun | None:
-        tt = self.tt
-        item_towns = [self.data.town(p) for p, _ in items]
-        visits: list[_Visit] = []
-        t, pos = ready, start_pt
-        travel = wait = 0
-        lunch_done = False
-        prog_end = None
+        day = _DayState(t=ready, pos=start_pt, item_towns=[self.data.town(p) for p, _ in items])
         limit = start + spec.budget
-        seen: set[str] = set()          # towns of the day's sites, talks and meals so far
-        block: list[str | None] = [None]  # the town of the latest of them
+        if not self._run_items(day, spec, items, limit, want_lunch):
+            return None
+        end_pt = self.dep_place if spec.ends == "departure" else None
+        if want_lunch and not day.lunch_done:
+            meal = self._meal(LUNCH, day.pos, day.t, end_pt, self._avoid(day))
+            if meal is not None and meal[2] <= limit:
+                self._add(day, "meal", meal[0], meal[1], meal[2], "lunch")
+        if day.prog_end is not None and day.prog_end > limit:
+            return None
+        if spec.ends == "hotel":
+            end_arrive = self._end_at_hotel(day, ready, next_first, want_dinner)
+        else:
+            end_arrive = self._end_at_departure(day, want_dinner)
+        if end_arrive is None:
+            return None
+        # whoever is with us (from leaving the arrival point) through a meal window gets the meal
+        if not day.lunch_done and ready <= LUNCH[0] and end_arrive >= LUNCH[1]:
+            return None
+        if not day.dinner_done and ready <= DINNER[0] and end_arrive >= DINNER[1]:
+            return None
+        return _DayRun(start, day.visits, day.visits[-1].pid, day.travel, day.wait)
 
-        def add(kind, pid, begin, end, meal=None):
-            nonlocal t, pos, travel, wait, prog_end
-            leg = tt(pos, pid)
-            visits.append(_Visit(kind, pid, begin, end, pos, leg, meal))
-            travel += leg
-            wait += max(0, begin - (t + leg))
-            t, pos = end, pid
-            if kind in ("site", "talk") or meal == "lunch":
-                prog_end = end
-            if kind in ("site", "talk", "meal"):
-                seen.add(self.data.town(pid))
-                block[0] = self.data.town(pid)
+    def _add(self, day: _DayState, kind: str, pid: str, begin: int, end: int, meal: str | None = None) -> None:
+        leg = self.tt(day.pos, pid)
+        day.visits.append(_Visit(kind, pid, begin, end, day.pos, leg, meal))
+        day.travel += leg
+        day.wait += max(0, begin - (day.t + leg))
+        day.t, day.pos = end, pid
+        if kind in ("site", "talk") or meal == "lunch":
+            day.prog_end = end
+        if kind in ("site", "talk", "meal"):
+            day.seen.add(self.data.town(pid))
+            day.block = self.data.town(pid)
+        if meal == "lunch":
+            day.lunch_done = True
+        elif meal == "dinner":
+            day.dinner_done = True
 
-        def avoid(*allowed) -> frozenset:
-            """Meals stay in the current town, the next one, or a town the day does not visit."""
-            return frozenset(set(item_towns) | seen) - {x for x in (block[0], *allowed) if x}
+    @staticmethod
+    def _avoid(day: _DayState, *allowed) -> frozenset:
+        """Meals stay in the current town, the next one, or a town the day does not visit."""
+        return frozenset(set(day.item_towns) | day.seen) - {x for x in (day.block, *allowed) if x}
 
+    def _run_items(self, day: _DayState, spec, items: tuple, limit: int, want_lunch: bool) -> bool:
+        """The day's sites and talk in order, lunch before the first one it would otherwise
+        miss; False when one does not fit."""
+        tt = self.tt
         for k, (pid, kind) in enumerate(items):
-            if want_lunch and not lunch_done:
-                sl = self.slot(pid, kind, t + tt(pos, pid), spec.date)
+            if want_lunch and not day.lunch_done:
+                sl = self.slot(pid, kind, day.t + tt(day.pos, pid), spec.date)
                 later = items[k + 1][0] if k + 1 < len(items) else None
                 town = self.data.town(pid)
-                after = avoid(town, self.data.town(later) if later else None)
+                after = self._avoid(day, town, self.data.town(later) if later else None)
                 if sl is None or self._meal(LUNCH, pid, sl[1], later, after) is None:
-                    meal = self._meal(LUNCH, pos, t, pid, avoid(town))
+                    meal = self._meal(LUNCH, day.pos, day.t, pid, self._avoid(day, town))
                     if meal is not None:
-                        add("meal", meal[0], meal[1], meal[2], "lunch")
-                        lunch_done = True
-            sl = self.slot(pid, kind, t + tt(pos, pid), spec.date)
+                        self._add(day, "meal", meal[0], meal[1], meal[2], "lunch")
+            sl = self.slot(pid, kind, day.t + tt(day.pos, pid), spec.date)
             if sl is None or sl[1] > limit:
-                return None
-            add(kind, pid, sl[0], sl[1])
-        end_pt = self.dep_place if spec.ends == "departure" else None
-        if want_lunch and not lunch_done:
-            meal = self._meal(LUNCH, pos, t, end_pt, avoid())
-            if meal is not None and meal[2] <= limit:
-                add("meal", meal[0], meal[1], meal[2], "lunch")
-                lunch_done = True
-        if prog_end is not None and prog_end > limit:
-            return None
-        dinner_done = False
-        if spec.ends == "hotel":
-            arrival_late = ready > LATEST_HOTEL - 60
-            options = self.hotel_options(pos, next_first)
-            chosen = None
-            for hotel in options:
-                t2, pos2 = t, pos
-                dinner = None
-                if want_dinner:
-                    dinner = self._meal(DINNER, pos, t, hotel, avoid())
-                    if dinner is None:
-                        return None
-                    t2, pos2 = dinner[2], dinner[0]
-                arrive = t2 + tt(pos2, hotel)
-                here = [h for h in options if self.data.town(h) == self.data.town(pos)]
-                moving = bool(here) and hotel not in here
-                if moving and arrive > LATEST_HOTEL_ELSEWHERE:
-                    continue
-                if arrive <= LATEST_HOTEL or arrival_late:
-                    chosen = (hotel, dinner, arrive)
-                    break
-            if chosen is None:
-                return None
-            hotel, dinner, arrive = chosen
-            if dinner:
-                add("meal", dinner[0], dinner[1], dinner[2], "dinner")
-                dinner_done = True
-            add("hotel", hotel, arrive, arrive)
-            end_arrive = arrive
-        else:
+                return False
+            self._add(day, kind, pid, sl[0], sl[1])
+        return True
+
+    def _end_at_hotel(self, day: _DayState, ready: int, next_first: str | None, want_dinner: bool) -> int | None:
+        """Dinner (if wanted) and the night's hotel; the check-in minute, or None."""
+        arrival_late = ready > LATEST_HOTEL - 60
+        options = self.hotel_options(day.pos, next_first)
+        here = [h for h in options if self.data.town(h) == self.data.town(day.pos)]
+        chosen = None
+        for hotel in options:
+            t2, pos2 = day.t, day.pos
+            dinner = None
             if want_dinner:
-                dinner = self._meal(DINNER, pos, t, self.dep_place, avoid())
-                if dinner is None or dinner[2] + tt(dinner[0], self.dep_place) > self.deadline:
+                dinner = self._meal(DINNER, day.pos, day.t, hotel, self._avoid(day))
+                if dinner is None:
                     return None
-                add("meal", dinner[0], dinner[1], dinner[2], "dinner")
-                dinner_done = True
-            arrive = t + tt(pos, self.dep_place)
-            if arrive > self.deadline:
+                t2, pos2 = dinner[2], dinner[0]
+            arrive = t2 + self.tt(pos2, hotel)
+            moving = bool(here) and hotel not in here
+            if moving and arrive > LATEST_HOTEL_ELSEWHERE:
+                continue
+            if arrive <= LATEST_HOTEL or arrival_late:
+                chosen = (hotel, dinner, arrive)
+                break
+        if chosen is None:
+            return None
+        hotel, dinner, arrive = chosen
+        if dinner:
+            self._add(day, "meal", dinner[0], dinner[1], dinner[2], "dinner")
+        self._add(day, "hotel", hotel, arrive, arrive)
+        return arrive
+
+    def _end_at_departure(self, day: _DayState, want_dinner: bool) -> int | None:
+        """Dinner (if wanted) and the departure point; the minute the visitor is ours until, or None."""
+        if want_dinner:
+            dinner = self._meal(DINNER, day.pos, day.t, self.dep_place, self._avoid(day))
+            if dinner is None or dinner[2] + self.tt(dinner[0], self.dep_place) > self.deadline:
                 return None
-            add("departure", self.dep_place, arrive, arrive)
-            # the visitor is ours until they must be at the departure point, not just until we get
-            # there early: a 15:00 flight after a morning programme still gets lunch
-            end_arrive = max(arrive, self.deadline)
-        # whoever is with us (from leaving the arrival point) through a meal window gets the meal
-        if not lunch_done and ready <= LUNCH[0] and end_arrive >= LUNCH[1]:
+            self._add(day, "meal", dinner[0], dinner[1], dinner[2], "dinner")
+        arrive = day.t + self.tt(day.pos, self.dep_place)
+        if arrive > self.deadline:
             return None
-        if not dinner_done and ready <= DINNER[0] and end_arrive >= DINNER[1]:
-            return None
-        return _DayRun(start, visits, visits[-1].pid, travel, wait)
+        self._add(day, "departure", self.dep_place, arrive, arrive)
+        # the visitor is ours until they must be at the departure point, not just until we get
+        # there early: a 15:00 flight after a morning programme still gets lunch
+        return max(arrive, self.deadline)
 
     # ------------------------------------------------------------------ whole tour
     def simulate(self, tour: list[tuple]) -> list[_DayRun] | None:
@@ -673,14 +698,26 @@ class _Planner:
         return "行程期间不开放（闭馆日或季节、开放日不合）"
 
     def candidates(self) -> tuple[list[_Cand], list[Dropped], int]:
-        rq, data = self.rq, self.data
         dropped: list[Dropped] = []
-        cands: list[_Cand] = []
-        avoid = set(rq.must_avoid)
+        cands = self._asked_for(dropped)
+        self._talk_candidate(cands, dropped)
+        scored, fillers_skipped = self._scored_sites(dropped)
+        must = [c for c in cands if c.kind == "site"]
+        talk = [c for c in cands if c.kind == "talk"]
+        # the talk goes in after the chain's sites, so that it is held where the tour goes
+        order = must + [c for c in scored if not c.filler] + talk + [c for c in scored if c.filler]
+        return order, dropped, fillers_skipped
+
+    def _open_on_a_programme_day(self, site: Site) -> bool:
+        return any(site.open_on(d.date) for d in self.days if d.kind == "program")
+
+    def _asked_for(self, dropped: list[Dropped]) -> list[_Cand]:
+        """The must-avoid sites dropped, the must-see sites as candidates (or dropped, why)."""
+        rq, data = self.rq, self.data
         for pid in rq.must_avoid:
             if pid in data.sites:
                 dropped.append(Dropped(pid, data.sites[pid].name, "按要求不安排"))
-        gov_must = [p for p in rq.must_see if p in data.sites and data.sites[p].kind is SiteKind.government]
+        cands: list[_Cand] = []
         for pid in rq.must_see:
             site = data.sites.get(pid)
             if site is None:
@@ -688,54 +725,63 @@ class _Planner:
                 continue
             if site.kind is SiteKind.government:
                 continue
-            if not any(site.open_on(d.date) for d in self.days if d.kind == "program"):
+            if not self._open_on_a_programme_day(site):
                 dropped.append(Dropped(pid, site.name, "按要求安排，但" + self.closed_reason(site)))
                 continue
             cands.append(_Cand(pid, (pid,), "site", 100.0, True, False))
-        if self.reception.talk or gov_must:
-            venues = gov_must or sorted(p for p, s in data.sites.items()
-                                        if s.kind is SiteKind.government and p not in avoid)
-            venues = [p for p in venues if any(data.sites[p].open_on(d.date) for d in self.days
-                                               if d.kind == "program")]
-            dropped += [Dropped(p, data.sites[p].name, "按要求安排座谈，但" + self.closed_reason(data.sites[p]))
-                        for p in gov_must if p not in venues]
-            if venues:
-                cands.append(_Cand("talk", tuple(venues), "talk", 50.0, bool(gov_must), False))
-                self.talk_options = tuple(venues)
-            else:
-                dropped.append(Dropped("talk", "座谈", "行程期间没有可用的会场（会议室不开放）"))
+        return cands
+
+    def _talk_candidate(self, cands: list[_Cand], dropped: list[Dropped]) -> None:
+        """The 座谈 in the meeting rooms asked for, or any open one, when the reception holds one."""
+        rq, data = self.rq, self.data
+        gov_must = [p for p in rq.must_see if p in data.sites and data.sites[p].kind is SiteKind.government]
+        if not (self.reception.talk or gov_must):
+            return
+        avoid = set(rq.must_avoid)
+        venues = gov_must or sorted(p for p, s in data.sites.items()
+                                    if s.kind is SiteKind.government and p not in avoid)
+        venues = [p for p in venues if self._open_on_a_programme_day(data.sites[p])]
+        dropped += [Dropped(p, data.sites[p].name, "按要求安排座谈，但" + self.closed_reason(data.sites[p]))
+                    for p in gov_must if p not in venues]
+        if venues:
+            cands.append(_Cand("talk", tuple(venues), "talk", 50.0, bool(gov_must), False))
+            self.talk_options = tuple(venues)
+        else:
+            dropped.append(Dropped("talk", "座谈", "行程期间没有可用的会场（会议室不开放）"))
+
+    def _unfit_reason(self, site: Site) -> str | None:
+        """Why a relevant site is not for this visitor or these days; None: it may go in."""
+        if site.min_level > self.level:
+            return f"接待级别：该点位接待{SENIORITY_NAMES.get(site.min_level, site.min_level)}及以上来访者"
+        if self.audience and site.audiences and self.audience not in {a.value for a in site.audiences}:
+            return f"该点位不面向{AUDIENCE_WORDS.get(self.audience, self.audience)}来访者"
+        if not self._open_on_a_programme_day(site):
+            return self.closed_reason(site)
+        return None
+
+    def _scored_sites(self, dropped: list[Dropped]) -> tuple[list[_Cand], int]:
+        """The other relevant sites by score (ties by id), and how many fillers do not fit."""
+        rq, data = self.rq, self.data
+        asked = set(rq.must_see) | set(rq.must_avoid)
         scored = []
         fillers_skipped = 0
-        must = set(rq.must_see)
         for pid in sorted(data.sites):
             site = data.sites[pid]
-            if pid in must or pid in avoid or site.kind is SiteKind.government:
+            if pid in asked or site.kind is SiteKind.government:
                 continue
             sc = self.score(site)
             if sc is None:
                 continue
             s, match = sc
-            reason = None
-            if site.min_level > self.level:
-                reason = (f"接待级别：该点位接待{SENIORITY_NAMES.get(site.min_level, site.min_level)}"
-                          "及以上来访者")
-            elif self.audience and site.audiences and self.audience not in {a.value for a in site.audiences}:
-                reason = f"该点位不面向{AUDIENCE_WORDS.get(self.audience, self.audience)}来访者"
-            elif not any(site.open_on(d.date) for d in self.days if d.kind == "program"):
-                reason = self.closed_reason(site)
-            if reason:
-                if match:
-                    dropped.append(Dropped(pid, site.name, reason))
-                else:
-                    fillers_skipped += 1
-                continue
-            scored.append(_Cand(pid, (pid,), "site", s, False, not match))
+            reason = self._unfit_reason(site)
+            if reason and match:
+                dropped.append(Dropped(pid, site.name, reason))
+            elif reason:
+                fillers_skipped += 1
+            else:
+                scored.append(_Cand(pid, (pid,), "site", s, False, not match))
         scored.sort(key=lambda c: (-c.score, c.key))
-        must_sites = [c for c in cands if c.kind == "site"]
-        talk = [c for c in cands if c.kind == "talk"]
-        # the talk goes in after the chain's sites, so that it is held where the tour goes
-        order = must_sites + [c for c in scored if not c.filler] + talk + [c for c in scored if c.filler]
-        return order, dropped, fillers_skipped
+        return scored, fillers_skipped
 
     # ------------------------------------------------------------------ search
     def program_days(self) -> list[int]:
@@ -771,54 +817,68 @@ class _Planner:
 
     def improve(self, tour: list[tuple], runs: list[_DayRun]) -> tuple[list[tuple], list[_DayRun]]:
         cur = self.cost(runs)
-        days = self.program_days()
         for _ in range(3):
-            improved = False
-            for d in days:                       # 2-opt within a day
-                i = 0
-                while i < len(tour[d]) - 1:
-                    for j in range(i + 1, len(tour[d])):
-                        items = tour[d]
-                        new = items[:i] + tuple(reversed(items[i:j + 1])) + items[j + 1:]
-                        if not self.contiguous(new):
-                            continue
-                        trial = tour[:d] + [new] + tour[d + 1:]
-                        r = self.simulate(trial)
-                        if r is not None and self.cost(r) < cur - 1e-6:
-                            tour, runs, cur, improved = trial, r, self.cost(r), True
-                    i += 1
-            for d in days:                       # move one stop elsewhere
-                i = 0
-                while i < len(tour[d]):
-                    item = tour[d][i]
-                    base = tour[:d] + [tour[d][:i] + tour[d][i + 1:]] + tour[d + 1:]
-                    moved = False
-                    # a talk may also move to another meeting room
-                    variants = [(p, "talk") for p in self.talk_options] if item[1] == "talk" else [item]
-                    for d2, variant in ((d2, x) for d2 in days for x in variants):
-                        if not self.data.sites[variant[0]].open_on(self.days[d2].date):
-                            continue
-                        if item[1] == "site" and d2 != d and sum(
-                                1 for _, k in base[d2] if k == "site") >= MAX_SITES_PER_DAY:
-                            continue
-                        for pos in range(len(base[d2]) + 1):
-                            if d2 == d and pos == i and variant == item:
-                                continue
-                            new = base[d2][:pos] + (variant,) + base[d2][pos:]
-                            if not self.contiguous(new):
-                                continue
-                            trial = base[:d2] + [new] + base[d2 + 1:]
-                            r = self.simulate(trial)
-                            if r is not None and self.cost(r) < cur - 1e-6:
-                                tour, runs, cur, improved, moved = trial, r, self.cost(r), True, True
-                                break
-                        if moved:
-                            break
-                    if not moved:
-                        i += 1
-            if not improved:
+            tour, runs, cur, reversed_ = self._two_opt(tour, runs, cur)
+            tour, runs, cur, moved = self._move_stops(tour, runs, cur)
+            if not (reversed_ or moved):
                 break
         return tour, runs
+
+    def _two_opt(self, tour: list[tuple], runs: list[_DayRun], cur: float):
+        """Reverse a run of stops within a day where that costs less."""
+        improved = False
+        for d in self.program_days():
+            i = 0
+            while i < len(tour[d]) - 1:
+                for j in range(i + 1, len(tour[d])):
+                    items = tour[d]
+                    new = items[:i] + tuple(reversed(items[i:j + 1])) + items[j + 1:]
+                    if not self.contiguous(new):
+                        continue
+                    trial = tour[:d] + [new] + tour[d + 1:]
+                    r = self.simulate(trial)
+                    if r is not None and self.cost(r) < cur - 1e-6:
+                        tour, runs, cur, improved = trial, r, self.cost(r), True
+                i += 1
+        return tour, runs, cur, improved
+
+    def _move_stops(self, tour: list[tuple], runs: list[_DayRun], cur: float):
+        """Move single stops elsewhere (the talk also to another meeting room) where that costs less."""
+        improved = False
+        for d in self.program_days():
+            i = 0
+            while i < len(tour[d]):
+                better = self._better_place(tour, d, i, cur)
+                if better is None:
+                    i += 1
+                else:
+                    tour, runs = better
+                    cur, improved = self.cost(runs), True
+        return tour, runs, cur, improved
+
+    def _better_place(self, tour: list[tuple], d: int, i: int, cur: float):
+        """The first (tour, runs) with stop i of day d moved that costs less than `cur`, or None."""
+        days = self.program_days()
+        item = tour[d][i]
+        base = tour[:d] + [tour[d][:i] + tour[d][i + 1:]] + tour[d + 1:]
+        # a talk may also move to another meeting room
+        variants = [(p, "talk") for p in self.talk_options] if item[1] == "talk" else [item]
+        for d2, variant in ((d2, x) for d2 in days for x in variants):
+            if not self.data.sites[variant[0]].open_on(self.days[d2].date):
+                continue
+            if item[1] == "site" and d2 != d and sum(1 for _, k in base[d2] if k == "site") >= MAX_SITES_PER_DAY:
+                continue
+            for pos in range(len(base[d2]) + 1):
+                if d2 == d and pos == i and variant == item:
+                    continue
+                new = base[d2][:pos] + (variant,) + base[d2][pos:]
+                if not self.contiguous(new):
+                    continue
+                trial = base[:d2] + [new] + base[d2 + 1:]
+                r = self.simulate(trial)
+                if r is not None and self.cost(r) < cur - 1e-6:
+                    return trial, r
+        return None
 
     def make_room(self, talk: _Cand, tour: list[tuple], runs: list[_DayRun], cands: list[_Cand],
                   left: list[_Cand]):
@@ -832,10 +892,10 @@ class _Planner:
         for victim in placed[:3]:
             removed.append(victim)
             tour = [tuple(x for x in items if x[0] != victim.key) for items in tour]
-            runs = self.simulate(tour)  # type: ignore[assignment]  # None: tried again below
-            if runs is None:
+            without = self.simulate(tour)
+            if without is None:
                 continue
-            best = self.try_insert(talk, tour, runs)
+            best = self.try_insert(talk, tour, without)
             if best is not None:
                 left.extend(sorted(removed, key=lambda c: (-c.score, c.key)))
                 return best
@@ -856,18 +916,7 @@ class _Planner:
 
     def plan(self) -> TourPlan:
         tour: list[tuple] = [() for _ in self.days]
-        runs = self.simulate(tour)
-        for _ in range(12):               # a default departure moves later until the tour fits
-            if runs is not None or not self.departure_default:
-                break
-            later = self.departure + dt.timedelta(minutes=30)
-            if later.date() != self.departure.date():
-                break
-            self.departure, self.deadline = later, self.deadline + 30
-            self._memo.clear()
-            runs = self.simulate(tour)
-        if runs is None:
-            raise InfeasibleRequest(self.infeasible_reason())
+        runs = self._empty_runs(tour)
         cands, dropped, fillers_skipped = self.candidates()
         left: list[_Cand] = []
         queue = list(cands)
@@ -890,6 +939,33 @@ class _Planner:
                 still.append(cand)
             else:
                 _, tour, runs = best
+        fillers_skipped += self._drop_unplaced(still, tour, dropped)
+        held = {p for items in tour for p, k in items if k == "talk"}
+        for pid in self.rq.must_see:
+            site = self.data.sites.get(pid)
+            if site and site.kind is SiteKind.government and held and pid not in held:
+                dropped.append(Dropped(pid, site.name, "只安排一场座谈，已在" + self.data.name(min(held)) + "举行"))
+        return self.assemble(tour, runs, dropped, fillers_skipped)
+
+    def _empty_runs(self, tour: list[tuple]) -> list[_DayRun]:
+        """The tour without stops; a default departure moves later (same day) until it fits."""
+        runs = self.simulate(tour)
+        for _ in range(12):
+            if runs is not None or not self.departure_default:
+                break
+            later = self.departure + dt.timedelta(minutes=30)
+            if later.date() != self.departure.date():
+                break
+            self.departure, self.deadline = later, self.deadline + 30
+            self._memo.clear()
+            runs = self.simulate(tour)
+        if runs is None:
+            raise InfeasibleRequest(self.infeasible_reason())
+        return runs
+
+    def _drop_unplaced(self, still: list[_Cand], tour: list[tuple], dropped: list[Dropped]) -> int:
+        """The candidates that found no place, dropped with the reason; the fillers among them counted."""
+        fillers = 0
         for cand in still:
             if cand.kind == "talk":
                 dropped.append(Dropped("talk", "座谈", "行程中排不进座谈（会场开放时间或行程时间不允许）"))
@@ -897,15 +973,10 @@ class _Planner:
                     dropped += [Dropped(p, self.data.sites[p].name, "按要求安排座谈，但行程时间或会场开放时间不允许")
                                 for p in cand.options]
             elif cand.filler:
-                fillers_skipped += 1
+                fillers += 1
             else:
                 dropped.append(Dropped(cand.key, self.data.sites[cand.key].name, self.nofit_reason(cand, tour)))
-        held = {p for items in tour for p, k in items if k == "talk"}
-        for pid in self.rq.must_see:
-            site = self.data.sites.get(pid)
-            if site and site.kind is SiteKind.government and held and pid not in held:
-                dropped.append(Dropped(pid, site.name, "只安排一场座谈，已在" + self.data.name(min(held)) + "举行"))
-        return self.assemble(tour, runs, dropped, fillers_skipped)
+        return fillers
 
     def infeasible_reason(self) -> str:
         rq = self.rq
@@ -949,77 +1020,16 @@ class _Planner:
         return refs
 
     def assemble(self, tour, runs, dropped, fillers_skipped) -> TourPlan:
-        rq, data, rec = self.rq, self.data, self.reception
-        must = set(rq.must_see)
-
-        def at(day: _DaySpec, minutes: int) -> dt.datetime:
-            return dt.datetime.combine(day.date, dt.time(0), tzinfo=TZ) + dt.timedelta(minutes=minutes)
-
-        def place_stop(kind, pid, start, end, leg=None, **kw) -> Stop:
-            site = data.sites.get(pid)
-            rec_ = site or data.venues[pid]
-            return Stop(kind=kind, place_id=pid, name=rec_.name, start=start, end=end, travel=leg,
-                        town=data.town(pid), county=rec_.county.value, lat=rec_.lat, lon=rec_.lon,
-                        name_en=rec_.name_en, name_ru=rec_.name_ru, **kw)
-
-        escort_words = rec.escort_label
+        rq = self.rq
         out_days: list[TourDay] = []
-        first_dinner = True
+        self._welcomed = False
         for i, (spec, run) in enumerate(zip(self.days, runs)):
             day = TourDay(spec.number if spec.kind == "program" else 0, spec.date, spec.kind, spec.half)
             today = rq.today or spec.date
             if i == 0:
-                day.stops.append(place_stop(
-                    "arrival", rq.arrival_place, rq.arrival,
-                    at(spec, self.arrival_min + self.arr_venue.arrive_minutes),  # type: ignore[operator]  # an arrival venue has arrive_minutes
-                    why=f"迎接：{escort_words or '市招商局'}在{self.arr_venue.name}迎候",
-                    host=escort_words or (rec.bureau.label if rec.bureau else None),
-                    host_ids=[o.id for o in (rec.escort, ) if o]))
+                day.stops.append(self._arrival_stop(spec))
             for v in run.visits:
-                leg = Leg(v.frm, v.pid, v.travel, data.name(v.frm), data.name(v.pid))
-                start, end = at(spec, v.start), at(spec, v.end)
-                if v.kind == "site":
-                    site = data.sites[v.pid]
-                    hosts, extras = site_hosts(site, data.officials, rec.site_host_rank)
-                    host = "；".join([*(o.label for o in hosts), *extras]) or None
-                    day.stops.append(place_stop(
-                        "site", v.pid, start, end, leg, materials=self.pick_materials(site.materials, today),
-                        host=host, host_ids=[o.id for o in hosts], why=self.why(site, v.pid in must),
-                        chains=list(site.chains), notes=site.notes))
-                elif v.kind == "talk":
-                    site = data.sites[v.pid]
-                    people = rec.talk_officials()
-                    chair = rec.chair
-                    chain = chain_label(rec.primary_chain, self.chain_names) if rec.primary_chain else None
-                    why = (f"与{chain}专班座谈" if chain else "城市推介座谈") + (
-                        f" · {chair.label}主持" if chair else "")
-                    host = "主持：" + (chair.label if chair else "待定") + (
-                        "；出席：" + "、".join(o.label for o in people if o is not chair)
-                        if len(people) > 1 else "")
-                    day.stops.append(place_stop(
-                        "talk", v.pid, start, end, leg, materials=self.talk_materials(site, today),
-                        host=host, host_ids=[o.id for o in people], why=why,
-                        chains=[rec.primary_chain] if rec.primary_chain else [], notes=rec.rule.note))
-                elif v.kind == "meal":
-                    if v.meal == "dinner" and first_dinner and rec.chair:
-                        first_dinner = False
-                        why, host, ids = "欢迎晚宴", rec.chair.label, [rec.chair.id]
-                    else:
-                        why = "午餐" if v.meal == "lunch" else "晚餐"
-                        host = escort_words or "陪同人员"
-                        ids = [rec.escort.id] if rec.escort else []
-                    day.stops.append(place_stop("meal", v.pid, start, end, leg, meal=v.meal, why=why,
-                                                host=host, host_ids=ids))
-                elif v.kind == "hotel":
-                    nxt = runs[i + 1]
-                    leave = at(self.days[i + 1], nxt.start)
-                    day.stops.append(place_stop("hotel", v.pid, start, leave, leg, why="入住休息"))
-                elif v.kind == "departure":
-                    day.stops.append(place_stop(
-                        "departure", v.pid, start, self.departure, leg,
-                        why=self.farewell(start),
-                        host=escort_words or (rec.bureau.label if rec.bureau else None),
-                        host_ids=[o.id for o in (rec.escort, ) if o]))
+                day.stops.append(self._visit_stop(v, i, spec, runs, today))
             out_days.append(day)
         plan = TourPlan(request=rq, days=out_days, dropped=dropped, departure_assumed=self.departure_default)
         plan.reception = self.reception_summary()
@@ -1027,6 +1037,81 @@ class _Planner:
         plan.notes = self.make_notes(plan, fillers_skipped)
         plan.plan_id = _plan_id(plan)
         return plan
+
+    @staticmethod
+    def _at(day: _DaySpec, minutes: int) -> dt.datetime:
+        return dt.datetime.combine(day.date, dt.time(0), tzinfo=TZ) + dt.timedelta(minutes=minutes)
+
+    def _place_stop(self, kind, pid, start, end, leg=None, **kw) -> Stop:
+        data = self.data
+        rec_ = data.sites.get(pid) or data.venues[pid]
+        return Stop(kind=kind, place_id=pid, name=rec_.name, start=start, end=end, travel=leg,
+                    town=data.town(pid), county=rec_.county.value, lat=rec_.lat, lon=rec_.lon,
+                    name_en=rec_.name_en, name_ru=rec_.name_ru, **kw)
+
+    def _greeter(self) -> tuple[str | None, list[str]]:
+        """Who meets the visitor on arrival and sees them off: the escort, else the bureau."""
+        rec = self.reception
+        return (rec.escort_label or (rec.bureau.label if rec.bureau else None),
+                [o.id for o in (rec.escort, ) if o])
+
+    def _arrival_stop(self, spec: _DaySpec) -> Stop:
+        rq, rec = self.rq, self.reception
+        host, ids = self._greeter()
+        return self._place_stop(
+            "arrival", rq.arrival_place, rq.arrival, self._at(spec, self.arrival_min + self.arr_venue.arrive_minutes),  # type: ignore[operator]  # an arrival venue has arrive_minutes
+            why=f"迎接：{rec.escort_label or '市招商局'}在{self.arr_venue.name}迎候", host=host, host_ids=ids)
+
+    def _visit_stop(self, v: _Visit, i: int, spec: _DaySpec, runs: list[_DayRun], today: dt.date) -> Stop:
+        data = self.data
+        leg = Leg(v.frm, v.pid, v.travel, data.name(v.frm), data.name(v.pid))
+        start, end = self._at(spec, v.start), self._at(spec, v.end)
+        if v.kind == "site":
+            return self._site_stop(v, leg, start, end, today)
+        if v.kind == "talk":
+            return self._talk_stop(v, leg, start, end, today)
+        if v.kind == "meal":
+            return self._meal_stop(v, leg, start, end)
+        if v.kind == "hotel":
+            leave = self._at(self.days[i + 1], runs[i + 1].start)
+            return self._place_stop("hotel", v.pid, start, leave, leg, why="入住休息")
+        host, ids = self._greeter()
+        return self._place_stop("departure", v.pid, start, self.departure, leg, why=self.farewell(start),
+                                host=host, host_ids=ids)
+
+    def _site_stop(self, v: _Visit, leg: Leg, start, end, today: dt.date) -> Stop:
+        site = self.data.sites[v.pid]
+        hosts, extras = site_hosts(site, self.data.officials, self.reception.site_host_rank)
+        host = "；".join([*(o.label for o in hosts), *extras]) or None
+        return self._place_stop(
+            "site", v.pid, start, end, leg, materials=self.pick_materials(site.materials, today),
+            host=host, host_ids=[o.id for o in hosts], why=self.why(site, v.pid in set(self.rq.must_see)),
+            chains=list(site.chains), notes=site.notes)
+
+    def _talk_stop(self, v: _Visit, leg: Leg, start, end, today: dt.date) -> Stop:
+        rec = self.reception
+        site = self.data.sites[v.pid]
+        people = rec.talk_officials()
+        chair = rec.chair
+        chain = chain_label(rec.primary_chain, self.chain_names) if rec.primary_chain else None
+        why = (f"与{chain}专班座谈" if chain else "城市推介座谈") + (f" · {chair.label}主持" if chair else "")
+        host = "主持：" + (chair.label if chair else "待定") + (
+            "；出席：" + "、".join(o.label for o in people if o is not chair) if len(people) > 1 else "")
+        return self._place_stop(
+            "talk", v.pid, start, end, leg, materials=self.talk_materials(site, today),
+            host=host, host_ids=[o.id for o in people], why=why,
+            chains=[rec.primary_chain] if rec.primary_chain else [], notes=rec.rule.note)
+
+    def _meal_stop(self, v: _Visit, leg: Leg, start, end) -> Stop:
+        rec = self.reception
+        if v.meal == "dinner" and not self._welcomed and rec.chair:
+            self._welcomed = True
+            why, host, ids = "欢迎晚宴", rec.chair.label, [rec.chair.id]
+        else:
+            why = "午餐" if v.meal == "lunch" else "晚餐"
+            host = rec.escort_label or "陪同人员"
+            ids = [rec.escort.id] if rec.escort else []
+        return self._place_stop("meal", v.pid, start, end, leg, meal=v.meal, why=why, host=host, host_ids=ids)
 
     def farewell(self, reach: dt.datetime) -> str:
         """The departure stop's text; its times are the stop's own (reached at `reach`), so
@@ -1117,3 +1202,20 @@ def plan_tour(request: TourRequest, lists: dict[str, list] | TourData,
     fit between the arrival and the departure."""
     data = lists if isinstance(lists, TourData) else TourData(lists)
     return _Planner(request, data, chain_names).plan()
+
+
+def ranked_sites(request: TourRequest, lists: dict[str, list] | TourData,
+                 chain_names: dict[str, str] | None = None) -> list[str]:
+    """The ids of the sites this visitor may be shown (not meeting rooms, none above their
+    level), most relevant first by the planner's own score (ties by id). Raises ValueError as
+    plan_tour does for a request it cannot plan from."""
+    data = lists if isinstance(lists, TourData) else TourData(lists)
+    planner = _Planner(request, data, chain_names)
+    ranked = []
+    for pid, site in data.sites.items():
+        if site.kind is SiteKind.government or site.min_level > planner.level:
+            continue
+        sc = planner.score(site)
+        if sc is not None:
+            ranked.append((-sc[0], pid))
+    return [pid for _, pid in sorted(ranked)]

@@ -82,7 +82,6 @@ def _escort_rule(rules: list[ReceptionRule], roles: list[OfficialRole]) -> Recep
 def resolve_reception(profile, escort: str | None, officials: list[Official],
                       rules: list[ReceptionRule]) -> Reception:
     """The reception for this visitor and escort (escort: an official id or a role name)."""
-    by_id = {o.id: o for o in officials}
     chains = list(getattr(profile, "chain_ids", []) or [])
     leads = {c: [o for o in officials if OfficialRole.taskforce_lead in o.roles and c in o.chains]
              for c in chains}
@@ -90,68 +89,97 @@ def resolve_reception(profile, escort: str | None, officials: list[Official],
     rule = match_visitor_rule(rules, getattr(profile, "audience", None), getattr(profile, "seniority", None))
     if rule is None:
         raise ValueError("no reception rule matches; lists/tour/reception.yaml needs a fallback rule")
-
-    def eligible(o: Official) -> bool:
-        if not (rule.receive_rank <= o.rank <= rule.receive_rank_max):  # type: ignore[operator]  # a visitor rule has both ranks (validated)
-            return False
-        if not rule.receive_roles:
-            return True
-        for role in o.roles:
-            if role in rule.receive_roles:
-                if role is OfficialRole.taskforce_lead and not set(o.chains) & set(chains):
-                    continue
-                return True
-        return False
-
-    order = {o.id: i for i, o in enumerate(officials)}
-    cands = [o for o in officials if eligible(o)]
-    cands.sort(key=lambda o: (0 if primary and primary in o.chains else 1 if set(o.chains) & set(chains) else 2,
-                              order[o.id]))
+    cands = _receivers(rule, officials, chains, primary)
     receiver = cands[0] if cands else None
-    notes = []
-    if rule.note:
-        notes.append(rule.note)
-    if receiver is None:
-        notes.append("没有符合接待规格的人员，请在 lists/tour/officials.yaml 中补充")
-    with_officials = []
-    for role in rule.with_roles:
-        o = next((o for o in officials if role in o.roles and o.county is None), None)
-        if o and o not in with_officials and o is not receiver:
-            with_officials.append(o)
-    lead = next(iter(leads.get(primary) or []), None) if primary else None
+    lead, office, bureau = _taskforce(officials, leads, primary)
+    escort_official, escort_roles, escort_label = _escort(escort, officials)
+    erule = _escort_rule(rules, escort_roles) if escort_roles else None
+    notes = [n for n in (rule.note, None if receiver else "没有符合接待规格的人员，请在 lists/tour/officials.yaml 中补充",
+                         erule.note if erule else None) if n]
+    prefer_county, prefer_chains = _escort_preferences(erule, escort_official)
+    return Reception(
+        rule=rule, escort_rule=erule, receiver=receiver, alternates=cands[1:3],
+        chair=_chair(erule, escort_official, receiver),
+        with_officials=_with_officials(rule, officials, receiver), taskforce_lead=lead, taskforce_office=office,
+        bureau=bureau, escort=escort_official, escort_label=escort_label, site_host_rank=_host_rank(rule, erule),
+        talk=rule.talk, talk_minutes=rule.talk_minutes, primary_chain=primary,
+        prefer_county=prefer_county, prefer_chains=prefer_chains, notes=notes)
+
+
+def _taskforce(officials: list[Official], leads: dict, primary: str | None):
+    """(the primary chain's task-force lead, its office, the bureau head)."""
+    lead = (leads.get(primary) or [None])[0] if primary else None
     office = next((o for o in officials if OfficialRole.taskforce_office in o.roles and primary in o.chains
                    and o.county is None), None) if primary else None
     bureau = next((o for o in officials if OfficialRole.bureau_head in o.roles), None)
+    return lead, office, bureau
 
-    escort_official = None
-    escort_roles: list[OfficialRole] = []
-    escort_label = None
-    if escort:
-        if escort in by_id:
-            escort_official = by_id[escort]
-            escort_roles = list(escort_official.roles)
-            escort_label = escort_official.label
-        elif escort in OfficialRole.__members__:
-            escort_roles = [OfficialRole(escort)]
-            escort_label = ROLE_LABELS.get(escort, escort)
-        else:
-            raise ValueError(f"unknown escort '{escort}': use an official id from lists/tour/officials.yaml "
-                             f"or a role ({', '.join(OfficialRole.__members__)})")
-    erule = _escort_rule(rules, escort_roles) if escort_roles else None
-    chair = receiver
-    if erule and erule.chair_talk and escort_official and (receiver is None or escort_official.rank >= receiver.rank):
-        chair = escort_official
-    host_rank = max(rule.site_host_rank or 2, (erule.site_host_rank or 0) if erule else 0)
-    if erule and erule.note:
-        notes.append(erule.note)
-    return Reception(
-        rule=rule, escort_rule=erule, receiver=receiver, alternates=cands[1:3], chair=chair,
-        with_officials=with_officials, taskforce_lead=lead, taskforce_office=office, bureau=bureau,
-        escort=escort_official, escort_label=escort_label, site_host_rank=host_rank, talk=rule.talk,
-        talk_minutes=rule.talk_minutes, primary_chain=primary,
-        prefer_county=escort_official.county if (erule and erule.prefer_escort_county and escort_official) else None,
-        prefer_chains=list(escort_official.chains) if (erule and erule.prefer_escort_chains and escort_official) else [],
-        notes=notes)
+
+def _chair(erule: ReceptionRule | None, escort: Official | None, receiver: Official | None) -> Official | None:
+    """The receiver chairs the talk, unless the escort's rule says the escort does and they rank as high."""
+    if erule and erule.chair_talk and escort and (receiver is None or escort.rank >= receiver.rank):
+        return escort
+    return receiver
+
+
+def _host_rank(rule: ReceptionRule, erule: ReceptionRule | None) -> int:
+    return max(rule.site_host_rank or 2, (erule.site_host_rank or 0) if erule else 0)
+
+
+def _eligible(o: Official, rule: ReceptionRule, chains: list[str]) -> bool:
+    """May `o` receive under `rule`: the rank range, and one of its roles (a task-force lead only
+    for one of the visitor's chains)."""
+    if not (rule.receive_rank <= o.rank <= rule.receive_rank_max):  # type: ignore[operator]  # a visitor rule has both ranks (validated)
+        return False
+    if not rule.receive_roles:
+        return True
+    for role in o.roles:
+        if role in rule.receive_roles:
+            if role is OfficialRole.taskforce_lead and not set(o.chains) & set(chains):
+                continue
+            return True
+    return False
+
+
+def _receivers(rule: ReceptionRule, officials: list[Official], chains: list[str],
+               primary: str | None) -> list[Official]:
+    """Who may receive, best first: the primary chain's people, other chains', then file order."""
+    order = {o.id: i for i, o in enumerate(officials)}
+    cands = [o for o in officials if _eligible(o, rule, chains)]
+    cands.sort(key=lambda o: (0 if primary and primary in o.chains else 1 if set(o.chains) & set(chains) else 2,
+                              order[o.id]))
+    return cands
+
+
+def _with_officials(rule: ReceptionRule, officials: list[Official], receiver: Official | None) -> list[Official]:
+    out: list[Official] = []
+    for role in rule.with_roles:
+        o = next((o for o in officials if role in o.roles and o.county is None), None)
+        if o and o not in out and o is not receiver:
+            out.append(o)
+    return out
+
+
+def _escort(escort: str | None, officials: list[Official]) -> tuple[Official | None, list[OfficialRole], str | None]:
+    """(the escorting official, their roles, their label) from an official id or a role name."""
+    if not escort:
+        return None, [], None
+    by_id = {o.id: o for o in officials}
+    if escort in by_id:
+        official = by_id[escort]
+        return official, list(official.roles), official.label
+    if escort in OfficialRole.__members__:
+        return None, [OfficialRole(escort)], ROLE_LABELS.get(escort, escort)
+    raise ValueError(f"unknown escort '{escort}': use an official id from lists/tour/officials.yaml "
+                     f"or a role ({', '.join(OfficialRole.__members__)})")
+
+
+def _escort_preferences(erule: ReceptionRule | None, official: Official | None) -> tuple[County | None, list[str]]:
+    """The county and chains the escort's rule favours (prefer_escort_county / _chains)."""
+    if not (erule and official):
+        return None, []
+    return (official.county if erule.prefer_escort_county else None,
+            list(official.chains) if erule.prefer_escort_chains else [])
 
 
 def named_hosts(site: Site, officials: list[Official]) -> list[Official]:
