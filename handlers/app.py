@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
+from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from promo.config import Settings
@@ -30,6 +30,8 @@ from promo.services import Services
 from . import (admin, answer, board, brief, errors, fallback, followups, imports, inline, lists, meetings,
                problems, projects, start, tour)
 from .persistence import SQLPersistence
+from .processor import OfficerUpdateProcessor
+from .ratelimit import TelegramRateLimiter
 from .retry import PromoBuilder, RetryingRequest
 from .state import BotState
 
@@ -75,7 +77,8 @@ def build_application(settings: Settings, services: Services, *, request: BaseRe
     builder = builder.get_updates_request(RetryingRequest(updates_request or request or HTTPXRequest(),
                                                           backoff=retry_backoff))
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(TelegramRateLimiter())   # issue 16: Telegram's limits, 429 retried
+    builder = builder.concurrent_updates(OfficerUpdateProcessor())   # issue 16: concurrent, per-officer order
     if persistence is None:
         persistence = SQLPersistence(KVStore(services.db))
     if persistence is not False:
