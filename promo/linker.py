@@ -156,31 +156,10 @@ class Gazetteer:
     def _link_cjk(self, tok, result: LinkResult) -> None:
         _, run, offset, _ = tok
         n = len(run)
-        syllables = pinyin_syllables(run)
-        cands = []
-        for a in range(n):
-            for b in range(min(n, a + MAX_SURFACE), a, -1):
-                s = run[a:b]
-                terms = self.exact.get(s)
-                if terms:
-                    cands.append((a, b, terms, "exact"))
-                    continue
-                if 2 <= b - a <= 8:
-                    terms = self.pinyin.get("".join(syllables[a:b]))
-                    if terms:
-                        cands.append((a, b, terms, "pinyin"))
-                    elif b - a >= 3:
-                        terms = self.folded.get(fold_pinyin(syllables[a:b]))
-                        if terms:
-                            cands.append((a, b, terms, "folded"))
-        # A sound-alike must not cut an exact word in half (黑河视频: 黑河视 sounds like 黑河市, but
-        # 视频 is a word); it may contain one whole (飞和乳业 ⊃ 乳业).
-        exact_spans = [(a, b) for a, b, _, how in cands if how == "exact"]
-        cands = [c for c in cands if c[3] == "exact" or not any(
-            a < c[0] < b < c[1] or c[0] < a < c[1] < b for a, b in exact_spans)]
         covered = [False] * n
         chosen = []
-        for a, b, terms, how in sorted(cands, key=lambda c: (-(c[1] - c[0]), c[3] != "exact", c[0])):
+        for a, b, terms, how in sorted(self._cjk_candidates(run),
+                                       key=lambda c: (-(c[1] - c[0]), c[3] != "exact", c[0])):
             if any(covered[a:b]):
                 continue
             covered[a:b] = [True] * (b - a)
@@ -214,6 +193,32 @@ class Gazetteer:
             # whole: the gap is bounded by the run's edges or by exact names, not by a guess.
             whole = (a == 0 or exact[a - 1]) and (b == n or exact[b])
             self._link_cjk_gap(run[a:b], offset + a, result, whole)
+
+    def _cjk_candidates(self, run: str) -> list[tuple]:
+        """Every substring of a Chinese run that names something: exactly, by pinyin, or by
+        folded pinyin; (start, end, terms, how)."""
+        n = len(run)
+        syllables = pinyin_syllables(run)
+        cands = []
+        for a in range(n):
+            for b in range(min(n, a + MAX_SURFACE), a, -1):
+                terms = self.exact.get(run[a:b])
+                if terms:
+                    cands.append((a, b, terms, "exact"))
+                    continue
+                if 2 <= b - a <= 8:
+                    terms = self.pinyin.get("".join(syllables[a:b]))
+                    if terms:
+                        cands.append((a, b, terms, "pinyin"))
+                    elif b - a >= 3:
+                        terms = self.folded.get(fold_pinyin(syllables[a:b]))
+                        if terms:
+                            cands.append((a, b, terms, "folded"))
+        # A sound-alike must not cut an exact word in half (黑河视频: 黑河视 sounds like 黑河市, but
+        # 视频 is a word); it may contain one whole (飞和乳业 ⊃ 乳业).
+        exact_spans = [(a, b) for a, b, _, how in cands if how == "exact"]
+        return [c for c in cands if c[3] == "exact" or not any(
+            a < c[0] < b < c[1] or c[0] < a < c[1] < b for a, b in exact_spans)]
 
     def _fuzzy_whole_run(self, run: str, offset: int, result: LinkResult) -> bool:
         """飞鹌乳业: an exact part (乳业) leaves a gap, but the whole run is one wrong character

@@ -107,7 +107,12 @@ class MaterialIndex:
                                                 ms[i].id))
         self.tie_rank = np.empty(n, dtype=np.int64)
         self.tie_rank[order] = np.arange(n)
-        for i, m in enumerate(ms):
+        self._fill_flags(library)
+
+    def _fill_flags(self, library) -> None:
+        """The boolean matrices: chains (a project material also counts its project's chains),
+        languages, scenarios, audiences."""
+        for i, m in enumerate(self.materials):
             project = library.get("projects", m.project)
             for chain_id in set(m.chains) | set(project.chains if project else []):
                 if chain_id in self.chain_ix:
@@ -223,9 +228,6 @@ class MaterialIndex:
         n = len(self.materials)
         qchains = [self.chain_ix[c] for c in p.chain_ids if c in self.chain_ix]
         overlap = self.chains[:, qchains].any(axis=1) if qchains else np.zeros(n, dtype=bool)
-        # Chains the officer named outrank those only inherited from the company (中粮 玉米).
-        named = [self.chain_ix[c] for c in p.chain_ids if c in self.chain_ix and c not in p.inherited_chain_ids]
-        named_overlap = self.chains[:, named].any(axis=1) if named else overlap
         hits = self._word_hits(p)
         topic = bool(qchains or p.project_id)
         asked_for_material = bool(p.kind or p.scenario or p.minutes or p.min_minutes or p.language_explicit
@@ -240,24 +242,7 @@ class MaterialIndex:
         rel = np.zeros(n)
         rel[city] = 0.6 if specific else 0.85
         if topic:
-            # When the text names a chain, the company's other chains are a side topic; when it
-            # names none, the company's main chain (its first) comes before its others.
-            company = self.library.get("companies", p.company_id) if p.company_id else None
-            company_main = (self.chain_ix.get(company.chains[0]) if company and company.chains and not named
-                            else None)
-            rel[chain & overlap] = 0.7
-            if company_main is None:
-                rel[chain & named_overlap] = 0.85
-                rel[chain & np.isin(self.main_chain, named or qchains)] = 0.9
-            else:
-                # A grain group's question is about grain first: its other chains' materials
-                # come after the main chain's (by more than a scenario's or language's fit).
-                rel[chain & self.chains[:, company_main]] = 0.8
-                rel[chain & (self.main_chain == company_main)] = 0.9
-            rel[project & overlap] = 0.6
-            rel[project & named_overlap] = 0.75
-            if p.project_id:
-                rel[self.project == p.project_id] = 1.0
+            self._topic_relevance(rel, p, qchains, overlap, chain, project)
         else:
             rel[chain] = 0.5
             rel[project] = 0.45
@@ -270,6 +255,31 @@ class MaterialIndex:
         rel[hit] = np.where(rel[hit] > 0, np.minimum(1.0, base + 0.1 * np.minimum(hits[hit], 3)),
                             np.minimum(0.8, 0.6 + 0.1 * hits[hit]))
         return rel
+
+    def _topic_relevance(self, rel: np.ndarray, p: VisitorProfile, qchains: list[int], overlap: np.ndarray | np.bool_,
+                         chain: np.ndarray, project: np.ndarray) -> None:
+        """Relevance (in place) of chain and project materials when the text names a chain or a
+        project: named chains before chains only inherited from the company (中粮 玉米)."""
+        named = [self.chain_ix[c] for c in p.chain_ids if c in self.chain_ix and c not in p.inherited_chain_ids]
+        named_overlap = self.chains[:, named].any(axis=1) if named else overlap
+        # When the text names a chain, the company's other chains are a side topic; when it
+        # names none, the company's main chain (its first) comes before its others.
+        company = self.library.get("companies", p.company_id) if p.company_id else None
+        company_main = (self.chain_ix.get(company.chains[0]) if company and company.chains and not named
+                        else None)
+        rel[chain & overlap] = 0.7
+        if company_main is None:
+            rel[chain & named_overlap] = 0.85
+            rel[chain & np.isin(self.main_chain, named or qchains)] = 0.9
+        else:
+            # A grain group's question is about grain first: its other chains' materials
+            # come after the main chain's (by more than a scenario's or language's fit).
+            rel[chain & self.chains[:, company_main]] = 0.8
+            rel[chain & (self.main_chain == company_main)] = 0.9
+        rel[project & overlap] = 0.6
+        rel[project & named_overlap] = 0.75
+        if p.project_id:
+            rel[self.project == p.project_id] = 1.0
 
     def _word_hits(self, p: VisitorProfile) -> np.ndarray:
         """How many of the text's words (left over, or linked to a company, place, project or a
