@@ -423,9 +423,13 @@ async def run_variants(root: Path, seconds: float, users: int, rate: float, vari
 
         app.add_error_handler(count_error)
         done_times: dict[int, float] = {}
+        done_waiters.clear()
 
         async def mark_done(update, context):
             done_times[update.update_id] = time.perf_counter()
+            waiter = done_waiters.pop(update.update_id, None)
+            if waiter is not None:
+                waiter.set()
 
         app.add_handler(TypeHandler(Update, mark_done), group=1000)
         db_write = {"on": False}
@@ -445,6 +449,13 @@ async def run_variants(root: Path, seconds: float, users: int, rate: float, vari
                 KVStore(services.db).set("bench", f"u{update.update_id}", {"text": text})
 
         app.add_handler(TypeHandler(Update, log_meeting), group=-1)
+
+        async def slow_chat(update, context):
+            # "+slow" variants: the first officer's updates each take 2 s (an export, a tour plan)
+            if SLOW["on"] and update.effective_user is not None and update.effective_user.id == first_id:
+                await asyncio.sleep(2.0)
+
+        app.add_handler(TypeHandler(Update, slow_chat), group=-2)
         officers = Officers(app, texts, first_id, n_officers, seed=5)
         officers.watch_replies()
         for name, n_users in (("echo", users), ("echo-10", 10)):
@@ -502,6 +513,8 @@ async def _variants(app, officers, variants, results, users, rate, seconds, erro
             r = await open_loop(app, officers, rate, seconds, errors)
         elif base.startswith("sequential"):
             r = await sequential(app, officers, min(seconds, 15.0), errors, done_times)
+        elif base.startswith(("queue", "overload")):
+            r = await _queue_variant(app, officers, base, results, users, seconds, errors, done_times)
         else:
             raise ValueError(variant)
         r["bot_cpu_per_update_ms"] = round((time.process_time() - cpu0) * 1000 / max(1, r.get("answered", r["updates"])), 2)
@@ -520,10 +533,129 @@ async def _variants(app, officers, variants, results, users, rate, seconds, erro
               f"errors {r['errors']}", file=sys.stderr, flush=True)
 
 
+# --------------------------------------------------------------------------- issue 16: the processor
+
+done_waiters: dict[int, asyncio.Event] = {}
+SLOW = {"on": False}
+
+
+async def queue_closed_loop(app, officers: Officers, users: int, seconds: float, errors: list,
+                            skip_first: bool = False) -> dict:
+    """Closed loop through `app.update_queue`, i.e. PTB's fetcher and the application's update
+    processor, as production runs: each officer sends the next update when the last was handled.
+    With `skip_first`, the first officer (the slow one) is left out of the latencies."""
+    latencies: list[float] = []
+    kinds: dict[str, int] = {}
+    stop = time.perf_counter() + seconds
+
+    async def officer(uid: int, counted: bool) -> None:
+        while time.perf_counter() < stop:
+            update, kind = officers.next_update(uid)
+            event = done_waiters[update.update_id] = asyncio.Event()
+            t0 = time.perf_counter()
+            await app.update_queue.put(update)
+            try:
+                await asyncio.wait_for(event.wait(), 60)
+            except asyncio.TimeoutError:
+                done_waiters.pop(update.update_id, None)
+                errors.append("lost")
+                continue
+            if counted and update.update_id not in refused_ids:
+                latencies.append(time.perf_counter() - t0)
+                kinds[kind] = kinds.get(kind, 0) + 1
+
+    processor = app.update_processor
+    refused0 = getattr(processor, "refused", 0)
+
+    refused_ids: set[int] = set()
+
+    def refused(update) -> None:          # answered busy (not counted): the officer sends the next one
+        refused_ids.add(getattr(update, "update_id", None))
+        waiter = done_waiters.pop(getattr(update, "update_id", None), None)
+        if waiter is not None:
+            waiter.set()
+
+    processor.on_refused = refused
+    t0 = time.perf_counter()
+    try:
+        await asyncio.gather(*(officer(uid, not (skip_first and i == 0))
+                               for i, uid in enumerate(officers.ids[:users])))
+    finally:
+        processor.on_refused = None
+    r = _summary(latencies, time.perf_counter() - t0, kinds, len(errors))
+    r["refused_busy"] = getattr(processor, "refused", 0) - refused0
+    return r
+
+
+async def queue_open_loop(app, officers: Officers, rate: float, seconds: float, errors: list,
+                          done_times: dict) -> dict:
+    """Poisson arrivals at `rate` through the update queue; what the processor refuses is
+    answered busy and never handled. Answered = handled within the window + 5 s."""
+    rng = random.Random(13)
+    sent: dict[int, float] = {}
+    processor = app.update_processor
+    refused0 = getattr(processor, "refused", 0)
+    t0 = due = time.perf_counter()
+    while True:
+        due += rng.expovariate(rate)
+        if due - t0 > seconds:
+            break
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        update, _ = officers.next_update(rng.choice(officers.ids))
+        sent[update.update_id] = due
+        await app.update_queue.put(update)
+    end = t0 + seconds
+    drain = time.perf_counter() + 5
+    while time.perf_counter() < drain and len(sent.keys() & done_times.keys()) < len(sent) - (
+            getattr(processor, "refused", 0) - refused0):
+        await asyncio.sleep(0.02)
+    handled = [done_times[u] - sent[u] for u in sent.keys() & done_times.keys()]
+    in_window = sum(1 for u in sent.keys() & done_times.keys() if done_times[u] <= end)
+    r = _summary(handled, seconds, {}, len(errors))
+    r.update({"offered_per_second": round(rate, 1), "offered": len(sent), "answered_in_window": in_window,
+              "per_second": round(in_window / seconds, 1),
+              "refused_busy": getattr(processor, "refused", 0) - refused0})
+    return r
+
+
+async def _queue_variant(app, officers, base, results, users, seconds, errors, done_times) -> dict:
+    """queue[-10|-100][+limit][+slow]@50ms: closed loop through the processor; overload@50ms: an
+    open loop at 3× the capacity the queue-100+limit variant measured."""
+    from handlers.ratelimit import TelegramRateLimiter
+
+    limited = "+limit" in base
+    app.bot._rate_limiter = TelegramRateLimiter() if limited else None
+    try:
+        if base.startswith("overload"):
+            capacity = next((results[k]["per_second"] for k in ("queue-100+limit@50ms", "queue-100@50ms",
+                                                                  "queue@50ms") if k in results), 30.0)
+            r = await queue_open_loop(app, officers, 3 * capacity, seconds, errors, done_times)
+            r["capacity_per_second"] = capacity
+            r["answered_share_of_capacity"] = round(r["per_second"] / capacity, 2) if capacity else None
+            return r
+        n = 100 if base.startswith("queue-100") else 10 if base.startswith("queue-10") else users
+        SLOW["on"] = "+slow" in base
+        try:
+            r = await queue_closed_loop(app, officers, n, seconds, errors, skip_first=SLOW["on"])
+        finally:
+            SLOW["on"] = False
+        r["users"] = n
+        r["rate_limiter"] = limited
+        return r
+    finally:
+        app.bot._rate_limiter = None
+
+
 # The overload (open at the target rate, when the bot cannot keep up) runs last: it leaves
 # thousands of cancelled updates behind and the process's peak RSS with them.
 VARIANTS = ["echo", "echo-10", "closed", "open-half", "closed+db", "open-half+db", "sequential", "sequential@50ms",
-            "open-half@50ms", "open"]
+            "open-half@50ms", "queue-10@50ms", "queue-10+limit@50ms", "queue-100@50ms", "queue-100+limit@50ms",
+            "queue-10+slow@50ms", "overload@50ms", "open"]
+# Issue 16 alone, each beside today's sequential baseline in the same run.
+PROCESSOR_VARIANTS = ["sequential@50ms", "queue-10@50ms", "queue-10+limit@50ms", "queue-100@50ms",
+                      "queue-100+limit@50ms", "queue-10+slow@50ms", "overload@50ms"]
 
 
 def main(argv: list[str] | None = None) -> int:

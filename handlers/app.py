@@ -20,15 +20,18 @@ from zoneinfo import ZoneInfo
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
+from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from promo.config import Settings
 from promo.kvstore import KVStore
 from promo.services import Services
 
-from . import admin, answer, errors, fallback, followups, inline, meetings, projects, start, tour
+from . import (admin, answer, board, brief, errors, fallback, followups, imports, inline, lists, meetings,
+               problems, projects, start, tour)
 from .persistence import SQLPersistence
+from .processor import OfficerUpdateProcessor
+from .ratelimit import TelegramRateLimiter
 from .retry import PromoBuilder, RetryingRequest
 from .state import BotState
 
@@ -39,10 +42,15 @@ log = logging.getLogger(__name__)
 FEATURES: list[ModuleType] = [
     start,       # deep-link /start (invitation, a group's question) before plain /start
     admin,
+    imports,     # an admin's spreadsheet is a list import, even while a conversation waits
     tour,        # conversations (the tour, the meeting forms) before the answer card: while a
     meetings,    # form waits for a typed value, the text is that value, not a visitor profile
     projects,
     followups,
+    lists,       # /ask, /digest, the switch buttons (the private-text route itself is answer's)
+    problems,    # investor problems: /problems, the draft and status buttons
+    brief,       # the pre-meeting brief: /brief, 📋 on the answer card
+    board,       # /board, /node and their buttons (commands and callbacks only)
     answer,      # takes any private text: after every feature that reads plain text
     inline,
     fallback,    # last: answers only what no feature took
@@ -69,7 +77,8 @@ def build_application(settings: Settings, services: Services, *, request: BaseRe
     builder = builder.get_updates_request(RetryingRequest(updates_request or request or HTTPXRequest(),
                                                           backoff=retry_backoff))
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(TelegramRateLimiter())   # issue 16: Telegram's limits, 429 retried
+    builder = builder.concurrent_updates(OfficerUpdateProcessor())   # issue 16: concurrent, per-officer order
     if persistence is None:
         persistence = SQLPersistence(KVStore(services.db))
     if persistence is not False:

@@ -11,15 +11,23 @@ and the chat's data of the update being handled are written, and once the update
 shutdown only catch the rest (jobs). A conversation's new state is known only when its handler
 returns, i.e. after the reply: a flow whose state follows from its user_data registers that
 (`derive_conversation`), and after a restart the state is taken from the data, never lagging
-behind it. Unchanged data is not written again. A *confirmed* meeting never depends on this: it
-is committed before "saved" is shown.
+behind it. A *confirmed* meeting never depends on this: it is committed before "saved" is shown.
+
+How it is written (issue 16, item 3): PTB hands over every marked user's and chat's data and
+every touched conversation; only what differs from what the database holds (or is about to
+hold) is staged, and `commit()` writes everything staged in ONE transaction, in a worker
+thread (`asyncio.to_thread`), so the event loop keeps serving other officers meanwhile. The
+reply that needs the state still waits for that commit. A failed commit keeps its rows staged
+(retried with the next one) and counts in `failures`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +37,7 @@ from telegram.ext import Application, BasePersistence, PersistenceInput
 from promo.kvstore import KVStore
 
 USER, CHAT, CONV = "ptb_user_data", "ptb_chat_data", "ptb_conv:"
+log = logging.getLogger(__name__)
 
 # The update being handled (and its application), for writes before a reply.
 _CURRENT: contextvars.ContextVar[tuple[Application, object] | None] = contextvars.ContextVar(
@@ -59,6 +68,18 @@ class DurableApplication(Application):
             _CURRENT.reset(token)
         if self.persistence:
             await self.update_persistence()
+
+    async def update_persistence(self) -> None:
+        """PTB's run (which only stages, see SQLPersistence) followed by one commit of what
+        changed. A failed commit goes to the error handlers, as PTB does with its own writes;
+        `write_before_reply` sees it in `failures`."""
+        await super().update_persistence()
+        persistence = self.persistence
+        if isinstance(persistence, SQLPersistence):
+            try:
+                await persistence.commit()
+            except Exception as exc:   # noqa: BLE001 - reported like PTB reports persistence errors
+                await self.process_error(update=None, error=exc)
 
 
 async def write_before_reply() -> None:
@@ -96,7 +117,18 @@ class SQLPersistence(BasePersistence):
                                                      callback_data=False), update_interval=update_interval)
         self.store = store
         self.failures = 0                         # writes that raised (see write_before_reply)
-        self._written: dict[tuple[str, str], str] = {}   # what the database holds, to skip rewrites
+        # What the database holds once the staged rows are committed, to skip rewrites.
+        self._written: dict[tuple[str, str], str] = {}
+        self._pending: dict[tuple[str, str], Any] = {}    # staged: value, or None to delete
+        self._commit_lock = asyncio.Lock()
+        self.commits = 0                          # transactions committed (for tests and bench)
+        self.rows_written = 0
+
+    async def flush(self) -> None:
+        """PTB calls this on shutdown, after its last update_persistence: a last try, which must
+        not stop the shutdown (the failure is logged)."""
+        with contextlib.suppress(Exception):
+            await self.commit()
 
     # ------------------------------------------------------------------ reading
     async def get_user_data(self):
@@ -140,20 +172,57 @@ class SQLPersistence(BasePersistence):
         self._write(namespace, key, _jsonable(data) if data else None)
 
     def _write(self, namespace: str, key: str, value) -> None:
-        """Set (None: delete) unless the database already holds exactly this."""
+        """Stage a set (None: delete) unless the database holds, or is about to hold, exactly
+        this. Nothing touches the database here: `commit()` does."""
         text = json.dumps(value, sort_keys=True, ensure_ascii=False)
         if self._written.get((namespace, key)) == text:
             return
-        try:
-            if value is None:
-                self.store.delete(namespace, key)
-            else:
-                self.store.set(namespace, key, value)
-        except Exception:
-            self.failures += 1
-            self._written.pop((namespace, key), None)
-            raise
+        if value is not None:
+            KVStore._check(namespace, key, value)
         self._written[(namespace, key)] = text
+        self._pending[(namespace, key)] = value
+
+    @property
+    def pending(self) -> int:
+        """Rows staged and not yet committed."""
+        return len(self._pending)
+
+    async def commit(self) -> int:
+        """Write everything staged in one transaction, off the event loop; the number of rows.
+        Commits run one at a time, in the order they were asked for."""
+        async with self._commit_lock:
+            if not self._pending:
+                return 0
+            rows, self._pending = self._pending, {}
+            try:
+                await asyncio.to_thread(self._commit_rows, rows)
+            except Exception:
+                self.failures += 1
+                for k, v in rows.items():      # retried with the next commit, unless restaged
+                    self._pending.setdefault(k, v)
+                log.warning("persistence: %d rows not written", len(rows))
+                raise
+            self.commits += 1
+            self.rows_written += len(rows)
+            return len(rows)
+
+    def _commit_rows(self, rows: dict[tuple[str, str], Any]) -> None:
+        """One transaction: upserts and deletes of the kv table (in a worker thread)."""
+        from sqlalchemy import delete, tuple_
+
+        from promo.db import as_utc, insert_on_conflict
+        from promo.tables import KeyValue
+
+        now = as_utc(None)
+        gone = [k for k, v in rows.items() if v is None]
+        with self.store.db.session() as s:
+            for (namespace, key), value in rows.items():
+                if value is not None:
+                    insert_on_conflict(s, KeyValue, {"namespace": namespace, "key": key, "value": value,
+                                                     "updated_at": now},
+                                       index_elements=["namespace", "key"], update=["value", "updated_at"])
+            if gone:
+                s.execute(delete(KeyValue).where(tuple_(KeyValue.namespace, KeyValue.key).in_(gone)))
 
     async def drop_user_data(self, user_id: int) -> None:
         self._write(USER, str(user_id), None)
@@ -174,9 +243,6 @@ class SQLPersistence(BasePersistence):
         pass
 
     async def refresh_bot_data(self, bot_data) -> None:
-        pass
-
-    async def flush(self) -> None:
         pass
 
 

@@ -166,13 +166,13 @@ async def test_failed_text_is_apologised_for_once(bot, fakebot, monkeypatch):
 async def test_apology_goes_out_even_when_the_state_cannot_be_written(bot, fakebot, monkeypatch):
     """The officer's state is written before each reply; when the database refuses, the reply
     that would confirm the state is not sent, the apology is."""
-    from promo.kvstore import KVStore
+    from handlers.persistence import SQLPersistence
 
     async with running(bot):
         def refuse(*args, **kwargs):
             raise OSError("disk full")
 
-        monkeypatch.setattr(KVStore, "set", refuse)
+        monkeypatch.setattr(SQLPersistence, "_commit_rows", refuse)   # its one write transaction
         calls = await fakebot.send_text(bot.app, bot.officer, "/log", raise_errors=False)
     assert not [c for c in calls if "第 1/5 步" in (c.params.get("text") or "")]
     _apology(fakebot, bot.officer.id)
