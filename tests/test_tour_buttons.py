@@ -11,13 +11,8 @@ import pytest
 from handlers import tour
 from handlers.callbacks import MAX_BYTES, unpack
 
-from .botkit import build_bot, running
+from .botkit import running
 from .test_bot_tour import _plan_card, all_data, last_with_buttons, msg_id, texts
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
-
 
 def test_one_handler_per_class_and_every_tour_class_has_one():
     classes = [cls for cls, _ in tour.BUTTONS]
