@@ -556,7 +556,7 @@ async def queue_closed_loop(app, officers: Officers, users: int, seconds: float,
             await app.update_queue.put(update)
             try:
                 await asyncio.wait_for(event.wait(), 60)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 done_waiters.pop(update.update_id, None)
                 errors.append("lost")
                 continue

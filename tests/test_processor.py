@@ -50,7 +50,7 @@ async def test_a_slow_update_of_one_officer_does_not_hold_up_another_and_each_ke
         if text == "慢 " + CARD:
             try:       # held until the other officer's reply is out; sequential handling never gets there
                 await asyncio.wait_for(release.wait(), 10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 events.append(("timeout", update.effective_user.id, text))
 
     async def last(update, context):

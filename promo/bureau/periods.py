@@ -46,17 +46,17 @@ class Period:
         return {"month": f"{self.year}年{self.index}月", "quarter": f"{self.year}年第{self.index}季度",
                 "year": f"{self.year}年"}[self.kind]
 
-    def last_year(self) -> "Period":
+    def last_year(self) -> Period:
         return Period(self.kind, self.year - 1, self.index)
 
     def year_to_date(self) -> tuple[dt.date, dt.date]:
         return dt.date(self.year, 1, 1), self.last
 
-    def months(self) -> list["Period"]:
+    def months(self) -> list[Period]:
         first, last = self.first.month, self.last.month
         return [Period("month", self.year, m) for m in range(first, last + 1)]
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         """The period before (the month before a month, …)."""
         if self.kind == "year":
             return Period("year", self.year - 1, 1)

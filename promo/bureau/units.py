@@ -30,7 +30,7 @@ class UnitRegistry:
         self._targets = {(t.unit, t.year): t for t in self.targets}
 
     @classmethod
-    def from_library(cls, lib) -> "UnitRegistry":
+    def from_library(cls, lib) -> UnitRegistry:
         return cls(list(lib.lists.get("units", [])), list(lib.lists.get("targets", [])))
 
     def resolve(self, text: str | None) -> Unit | None:
