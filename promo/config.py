@@ -66,6 +66,7 @@ class Settings:
         values.update(os.environ if env is None else env)
         get = values.get
         data_dir = Path(get("PROMO_DATA_DIR") or ROOT).expanduser().resolve()
+        board_chat = get("PROMO_BOARD_CHAT")
         s = cls(
             token=get("TELEGRAM_BOT_TOKEN") or None,
             data_dir=data_dir,
@@ -83,7 +84,7 @@ class Settings:
             log_level=get("PROMO_LOG_LEVEL", "INFO").upper(),
             fx=_fx(get("PROMO_FX_RATES"), get("PROMO_FX_DATE"), get("PROMO_FX_SOURCE")),
             high_level_yuan=_int(get("PROMO_HIGH_LEVEL_YUAN", "100000000"), "PROMO_HIGH_LEVEL_YUAN"),
-            board_chat_id=_int(get("PROMO_BOARD_CHAT") or "", "PROMO_BOARD_CHAT") if get("PROMO_BOARD_CHAT") else None,
+            board_chat_id=_int(board_chat, "PROMO_BOARD_CHAT") if board_chat else None,
             dispatch_day=_int(get("PROMO_DISPATCH_DAY", "3"), "PROMO_DISPATCH_DAY"),
             dispatch_hour=_int(get("PROMO_DISPATCH_HOUR", "9"), "PROMO_DISPATCH_HOUR"),
             contact_days=_int(get("PROMO_CONTACT_DAYS", "30"), "PROMO_CONTACT_DAYS"),

@@ -50,7 +50,10 @@ def make_users(db):
     return [access.get(u["id"]) for u in users]
 
 
-def rand_date(rnd, lo=D(2025, 6, 1), hi=D(2026, 12, 31)):  # noqa: B008 - dates are immutable
+DATE_LO, DATE_HI = D(2025, 6, 1), D(2026, 12, 31)
+
+
+def rand_date(rnd, lo=DATE_LO, hi=DATE_HI):
     return lo + dt.timedelta(days=rnd.randrange((hi - lo).days + 1))
 
 

@@ -200,8 +200,8 @@ def bulletin_pdf(snap: Snapshot, registry, ranking: bytes | None = None) -> byte
         with pdf.table(col_widths=widths, text_align="CENTER", line_height=4.2, wrapmode=WrapMode.CHAR,
                        headings_style=head_style, repeat_headings=1, padding=0.8) as table:
             head = table.row()
-            for h in ["名次", "单位", *(INDICATORS[k].label for k in cols), "同比", "逾期节点"]:
-                head.cell(h)
+            for heading in ["名次", "单位", *(INDICATORS[k].label for k in cols), "同比", "逾期节点"]:
+                head.cell(heading)
             for r in section.rows:
                 row = table.row()
                 row.cell(str(r.position))
@@ -221,8 +221,8 @@ def bulletin_pdf(snap: Snapshot, registry, ranking: bytes | None = None) -> byte
         with pdf.table(col_widths=(34, 80, 30, 22, 16, 71), text_align="LEFT", line_height=4.2,
                        wrapmode=WrapMode.CHAR, headings_style=head_style, repeat_headings=1, padding=0.8) as table:
             head = table.row()
-            for h in ("单位", "项目", "督查事项", "应完成日期", "逾期天数", "说明"):
-                head.cell(h)
+            for heading in ("单位", "项目", "督查事项", "应完成日期", "逾期天数", "说明"):
+                head.cell(heading)
             for name, o in late:
                 row = table.row()
                 for cell in (name, f"#{o.project_id} {o.project}", o.label, o.due.isoformat(), str(o.days_over), o.detail):

@@ -129,7 +129,8 @@ def cmd_report(args, root: Path) -> int:
 
                 names = [n for u in registry.units for n in (u.id, u.name, *u.aliases)]
                 hits = difflib.get_close_matches(args.unit, names, n=1, cutoff=0.5)
-                close = registry.resolve(hits[0]).name if hits else None
+                hit = registry.resolve(hits[0]) if hits else None
+                close = hit.name if hit else None
                 print(f"单位“{args.unit}”不在 lists/units.yaml 中" + (f"；是不是“{close}”？" if close else "。"),
                       file=sys.stderr)
                 return 2

@@ -174,7 +174,9 @@ def load_demo(db, registry, library, now: dt.datetime | None = None) -> dict:
             made_m.append(meetings.add({"meeting_date": day, "company": c.name, "company_id": c.id, "project_id": pid,
                                         "topic": "对接洽谈（演示数据）"}, who, now).id)
     # a duplicate signing: 爱辉区 logs 北安's first project again at a fair (counted for 北安 only)
-    first = projects.get(made_p[0]).project
+    first_view = projects.get(made_p[0])
+    assert first_view is not None, "the demo's first project was created above"
+    first = first_view.project
     ai = officers["aihui"]
     dup = projects.find_or_create(first.company, first.name, ai.unit, company_id=first.company_id, user=ai,
                                   contact_date=D(2026, 9, 1), now=now)

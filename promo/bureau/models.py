@@ -5,6 +5,7 @@ targets and last year's figures). Loaded and checked by `promo.loader` like ever
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import Enum
 
 from pydantic import Field, field_validator
@@ -78,7 +79,7 @@ class Target(Figures):
 BUREAU_LISTS: dict[str, type] = {"lists/units.yaml": Unit, "lists/targets.yaml": Target}
 
 
-def check_bureau_references(lib, at) -> list:
+def check_bureau_references(lib, at: Callable[[str, str, str], tuple[str, int]]) -> list:
     """Problems across the bureau's lists: unknown unit or chain ids, a name two units share,
     last year's figures of another year. `at(list, id, field)` → (file, line)."""
     from promo.loader import Problem

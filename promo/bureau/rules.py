@@ -34,6 +34,7 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -125,8 +126,8 @@ def group_projects(projects: list[ProjectRec]) -> list[list[ProjectRec]]:
     first: dict[tuple, int] = {}
     for p in projects:
         subject = _subject(p)
-        keys = [("id", subject, p.company_id) if p.company_id else None,
-                ("name", subject, p.company_key) if p.company_key else None]
+        keys: list[tuple[str, ...] | None] = [("id", subject, p.company_id) if p.company_id else None,
+                                              ("name", subject, p.company_key) if p.company_key else None]
         if not p.company_id and not p.company_key:
             keys = [("none", subject)]
         for k in filter(None, keys):
@@ -142,19 +143,19 @@ def group_projects(projects: list[ProjectRec]) -> list[list[ProjectRec]]:
 
 @dataclass
 class Group:
-    key: tuple[str, str]
+    key: tuple[int, ...]             # (the first member's id,)
     members: list[ProjectRec]
-    owner: ProjectRec = None
+    owner: ProjectRec = field(init=False)   # set by __post_init__
     dates: dict[str, dt.date | None] = field(default_factory=dict)
 
     def __post_init__(self):
         signed = [p for p in self.members if p.dates["signed"]]
         if signed:
-            self.owner = min(signed, key=lambda p: (p.dates["signed"], p.id))
+            self.owner = min(signed, key=lambda p: (p.dates["signed"] or _FAR, p.id))   # all dated: `or` only narrows
         else:
             self.owner = min(self.members, key=lambda p: (p.dates["contact"] or _FAR, p.id))
         for st in STAGES:
-            ds = [p.dates[st] for p in self.members if p.dates[st]]
+            ds = [d for d in (p.dates[st] for p in self.members) if d]
             self.dates[st] = min(ds) if ds else None
 
     @property
@@ -163,7 +164,7 @@ class Group:
 
     def reached(self, stage: str, upto: dt.date) -> bool:
         i = STAGES.index(stage)
-        return any(self.dates[st] is not None and self.dates[st] <= upto for st in STAGES[i:])
+        return any((d := self.dates[st]) is not None and d <= upto for st in STAGES[i:])
 
 
 class Ledger:
@@ -216,7 +217,7 @@ class Ledger:
         groups = self.by_unit.get(unit, [])
 
         def dated(stage):
-            return [g for g in groups if g.dates[stage] and first <= g.dates[stage] <= last]
+            return [g for g in groups if (d := g.dates[stage]) and first <= d <= last]
 
         dom = sum(self.capital_in(g, "domestic", first, last) for g in groups)
         frn = sum(self.capital_in(g, "foreign", first, last) for g in groups)
@@ -243,7 +244,8 @@ class Ledger:
         """The records behind one figure: the credited projects (with the figure's share) and,
         for contacts, the meetings."""
         groups = self.by_unit.get(unit, [])
-        rows, meetings = [], []
+        rows: list[dict[str, Any]] = []
+        meetings: list[MeetingRec] = []
         if indicator == "contacts":
             meetings = [m for m in self.meetings_by_unit.get(unit, []) if first <= m.date <= last]
         for g in groups:
@@ -259,7 +261,7 @@ class Ledger:
                 amount = self.agreed(g, last)
             elif indicator in ("signed", "registered", "started", "new_projects"):
                 st = "contact" if indicator == "new_projects" else indicator
-                if not (g.dates[st] and first <= g.dates[st] <= last):
+                if not ((d := g.dates[st]) and first <= d <= last):
                     continue
             elif indicator.startswith("rate_"):
                 if not g.reached("contact", last):

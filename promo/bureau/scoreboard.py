@@ -175,7 +175,7 @@ def _past_value(previous: list, period_key: str, key: str):
 
 
 def _rank(rows: list[UnitScore], key: str) -> None:
-    values = [r.figures[key].value for r in rows if r.figures[key].value is not None]
+    values = [v for v in (r.figures[key].value for r in rows) if v is not None]
     for r in rows:
         f = r.figures[key]
         f.of = len(values)
@@ -206,7 +206,7 @@ def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
         ytd = ledger.figures(uid, ytd_first, ytd_last) if period.kind != "year" else now
         past_db = ledger.figures(uid, ly.first, ly.last) if db_has_last_year else None
         target = registry.target(uid, period.year)
-        previous = registry.target(uid, period.year).previous if target else []
+        previous = target.previous if target else []
         figs = {}
         for key, ind in INDICATORS.items():
             f = Figure(key, now[key])
@@ -222,6 +222,7 @@ def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
                 elif past_db is not None:
                     f.last_year, used_db = past_db[key], True
                 if f.last_year:
+                    assert f.value is not None, "growth keys are counts and sums, never None"
                     f.growth = round((f.value - f.last_year) / f.last_year, 4)
             figs[key] = f
         for k in totals:

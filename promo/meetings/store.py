@@ -92,12 +92,17 @@ def company_key(name: str | None) -> str | None:
 # --------------------------------------------------------------------------- fields
 
 class Actor(Protocol):
-    """What the store needs to know about the acting user (promo.access.User fits)."""
+    """What the store needs to know about the acting user (promo.access.User fits). Read-only
+    members, so frozen dataclasses (User, the demo's officers) conform and a `unit: str` fits."""
 
-    user_id: int
-    display_name: str
-    role: str
-    unit: str | None
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def unit(self) -> str | None: ...
 
 
 # name → (kind, max length for strings)
