@@ -7,6 +7,7 @@ data): hand it only to authorised staff.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -51,6 +52,8 @@ def cell_value(col: Column, value, lib: Library):
         return "、".join(col.label(v) for v in value)
     if kind is Kind.chains:
         return "、".join(lib.chain_name(c) for c in value)
+    if kind is Kind.texts and any(re.search(r"[、,，;；]", str(v)) for v in value):
+        return "\n".join(str(v) for v in value)          # one per line: the items hold separators
     if kind in (Kind.texts, Kind.refs, Kind.ints):
         return "、".join(str(v) for v in value)
     if kind is Kind.sub:

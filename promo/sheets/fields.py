@@ -47,6 +47,8 @@ TITLES = {
     "lists/tour/roads.yaml": "道路",
     "lists/tour/officials.yaml": "陪同领导",
     "lists/tour/reception.yaml": "接待规则",
+    "lists/units.yaml": "考核单位",
+    "lists/targets.yaml": "年度目标",
 }
 
 # words in a sheet's name (or a --list argument) that name a list, by loader spec pattern

@@ -59,7 +59,10 @@ def items(value, refs: bool = False) -> list[str]:
     also by / | and spaces)."""
     if isinstance(value, (list, tuple)):
         return [text(v) for v in value if not blank(v)]
-    return [p for p in (_SPLIT_REF if refs else _SPLIT).split(text(value)) if p and not blank(p)]
+    raw = text(value)
+    if not refs and "\n" in raw:       # one item per line: the items may hold 、 themselves
+        return [p.strip() for p in raw.split("\n") if p.strip() and not blank(p)]
+    return [p for p in (_SPLIT_REF if refs else _SPLIT).split(raw) if p and not blank(p)]
 
 
 # --------------------------------------------------------------------------- phones

@@ -213,6 +213,9 @@ def _map_headers(cells: list, sheet: SheetSpec) -> tuple[dict[int, Column], list
     all_cols = columns_for(sheet.spec, present=set(sheet.model.model_fields))
     usual = {c.field for c in columns_for(sheet.spec)}
     words: dict[str, Column] = {}
+    for c in all_cols:           # a column's own header and field name first, then the synonyms
+        words.setdefault(header_key(c.header), c)
+        words.setdefault(header_key(c.field), c)
     for c in all_cols:
         for w in header_words(c):
             words.setdefault(w, c)
@@ -441,8 +444,9 @@ class _Planner:
         key = natural_key(sheet.spec.model, values)
         if values.get("id"):
             return True, sheet.by_id.get(values["id"]), key
-        if not key:
-            return True, None, key
+        if not key:      # records whose id is made from their fields (a unit's target of a year)
+            rid = _computed_id(sheet, values)
+            return True, (sheet.by_id.get(rid) if rid else None), key
         found = sheet.by_key.get(key, [])
         if not found and sheet.spec.model is models.Person and not values.get("company"):
             found = [e for e in sheet.existing if e.key and e.key[:2] == key[:2]]
@@ -564,6 +568,16 @@ class _Planner:
                 if text != lf.text:
                     self.plan.texts[rel] = text
                     self.plan.base[rel] = _hash(lf.text)
+
+
+def _computed_id(sheet: _Sheet, values: dict) -> str | None:
+    try:
+        record = sheet.spec.model.model_validate({**{k: v for k, v in values.items() if v is not None},
+                                                  **sheet.spec.spec.extra})
+    except ValidationError:
+        return None
+    rid = getattr(record, "id", None)
+    return rid if isinstance(rid, str) else None
 
 
 _ID_SEQ = re.compile(r"^([a-z]+[-_])(\d+)$")
