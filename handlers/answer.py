@@ -155,6 +155,12 @@ async def whom_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A plain private text: the intent decision picks the card (handlers/lists.py sets the
+    route); without it, the answer card."""
+    route = context.bot_data.text_route
+    if route is not None:
+        await route(update, context, update.effective_message.text or "")
+        return
     await _ask(update, context, update.effective_message.text or "", "card")
 
 

@@ -27,7 +27,8 @@ from promo.config import Settings
 from promo.kvstore import KVStore
 from promo.services import Services
 
-from . import admin, answer, errors, fallback, followups, inline, meetings, projects, start, tour
+from . import (admin, answer, board, brief, errors, fallback, followups, imports, inline, lists, meetings,
+               problems, projects, start, tour)
 from .persistence import SQLPersistence
 from .processor import OfficerUpdateProcessor
 from .ratelimit import TelegramRateLimiter
@@ -41,10 +42,15 @@ log = logging.getLogger(__name__)
 FEATURES: list[ModuleType] = [
     start,       # deep-link /start (invitation, a group's question) before plain /start
     admin,
+    imports,     # an admin's spreadsheet is a list import, even while a conversation waits
     tour,        # conversations (the tour, the meeting forms) before the answer card: while a
     meetings,    # form waits for a typed value, the text is that value, not a visitor profile
     projects,
     followups,
+    lists,       # /ask, /digest, the switch buttons (the private-text route itself is answer's)
+    problems,    # investor problems: /problems, the draft and status buttons
+    brief,       # the pre-meeting brief: /brief, 📋 on the answer card
+    board,       # /board, /node and their buttons (commands and callbacks only)
     answer,      # takes any private text: after every feature that reads plain text
     inline,
     fallback,    # last: answers only what no feature took

@@ -112,8 +112,23 @@ def _card(context, user, project_id: int, note: str | None = None):
     if own and user.is_lead_or_admin:
         rows.append([("🛠 更正阶段", ProjCorrectMenu(p.id).pack())])
     ctx = dict(v=view, p=p, own=own, note=note, stage_labels=STAGE_LABELS, stages=STAGES,
-               lib=svc(context).library, meetings=view.meetings[-10:], who=person_label)
+               lib=svc(context).library, meetings=view.meetings[-10:], who=person_label,
+               problems=_problems_of(context, p))
     return ctx, rows
+
+
+def _problems_of(context, p) -> list[dict]:
+    """Investor problems linked to this project, or open ones of its company (issue 13)."""
+    store = getattr(svc(context), "problems", None)
+    if store is None:
+        return []
+    from promo.problems import problem_record
+
+    rows = {r.id: r for r in store.find(project_id=p.id)}
+    if p.company_id:
+        rows.update({r.id: r for r in store.find(company_id=p.company_id, open_only=True)})
+    s = svc(context)
+    return [problem_record(r, s.library, s.today()) for r in sorted(rows.values(), key=lambda r: r.id)]
 
 
 async def _show(update: Update, context, user, project_id: int, *, edit: bool, note: str | None = None) -> bool:

@@ -12,6 +12,8 @@ from typing import Any
 from .config import ROOT
 from .loader import DataError, load_library
 from .present import material_record, person_record
+from .bureau.cli import add_bureau_parsers
+from .sheets.cli import add_sheets_parsers
 from .tour.cli import add_tour_parser
 
 SENSITIVE_MASK = "（敏感：请通过联络人引荐）"
@@ -49,9 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--top", type=int, default=10)
         p.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default today)")
         add_data_option(p)
+    ask = sub.add_parser("ask", help="any question, as typed in the chat: the intent and the typed answer")
+    ask.add_argument("text", help="e.g. '龙商回归大会哪天开', '用水用气能给什么支持', '明天见飞鹤王总'")
+    ask.add_argument("--json", action="store_true", help="machine-readable output")
+    ask.add_argument("--today", type=dt.date.fromisoformat, default=None, help="YYYY-MM-DD (default today)")
+    add_data_option(ask)
     schemas = sub.add_parser("schemas", help="write JSON Schema files for editors to schemas/")
     schemas.add_argument("--out", type=Path, default=ROOT / "schemas")
     add_tour_parser(sub, add_data_option)
+    add_sheets_parsers(sub, add_data_option)
+    add_bureau_parsers(sub, add_data_option)
     return parser
 
 
@@ -62,13 +71,19 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_check(args)
     if args.command in ("say", "whom"):
         return cmd_query(args)
+    if args.command == "ask":
+        from .lists_cli import cmd_ask
+
+        return cmd_ask(args, data_dir(args))
     if args.command == "schemas":
         from .schemas import write_schemas
 
         for path in write_schemas(args.out):
             print(path)
         return 0
-    if args.command == "tour":
+    if args.command in ("tour", "report", "demo", "milestone"):
+        return args.handler(args, data_dir(args))
+    if args.command in ("lists-export", "lists-import", "lists-undo"):
         return args.handler(args, data_dir(args))
     parser.print_help()
     return 2

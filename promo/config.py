@@ -40,6 +40,13 @@ class Settings:
     keep_in_touch_days: int = 90
     log_level: str = "INFO"
     fx: FxRates = field(default_factory=FxRates)     # PROMO_FX_RATES / _DATE / _SOURCE, for /export
+    # the bureau's view (promo/bureau): 高能级 threshold, the monthly dispatch, milestone checks
+    high_level_yuan: int = 100_000_000               # PROMO_HIGH_LEVEL_YUAN
+    board_chat_id: int | None = None                 # PROMO_BOARD_CHAT: the leaders' chat
+    dispatch_day: int = 3                            # PROMO_DISPATCH_DAY: day of month (last month's board)
+    dispatch_hour: int = 9                           # PROMO_DISPATCH_HOUR (local time)
+    contact_days: int = 30                           # PROMO_CONTACT_DAYS: contact without follow-up
+    signed_days: int = 90                            # PROMO_SIGNED_DAYS: signed, not registered
 
     def __repr__(self) -> str:
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -75,6 +82,12 @@ class Settings:
             keep_in_touch_days=_int(get("PROMO_KEEP_IN_TOUCH_DAYS", "90"), "PROMO_KEEP_IN_TOUCH_DAYS"),
             log_level=get("PROMO_LOG_LEVEL", "INFO").upper(),
             fx=_fx(get("PROMO_FX_RATES"), get("PROMO_FX_DATE"), get("PROMO_FX_SOURCE")),
+            high_level_yuan=_int(get("PROMO_HIGH_LEVEL_YUAN", "100000000"), "PROMO_HIGH_LEVEL_YUAN"),
+            board_chat_id=_int(get("PROMO_BOARD_CHAT"), "PROMO_BOARD_CHAT") if get("PROMO_BOARD_CHAT") else None,
+            dispatch_day=_int(get("PROMO_DISPATCH_DAY", "3"), "PROMO_DISPATCH_DAY"),
+            dispatch_hour=_int(get("PROMO_DISPATCH_HOUR", "9"), "PROMO_DISPATCH_HOUR"),
+            contact_days=_int(get("PROMO_CONTACT_DAYS", "30"), "PROMO_CONTACT_DAYS"),
+            signed_days=_int(get("PROMO_SIGNED_DAYS", "90"), "PROMO_SIGNED_DAYS"),
         )
         return s
 

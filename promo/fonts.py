@@ -12,6 +12,7 @@ machine. `cjk_font_path()` returns the file; `FontMissing` (a RuntimeError) says
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,10 +27,9 @@ class FontMissing(RuntimeError):
 @lru_cache(maxsize=1)
 def cjk_font_path() -> Path:
     """The Noto Sans SC (Simplified Chinese) font file, an OpenType file."""
-    try:
-        import pylopdf_fonts_zh_cn
-    except ImportError:
-        raise FontMissing(f"the CJK font is missing: pip install -r requirements.txt ({_PACKAGE})") from None
+    if importlib.util.find_spec("pylopdf_fonts_zh_cn") is None:
+        raise FontMissing(f"the CJK font is missing: pip install -r requirements.txt ({_PACKAGE})")
+    import pylopdf_fonts_zh_cn
     path = Path(pylopdf_fonts_zh_cn.sans_path())
     if not path.is_file():
         raise FontMissing(f"the CJK font file {path.name} is missing: reinstall {_PACKAGE}")

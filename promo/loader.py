@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from . import cache, models
 from .suggest import closest
+from .bureau.models import BUREAU_LISTS
 from .tour.models import TOUR_LISTS
 
 log = logging.getLogger(__name__)
@@ -69,12 +70,16 @@ def _specs() -> list[FileSpec]:
         FileSpec("lists/projects.yaml", models.Project, "projects"),
         FileSpec("lists/events.yaml", models.Event, "events"),
         FileSpec("lists/policies.yaml", models.Policy, "policies"),
+        FileSpec("lists/resources.yaml", models.Resource, "resources"),
+        FileSpec("lists/problems.yaml", models.ProblemSeed, "problems"),
         FileSpec("pitch_library/*.yaml", models.Material, "materials"),
     ]
     for kind, stem in (("hometown", "hometown"), ("alumni", "alumni"),
                        ("ministry", "ministry"), ("agent", "agents")):
         specs.append(FileSpec(f"lists/people/{stem}*.yaml", models.Person, "people", {"list": kind}))
     for path, model in TOUR_LISTS.items():
+        specs.append(FileSpec(path, model, Path(path).stem))
+    for path, model in BUREAU_LISTS.items():
         specs.append(FileSpec(path, model, Path(path).stem))
     return specs
 
@@ -230,7 +235,8 @@ def _code_version() -> str:
     matcher, indexes) makes them stale."""
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for path in sorted([*here.glob("*.py"), *(here / "tour").glob("models.py")]):
+    for path in sorted([*here.glob("*.py"), *(here / "tour").glob("models.py"),
+                              *(here / "bureau").glob("models.py")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

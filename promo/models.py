@@ -282,6 +282,11 @@ class Event(Named):
     chains: IdList = Field(default_factory=list)
     level: Literal["national", "provincial", "city", "county"] = "provincial"
     notes: str | None = None
+    attendees: StrList = Field(default_factory=list, description="who from our side goes: officers "
+                               "or units, e.g. 市商务局, 北安市招商专班")
+    plan: Literal["yearly", "quarterly", "monthly", "ad_hoc"] = Field(
+        "ad_hoc", description="which promotion plan the event belongs to (年度/季度/月度计划)")
+    confirmed: bool = Field(False, description="dates confirmed by the organiser (else planning dates)")
 
 
 class Policy(Named):
@@ -289,7 +294,56 @@ class Policy(Named):
 
     id: Id
     area: Literal["land", "power", "water", "finance", "talent", "tax", "logistics", "other"]
-    chains: IdList = Field(default_factory=list)
+    chains: IdList = Field(default_factory=list, description="empty: every chain")
     summary: str
     source: str | None = None
-    expires: dt.date | None = None
+    valid_from: dt.date | None = Field(None, description="in force from this date")
+    expires: dt.date | None = Field(None, description="last day in force; an expired policy is never offered")
+    counties: StrList = Field(default_factory=list, description="where it applies (Chinese names); empty: the whole city")
+    audience: list[Audience] = Field(default_factory=list, description="visitor types it is for; empty: everyone")
+    kind: Literal["incentive", "ask"] = Field("incentive", description="incentive: what we offer; "
+                                              "ask: what we ask of the province or the state (对上争取清单)")
+    ask_to: Literal["province", "state"] | None = Field(None, description="for kind ask: whom we ask")
+    status: str | None = Field(None, description="for kind ask: where the request stands, as the office writes it")
+
+    def in_force(self, today: dt.date) -> bool:
+        if self.valid_from and self.valid_from > today:
+            return False
+        return not (self.expires and self.expires < today)
+
+
+class Figure(Record):
+    label: str = Field(min_length=1, description="what is counted, e.g. 铜金属资源量")
+    value: float
+    unit: str = Field(min_length=1, description="e.g. 万吨, 万亩, 万头")
+    year: int | None = Field(None, ge=1990, le=2100)
+    source: str | None = None
+
+
+class Resource(Named):
+    """A resource or product of a chain with its figures (有什么)."""
+
+    id: Id
+    chain: Id = Field(description="id in lists/chains.yaml")
+    kind: Literal["mineral", "farm", "livestock", "water", "energy", "land", "tourism", "logistics",
+                  "forest", "product", "industry"]
+    counties: StrList = Field(default_factory=list, description="where it is (Chinese names); empty: citywide")
+    figures: list[Figure] = Field(min_length=1)
+    summary: str | None = None
+    material: Id | None = Field(None, description="id of a pitch material that shows it")
+    keywords: StrList = Field(default_factory=list, description="words that ask for it: 矿, 产量, minerals …")
+
+
+class ProblemSeed(Named):
+    """A problem an investor raised, from the office's ledger (imported into the database once)."""
+
+    id: Id
+    company: Id | None = Field(None, description="id in lists/companies.yaml")
+    project: Id | None = Field(None, description="id in lists/projects.yaml")
+    stage: Literal["approval", "land", "construction", "policy_payment", "other"]
+    unit: str = Field(min_length=1, description="responsible unit, e.g. 市生态环境局")
+    raised: dt.date
+    deadline: dt.date | None = None
+    status: Literal["open", "in_progress", "solved"] = "open"
+    note: str | None = Field(None, description="how it was solved / where it stands")
+    reported_by: str | None = Field(None, description="unit of the officer who reported it")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from . import models
+from .bureau.models import BUREAU_LISTS
 from .tour.models import TOUR_LISTS
 
 
@@ -13,8 +14,9 @@ def _record_models() -> dict[str, type]:
     out: dict[str, type] = {"chain": models.Chain, "company": models.Company, "place": models.Place, "school": models.School,
            "organisation": models.Organisation,
            "project": models.Project, "event": models.Event, "policy": models.Policy,
+           "resource": models.Resource, "problem": models.ProblemSeed,
            "material": models.Material, "person": models.Person}
-    for path, model in TOUR_LISTS.items():
+    for path, model in {**TOUR_LISTS, **BUREAU_LISTS}.items():
         out[Path(path).stem.rstrip("s") if Path(path).stem.endswith("s") else Path(path).stem] = model
     return out
 

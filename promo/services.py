@@ -12,12 +12,14 @@ import logging
 from zoneinfo import ZoneInfo
 
 from .access import AccessStore
+from .bureau.service import BureauService
 from .config import Settings
 from .db import Database
 from .loader import DataError, Problem, discover, fingerprint
 from .matcher import Matcher, load_matcher
 from .meetings.funnel import ProjectStore
 from .meetings.store import MeetingStore
+from .problems import ProblemStore
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ class Services:
         self.access: AccessStore | None = None
         self.meetings: MeetingStore | None = None
         self.projects: ProjectStore | None = None
+        self.bureau: BureauService | None = None
+        self.problems: ProblemStore | None = None
         self.data_version = 0           # bumped on every successful reload
         self.last_problems: list[Problem] = []
 
@@ -46,6 +50,14 @@ class Services:
         self.access.seed(self.settings.users, now=self.now())
         self.meetings = MeetingStore(self.db)
         self.projects = ProjectStore(self.db)
+        self.bureau = BureauService(self.db, lambda: self.library, self.settings)
+        self._start_problems()
+
+    def _start_problems(self) -> None:
+        """Investor problems (issue 13): the store, and the ledger's problems imported once."""
+        assert self.db is not None
+        self.problems = ProblemStore(self.db)
+        self.problems.import_seed(self.library.lists.get("problems", []), now=self.now())
 
     def stop(self) -> None:
         if self.db is not None:
@@ -72,6 +84,8 @@ class Services:
             return exc.problems
         self.matcher, self.last_problems = matcher, []
         self.data_version += 1
+        if self.problems is not None:
+            self.problems.import_seed(self.library.lists.get("problems", []), now=self.now())
         log.info("lists reloaded (version %d)", self.data_version)
         return None
 

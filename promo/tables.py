@@ -259,3 +259,95 @@ class KeyValue(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --------------------------------------------------------------------------- the bureau's view
+
+class BureauDispatch(Base):
+    """A dispatch (monthly scoreboard to the leaders' chat, a lead's unit page, a weekly
+    milestone list) claimed for one period and target chat before it is posted: the unique key
+    makes it happen once across restarts and processes."""
+
+    __tablename__ = "bureau_dispatch"
+    __table_args__ = (UniqueConstraint("kind", "period", "target", name="uq_bureau_dispatch_kind_period_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))      # board | lead | milestones
+    period: Mapped[str] = mapped_column(String(16))    # 2026-10, 2026-W48
+    target: Mapped[str] = mapped_column(String(32))    # chat id
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ProjectMilestone(Base):
+    """A planned node of a project the milestone checks (节点督查) watch: the planned start of
+    construction, capital due by a date, a problem to be solved by a deadline."""
+
+    __tablename__ = "project_milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))      # start | capital | problem
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    amount_yuan: Mapped[int | None] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class DemoRow(Base):
+    """Rows `python bot.py demo` loaded, so they are marked as demo data and can be removed."""
+
+    __tablename__ = "demo_rows"
+
+    table_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --------------------------------------------------------------------------- investor problems
+
+class InvestorProblem(Base):
+    """A problem an investor raised (解决什么): stage, responsible unit, deadline, status."""
+
+    __tablename__ = "investor_problems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(48), unique=True)   # id in lists/problems.yaml
+    summary: Mapped[str] = mapped_column(Text)
+    company: Mapped[str | None] = mapped_column(String(200))
+    company_id: Mapped[str | None] = mapped_column(String(48), index=True)
+    project_ref: Mapped[str | None] = mapped_column(String(48), index=True)   # lists/projects.yaml id
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    chain_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    stage: Mapped[str] = mapped_column(String(16))     # approval land construction policy_payment other
+    unit: Mapped[str | None] = mapped_column(String(64), index=True)     # the responsible unit
+    deadline: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)          # open in_progress solved
+    note: Mapped[str | None] = mapped_column(Text)
+    raised_on: Mapped[dt.date] = mapped_column(Date)
+    reported_by: Mapped[int | None] = mapped_column(BigInteger)
+    reporter_unit: Mapped[str | None] = mapped_column(String(64))
+    raw: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    solved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ProblemHistory(Base):
+    """Every status change of a problem, with who and the note."""
+
+    __tablename__ = "investor_problem_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("investor_problems.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[int | None] = mapped_column(BigInteger)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from .loader import Library, Problem
 from .suggest import closest
+from .bureau.models import check_bureau_references
 from .tour.models import TOUR_LISTS, check_tour_references
 
 # (list, field, target list): fields that hold ids of records in another list.
@@ -18,6 +19,8 @@ REFERENCES = [
     ("projects", "chains", "chains"), ("events", "chains", "chains"),
     ("policies", "chains", "chains"), ("places", "parent", "places"),
     ("places", "within", "places"), ("organisations", "parent", "organisations"),
+    ("resources", "chain", "chains"),
+    ("problems", "company", "companies"), ("problems", "project", "projects"),
 ]
 
 # at(list, record id, field) → (file, line) of that field
@@ -55,8 +58,10 @@ def cross_check(lib: Library, today: dt.date, field_lines: dict) -> list[Problem
             if chain_target.company not in companies:
                 unknown("chains", chain.id, "targets", chain_target.company, "companies")
     problems.extend(_check_materials(lib, today, at))
+    problems.extend(_check_lists7(lib, today, at))
     problems.extend(_check_people(lib, at))
     problems.extend(_check_tour(lib, field_lines, ids("materials"), ids("chains")))
+    problems.extend(check_bureau_references(lib, at))
     return problems
 
 
@@ -73,6 +78,59 @@ def _check_materials(lib: Library, today: dt.date, at: At) -> list[Problem]:
         if m.kind.value in ("video", "ppt") and m.minutes is None:
             problems.append(Problem(*at("materials", m.id, "kind"), f"a {m.kind.value} without 'minutes'",
                                     "add 'minutes:' so length requests can use it", "warning"))
+    return problems
+
+
+def _check_lists7(lib: Library, today: dt.date, at: At) -> list[Problem]:
+    """Events, policies, resources and problems (issue 13)."""
+    return [*_check_policies(lib, today, at), *_check_resources_events_problems(lib, at)]
+
+
+def _check_policies(lib: Library, today: dt.date, at: At) -> list[Problem]:
+    problems = []
+    for p in lib.lists.get("policies", []):
+        if p.expires and p.expires < today:
+            problems.append(Problem(*at("policies", p.id, "expires"),
+                                    f"expired on {p.expires} (it is no longer offered)",
+                                    "renew it and move 'expires' to the new end date, or delete the record",
+                                    "warning"))
+        if p.valid_from and p.expires and p.expires < p.valid_from:
+            problems.append(Problem(*at("policies", p.id, "expires"), "'expires' is before 'valid_from'",
+                                    "swap the two dates"))
+        if p.kind == "ask" and not p.ask_to:
+            problems.append(Problem(*at("policies", p.id, "kind"), "an ask without 'ask_to'",
+                                    "add 'ask_to: province' or 'ask_to: state'"))
+        if not p.source:
+            problems.append(Problem(*at("policies", p.id, "name"), "a policy without 'source'",
+                                    "add 'source:' (the document it comes from), officers quote it", "warning"))
+    return problems
+
+
+def _check_resources_events_problems(lib: Library, at: At) -> list[Problem]:
+    problems = []
+    for e in lib.lists.get("events", []):
+        if e.end and e.end < e.start:
+            problems.append(Problem(*at("events", e.id, "end"), "'end' is before 'start'", "fix the dates"))
+    materials = {m.id for m in lib.materials} | lib.unchecked.get("materials", set())
+    for r in lib.lists.get("resources", []):
+        if r.material and r.material not in materials:
+            close = closest(r.material, sorted(materials))
+            problems.append(Problem(*at("resources", r.id, "material"), f"material: unknown material id '{r.material}'"
+                                    " (the resource is shown without it)",
+                                    f"did you mean '{close}'?" if close else "use an id from pitch_library/", "warning"))
+    chains_with = {r.chain for r in lib.lists.get("resources", [])}
+    if lib.lists.get("resources"):
+        for c in lib.chains:
+            if c.id not in chains_with:
+                problems.append(Problem(*at("chains", c.id, ""), f"chain '{c.id}' has no resource figures",
+                                        "add a record for it to lists/resources.yaml", "warning"))
+    for pr in lib.lists.get("problems", []):
+        if pr.status == "solved" and not pr.note:
+            problems.append(Problem(*at("problems", pr.id, "status"), "solved without a 'note'",
+                                    "say how it was solved in 'note'"))
+        if pr.deadline and pr.deadline < pr.raised:
+            problems.append(Problem(*at("problems", pr.id, "deadline"), "'deadline' is before 'raised'",
+                                    "fix the dates"))
     return problems
 
 

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from .botkit import build_bot, running
+from .botkit import running
 from .test_bot_meetings import FEIHE, labels, meetings_of
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
 
 
 async def _project_card(bot, fakebot, who):

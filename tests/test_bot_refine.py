@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from .botkit import build_bot, running
+from .botkit import running
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
 
 
 def marked(fakebot, call) -> set[str]:

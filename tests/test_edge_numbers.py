@@ -14,7 +14,7 @@ from handlers.app import features
 from handlers.callbacks import _REGISTRY, unpack
 from promo.db import MAX_ID, parse_id
 
-from .botkit import build_bot, forge_press, running
+from .botkit import forge_press, running
 
 features()          # imports every feature module, so every callback class is registered
 HUGE = "99999999999999999999"
@@ -44,11 +44,6 @@ def test_the_codec_refuses_what_the_bot_never_packs_into_an_int_field(raw):
         values = [raw if hints[f.name] is int else "x" for f in dataclasses.fields(cls)]
         with pytest.raises(ValueError):
             unpack(":".join([cls.PREFIX, *values]))
-
-
-@pytest.fixture
-def bot(fakebot, tmp_path):
-    return build_bot(fakebot, tmp_path)
 
 
 @pytest.mark.parametrize("command, answer", [

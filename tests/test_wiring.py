@@ -50,8 +50,6 @@ def test_a_feature_with_a_bad_name_stops_the_bot_at_import():
 
 def test_no_import_error_is_swallowed():
     for path in [*Path(ROOT / "handlers").rglob("*.py"), *Path(ROOT / "promo").rglob("*.py")]:
-        if path.name == "fonts.py":     # re-raised as FontMissing with the install command
-            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ExceptHandler) and node.type is not None:
@@ -70,7 +68,7 @@ async def test_the_application_holds_one_typed_state_with_every_feature(fakebot,
     commands = {cmd for group in bot.app.handlers.values() for h in group if isinstance(h, CommandHandler)
                 for cmd in h.commands}
     assert {"project", "capital", "todo", "mine", "export"} <= commands
-    assert len(state.card_actions) == 2 and state.start_lines
+    assert len(state.card_actions) == 4 and state.start_lines     # tour, meetings, lists (switch), brief
     assert bot.app.bot.defaults.parse_mode == "HTML"
     async with running(bot):
         assert bot.app.bot_data.meetings is bot.app.bot_data.meetings     # made once

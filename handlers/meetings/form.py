@@ -51,7 +51,11 @@ async def log_command(update: Update, context: ContextTypes.DEFAULT_TYPE, user):
 
 @officer_only()
 async def meeting_text(update: Update, context: ContextTypes.DEFAULT_TYPE, user):
-    """A private text that reads as a meeting report (see `MeetingText`)."""
+    """A private text that reads as a meeting report (see `MeetingText`) — unless the intent
+    decision reads it as something else (a brief, a problem …): then that answers (issue 13)."""
+    handover = context.bot_data.meeting_handover
+    if handover is not None and await handover(update, context):
+        return END
     return await _start_card(update, context, user, update.effective_message.text or "")
 
 

@@ -1,0 +1,276 @@
+"""The scoreboard (`/board`, `python bot.py report`): for every unit and indicator the
+period's figure, the year-to-date figure against the annual target (completion) beside the
+share of the year passed (time progress), the rank within the unit's kind and the year-on-year
+growth. Public to every officer (the ranking is "aired" on purpose); the records behind a
+unit's figures are for that unit's officers, its lead and the admins (`may_open`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .models import KIND_LABELS
+from .periods import Period
+from .rules import HIGH_LEVEL_YUAN, RULES, Ledger, load_raw
+from .units import UNKNOWN_KIND, UnitRegistry
+
+__all__ = ["Indicator", "INDICATORS", "COLUMNS", "Figure", "UnitScore", "Section", "Board",
+           "build_board", "may_open", "unit_records"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    kind: str                  # yuan | count | rate
+    target_field: str | None   # in targets.yaml
+
+
+INDICATORS = {i.key: i for i in [
+    Indicator("domestic", "内资到位", "yuan", "domestic_wan"),
+    Indicator("foreign", "外资到位", "yuan", "foreign_wan"),
+    Indicator("capital", "到位资金", "yuan", "capital"),
+    Indicator("high_level", "高能级项目", "count", "high_level"),
+    Indicator("contacts", "对接活动", "count", "contacts"),
+    Indicator("signed", "签约项目", "count", "signed"),
+    Indicator("registered", "入统项目", "count", "registered"),
+    Indicator("started", "开工项目", "count", None),
+    Indicator("rate_cs", "对接→签约", "rate", None),
+    Indicator("rate_sr", "签约→入统", "rate", None),
+    Indicator("rate_rs", "入统→开工", "rate", None),
+]}
+RATES = ["rate_cs", "rate_sr", "rate_rs"]
+COLUMNS = {
+    "territorial": ["domestic", "foreign", "high_level", "signed", "registered", *RATES],
+    "task_force": ["contacts", "signed", "registered", "capital", *RATES],
+    "department": ["contacts", "signed", "registered", "capital", *RATES],
+    UNKNOWN_KIND: ["contacts", "signed", "registered", "capital", *RATES],
+}
+# The ranking order (擂台赛) within a kind: the first column, then the next ones.
+ORDER = {"territorial": ["domestic", "foreign", "high_level", "registered", "signed"],
+         "task_force": ["signed", "registered", "capital", "contacts"],
+         "department": ["signed", "registered", "capital", "contacts"],
+         UNKNOWN_KIND: ["signed", "registered", "capital", "contacts"]}
+GROWTH_KEYS = ("domestic", "foreign", "capital", "signed", "registered", "high_level", "contacts")
+
+
+@dataclass
+class Figure:
+    key: str
+    value: float | int | None
+    ytd: float | int | None = None
+    target: float | int | None = None
+    completion: float | None = None        # ytd / target
+    rank: int | None = None
+    of: int = 0
+    last_year: float | int | None = None
+    growth: float | None = None            # (value - last_year) / last_year
+
+    @property
+    def indicator(self) -> Indicator:
+        return INDICATORS[self.key]
+
+
+@dataclass
+class UnitScore:
+    unit_id: str
+    name: str
+    kind: str
+    lead: str | None
+    figures: dict[str, Figure]
+    overdue: int = 0
+    position: int = 0   # place in the section's ranking (1 = first)
+
+
+@dataclass
+class Section:
+    kind: str
+    label: str
+    columns: list[str]
+    rows: list[UnitScore]
+
+
+@dataclass
+class Board:
+    period: Period
+    today: dt.date
+    time_progress: float
+    sections: list[Section]
+    totals: dict
+    high_level_yuan: int
+    fx_statement: str = ""
+    demo: bool = False
+    rules: str = RULES
+    growth_source: str = ""
+    notes: list[str] = field(default_factory=list)
+    totals_last_year: dict = field(default_factory=dict)   # the same period last year, city-wide
+    fx: object = None
+
+    def totals_growth(self, key: str) -> float | None:
+        """The city's growth on last year (较上年增长), from the units' last-year figures."""
+        last = self.totals_last_year.get(key)
+        return round((self.totals[key] - last) / last, 4) if last else None
+
+    def in_currency(self, yuan: int | float | None, currency: str = "USD") -> str:
+        """Foreign capital in a currency at the stated rate ('' without a configured rate)."""
+        rates = getattr(self.fx, "rates", None) or {}
+        rate = rates.get(currency) or (next(iter(rates.values())) if rates else None)
+        if not yuan or rate is None:
+            return ""
+        code = currency if currency in rates else next(iter(rates))
+        from promo.meetings.fx import CURRENCY_NAMES
+
+        return f"≈{float(yuan) / float(rate) / 10_000:,.0f}万{CURRENCY_NAMES.get(code, code)}"
+
+    def row(self, unit_id: str) -> UnitScore | None:
+        for s in self.sections:
+            for r in s.rows:
+                if r.unit_id == unit_id:
+                    return r
+        return None
+
+    def to_dict(self) -> dict:
+        def fig(f: Figure) -> dict:
+            return {k: getattr(f, k) for k in ("value", "ytd", "target", "completion", "rank", "of",
+                                               "last_year", "growth")}
+        return {
+            "period": self.period.key, "label": self.period.label, "today": self.today.isoformat(),
+            "time_progress": self.time_progress, "high_level_yuan": self.high_level_yuan,
+            "demo": self.demo, "fx": self.fx_statement, "totals": self.totals, "notes": self.notes,
+            "totals_last_year": self.totals_last_year,
+            "totals_growth": {k: self.totals_growth(k) for k in self.totals_last_year},
+            "sections": [{"kind": s.kind, "label": s.label, "columns": s.columns,
+                          "units": [{"id": r.unit_id, "name": r.name, "position": r.position,
+                                     "overdue": r.overdue,
+                                     "figures": {k: fig(f) for k, f in r.figures.items()}}
+                                    for r in s.rows]} for s in self.sections],
+        }
+
+
+def _target_value(target, field_: str | None):
+    if target is None or field_ is None:
+        return None
+    if field_ == "capital":
+        parts = [target.domestic_wan, target.foreign_wan]
+        return None if all(p is None for p in parts) else sum(p or 0 for p in parts) * 10_000
+    value = getattr(target, field_)
+    if value is None:
+        return None
+    return value * 10_000 if field_.endswith("_wan") else value
+
+
+def _past_value(previous: list, period_key: str, key: str):
+    for past in previous:
+        if past.period == period_key:
+            if key == "capital":
+                parts = [past.domestic_wan, past.foreign_wan]
+                return None if all(p is None for p in parts) else sum(p or 0 for p in parts) * 10_000
+            field_ = {"domestic": "domestic_wan", "foreign": "foreign_wan"}.get(key, key)
+            value = getattr(past, field_, None)
+            if value is None:
+                return None
+            return value * 10_000 if field_.endswith("_wan") else value
+    return None
+
+
+def _rank(rows: list[UnitScore], key: str) -> None:
+    values = [r.figures[key].value for r in rows if r.figures[key].value is not None]
+    for r in rows:
+        f = r.figures[key]
+        f.of = len(values)
+        if f.value is not None:
+            f.rank = 1 + sum(1 for v in values if v > f.value)   # ties share a rank (1, 1, 3)
+
+
+def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
+                high_level_yuan: int = HIGH_LEVEL_YUAN, fx=None, overdue: dict[str, int] | None = None,
+                demo: bool = False, ledger: Ledger | None = None) -> Board:
+    """The scoreboard of `period` as the records stand."""
+    ledger = ledger or Ledger(load_raw(db), lambda s: (u.id if (u := registry.resolve(s)) else None),
+                              high_level_yuan)
+    ly = period.last_year()
+    db_has_last_year = ledger.raw.has_records(ly.first, ly.last)
+    ytd_first, ytd_last = period.year_to_date()
+    listed = {u.id for u in registry.units}
+    unit_ids = [u.id for u in registry.units] + sorted(ledger.units_seen() - listed)
+    scores: dict[str, list[UnitScore]] = {}
+    totals = {k: 0 for k in ("contacts", "new_projects", "signed", "registered", "started",
+                             "domestic", "foreign", "capital", "high_level")}
+    used_entered = used_db = False
+    last_totals: dict = {}
+    for uid in unit_ids:
+        unit = registry.get(uid)
+        kind = unit.kind.value if unit else UNKNOWN_KIND
+        now = ledger.figures(uid, period.first, period.last)
+        ytd = ledger.figures(uid, ytd_first, ytd_last) if period.kind != "year" else now
+        past_db = ledger.figures(uid, ly.first, ly.last) if db_has_last_year else None
+        target = registry.target(uid, period.year)
+        previous = registry.target(uid, period.year).previous if target else []
+        figs = {}
+        for key, ind in INDICATORS.items():
+            f = Figure(key, now[key])
+            if ind.kind != "rate":
+                f.ytd = ytd[key]
+                f.target = _target_value(target, ind.target_field)
+                if f.target:
+                    f.completion = round(f.ytd / f.target, 4)
+            if key in GROWTH_KEYS:
+                entered = _past_value(previous, ly.key, key)
+                if entered is not None:
+                    f.last_year, used_entered = entered, True
+                elif past_db is not None:
+                    f.last_year, used_db = past_db[key], True
+                if f.last_year:
+                    f.growth = round((f.value - f.last_year) / f.last_year, 4)
+            figs[key] = f
+        for k in totals:
+            totals[k] += now[k]
+        for k in GROWTH_KEYS:
+            if figs[k].last_year is not None:
+                last_totals[k] = last_totals.get(k, 0) + figs[k].last_year
+        scores.setdefault(kind, []).append(UnitScore(uid, unit.name if unit else uid, kind,
+                                                     unit.lead if unit else None, figs,
+                                                     (overdue or {}).get(uid, 0)))
+    sections = []
+    for kind in ("territorial", "task_force", "department", UNKNOWN_KIND):
+        rows = scores.get(kind)
+        if not rows:
+            continue
+        for key in INDICATORS:
+            _rank(rows, key)
+        order = ORDER[kind]
+        rows.sort(key=lambda r: ([-(r.figures[k].value or 0) for k in order], r.unit_id))
+        for i, r in enumerate(rows, 1):
+            r.position = i
+        sections.append(Section(kind, KIND_LABELS.get(kind, "未登记单位（不在 lists/units.yaml 中）"),
+                                COLUMNS[kind], rows))
+    notes = []
+    if UNKNOWN_KIND in scores:
+        notes.append("有记录的单位不在单位清单中：请在 lists/units.yaml 中登记，或更正授权名单里的单位名称。")
+    source = ("上年数据：" + "、".join(filter(None, ["清单录入（lists/targets.yaml previous）" if used_entered else "",
+                                               "数据库中的上年记录" if used_db else ""])) if used_entered or used_db
+              else "无上年同期数据，不计算同比。")
+    return Board(period, today, period.time_progress(today), sections, totals, high_level_yuan,
+                 fx.statement() if fx is not None and getattr(fx, "rates", None) else "", demo,
+                 growth_source=source, notes=notes, totals_last_year=last_totals, fx=fx)
+
+
+def may_open(user, unit_id: str, registry: UnitRegistry) -> bool:
+    """The records behind a unit's figures: its officers, its lead and the admins."""
+    if user is None or not getattr(user, "active", True):
+        return False
+    if user.role == "admin":
+        return True
+    mine = registry.resolve(user.unit)
+    return (mine.id if mine else user.unit) == unit_id
+
+
+def unit_records(db, registry: UnitRegistry, unit_id: str, indicator: str, period: Period, user, *,
+                 high_level_yuan: int = HIGH_LEVEL_YUAN, ledger: Ledger | None = None) -> dict:
+    """The projects and meetings behind one figure; PermissionError for other units' officers."""
+    if not may_open(user, unit_id, registry):
+        raise PermissionError("only the unit's officers, its lead and admins see these records")
+    ledger = ledger or Ledger(load_raw(db), lambda s: (u.id if (u := registry.resolve(s)) else None),
+                              high_level_yuan)
+    return ledger.records(unit_id, indicator, period.first, period.last)

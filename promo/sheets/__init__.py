@@ -1,0 +1,17 @@
+"""Lists kept in spreadsheets: every list out as one workbook, workbooks and CSV files in.
+
+- `export.export_workbook(root, out)`: the template and example of every list;
+- `plan.plan_import(root, data, filename)`: what an import would add, change and remove, with
+  every problem as `FILE:SHEET!ROW:COLUMN: what is wrong — how to fix` (writes nothing);
+- `plan.apply_plan(root, plan)`: writes the YAML lists (comments and unchanged records kept),
+  the previous version kept in `<data>/.imports/` for `yamlio.undo_last(root)`.
+
+The domain only: the CLI (`promo/cli.py`) and the chat (`handlers/imports.py`) call these.
+"""
+
+from .export import export_workbook
+from .plan import ImportPlan, ImportRefused, SheetProblem, apply_plan, plan_import
+from .yamlio import backups, undo_last
+
+__all__ = ["export_workbook", "plan_import", "apply_plan", "undo_last", "backups", "ImportPlan",
+           "ImportRefused", "SheetProblem"]
