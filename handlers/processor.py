@@ -9,7 +9,8 @@ PTB's `Application` hands every update to its update processor in a task of its 
 - runs the updates of one user, and of one chat, strictly in arrival order: an update starts
   only when the previous update with the same user or the same chat has finished, so
   conversations, forms and buttons see their state as the officer does. Waiting for one's own
-  predecessor does not take a worker;
+  predecessor does not take a worker. (PTB warns that ConversationHandler needs updates one by
+  one; what it needs is one by one per conversation key — chat and user — which this keeps);
 - is bounded: at most `workers + queue_limit` updates are admitted (running, or waiting for a
   worker or their predecessor), at most `per_user_limit` per user or chat. Above that the update is not handled and the officer is told so:
   a private message gets the busy message (templates/busy.html.j2, at most one per chat every
