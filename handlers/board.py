@@ -258,6 +258,68 @@ async def node(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 # --------------------------------------------------------------------------- the dispatch job
 
+def _dispatch_jobs(settings, month, week, leads) -> list[tuple]:
+    """(kind, period, target chat, user) of every post due now."""
+    jobs: list[tuple] = []
+    if month is not None:
+        jobs.append(("board", month.key, settings.board_chat_id, None))
+        if month.index % 3 == 0:      # the month closes a quarter: the quarterly bulletin too
+            jobs.append(("bulletin", f"{month.year}Q{month.index // 3}", settings.board_chat_id, None))
+        jobs += [("lead", month.key, u.user_id, u) for u in leads]
+    if week is not None:
+        jobs += [("milestones", week, u.user_id, u) for u in leads]
+    return jobs
+
+
+async def _send_parts(bot, target, text: str) -> None:
+    for part in _parts(text):
+        await bot.send_message(target, part, parse_mode=ParseMode.HTML)
+
+
+async def _post_board(app: Application, target, bureau, snap, month) -> None:
+    """The month's board to the leaders' chat: the text, then the ranking chart."""
+    text = render("board.html.j2", board=snap.board, limit=30, labels=LABELS, **FORMATS)
+    await _send_parts(app.bot, target, text)
+    png = await asyncio.to_thread(bureau.ranking_png, snap)
+    await app.bot.send_photo(target, photo=InputFile(png, filename=f"擂台赛排名-{month.key}.png"),
+                             caption=f"{month.label} 擂台赛排名（按月调度）")
+
+
+async def _post_lead(app: Application, target, bureau, snap, user) -> None:
+    """A lead's unit page (nothing if the unit is not on the board)."""
+    unit_id = bureau.unit_of(user)
+    row = snap.board.row(unit_id)
+    if row is None:
+        return
+    text = render("board_unit.html.j2", board=snap.board, row=row, keys=COLUMNS[row.kind],
+                  overdue=snap.overdue.get(unit_id, []), can_open=True,
+                  kind_label=bureau.registry.kind_label(row.kind), **FORMATS)
+    await _send_parts(app.bot, target, text)
+
+
+async def _post_milestones(app: Application, target, s, snap, user, week) -> None:
+    """The week's overdue nodes of a lead's unit (nothing if none)."""
+    bureau = s.bureau
+    late_snap = snap or await asyncio.to_thread(bureau.snapshot, bureau.period("month", s.today()), s.today())
+    unit_id = bureau.unit_of(user)
+    items = late_snap.overdue.get(unit_id, [])
+    if items:
+        text = render("board_overdue.html.j2", unit=bureau.registry.get(unit_id), items=items, week=week)
+        await _send_parts(app.bot, target, text)
+
+
+async def _post_job(app: Application, s, job: tuple, snap, month, week) -> None:
+    kind, period, target, user = job
+    if kind == "board":
+        await _post_board(app, target, s.bureau, snap, month)
+    elif kind == "bulletin":
+        await _send_bulletin(app.bot, target, s.bureau, period, s.today())
+    elif kind == "lead":
+        await _post_lead(app, target, s.bureau, snap, user)
+    else:
+        await _post_milestones(app, target, s, snap, user, week)
+
+
 async def dispatch(app: Application, token: str | None = None) -> int:
     """Post what is due (the month's board to the leaders' chat and each lead's unit page; the
     week's overdue nodes to each lead), each claimed in the database first. Returns posts sent.
@@ -277,47 +339,15 @@ async def dispatch(app: Application, token: str | None = None) -> int:
     month = due_month(local, settings.dispatch_day, settings.dispatch_hour)
     week = due_week(local, settings.dispatch_hour)
     leads = [u for u in s.access.list_users(include_revoked=False) if u.role == "lead" and u.unit]
-    jobs = []
-    if month is not None:
-        jobs.append(("board", month.key, settings.board_chat_id, None))
-        if month.index % 3 == 0:      # the month closes a quarter: the quarterly bulletin too
-            jobs.append(("bulletin", f"{month.year}Q{month.index // 3}", settings.board_chat_id, None))
-        jobs += [("lead", month.key, u.user_id, u) for u in leads]
-    if week is not None:
-        jobs += [("milestones", week, u.user_id, u) for u in leads]
     snap = None
-    for kind, period, target, user in jobs:
+    for job in _dispatch_jobs(settings, month, week, leads):
+        kind, period, target, _user = job
         if not await asyncio.to_thread(ledger.claim, kind, period, str(target), token, now):
             continue
         try:
             if snap is None and month is not None:
                 snap = await asyncio.to_thread(bureau.snapshot, month, s.today())
-            if kind == "board":
-                text = render("board.html.j2", board=snap.board, limit=30, labels=LABELS, **FORMATS)
-                for part in _parts(text):
-                    await app.bot.send_message(target, part, parse_mode=ParseMode.HTML)
-                png = await asyncio.to_thread(bureau.ranking_png, snap)
-                await app.bot.send_photo(target, photo=InputFile(png, filename=f"擂台赛排名-{month.key}.png"),
-                                         caption=f"{month.label} 擂台赛排名（按月调度）")
-            elif kind == "bulletin":
-                await _send_bulletin(app.bot, target, bureau, period, s.today())
-            elif kind == "lead":
-                unit_id = bureau.unit_of(user)
-                row = snap.board.row(unit_id)
-                if row is not None:
-                    text = render("board_unit.html.j2", board=snap.board, row=row, keys=COLUMNS[row.kind],
-                                  overdue=snap.overdue.get(unit_id, []), can_open=True,
-                                  kind_label=bureau.registry.kind_label(row.kind), **FORMATS)
-                    for part in _parts(text):
-                        await app.bot.send_message(target, part, parse_mode=ParseMode.HTML)
-            else:
-                late_snap = snap or await asyncio.to_thread(bureau.snapshot, bureau.period("month", s.today()), s.today())
-                unit_id = bureau.unit_of(user)
-                items = late_snap.overdue.get(unit_id, [])
-                if items:
-                    text = render("board_overdue.html.j2", unit=bureau.registry.get(unit_id), items=items, week=week)
-                    for part in _parts(text):
-                        await app.bot.send_message(target, part, parse_mode=ParseMode.HTML)
+            await _post_job(app, s, job, snap, month, week)
         except TelegramError as exc:
             log.warning("dispatch %s %s to a chat failed: %s", kind, period, type(exc).__name__)
             await asyncio.to_thread(ledger.release, kind, period, str(target), token)

@@ -92,12 +92,105 @@ def cmd_demo(args, root: Path) -> int:
     return 0
 
 
-def cmd_report(args, root: Path) -> int:
+def _report_period(args, today: dt.date):
+    """The period asked for (--month/--quarter/--year, default last month); ValueError if malformed."""
+    from .periods import Period, parse_period
+
+    if not (args.month or args.quarter or args.year):
+        return Period("month", today.year, today.month).previous()
+    period = parse_period(args.month or args.quarter or args.year, today)
+    expected = "month" if args.month else "quarter" if args.quarter else "year"
+    if period.kind != expected:
+        example = {"month": "2026-07", "quarter": "2026Q3"}.get(expected, "2026")
+        raise ValueError(f"--{expected}: 请写 {example}")
+    return period
+
+
+def _report_unit(args, registry):
+    """(unit, ok): the --unit asked for, or None without --unit; ok False (message printed) if unknown."""
+    if not args.unit:
+        return None, True
+    unit = registry.resolve(args.unit)
+    if unit is not None:
+        return unit, True
+    import difflib
+
+    names = [n for u in registry.units for n in (u.id, u.name, *u.aliases)]
+    hits = difflib.get_close_matches(args.unit, names, n=1, cutoff=0.5)
+    hit = registry.resolve(hits[0]) if hits else None
+    close = hit.name if hit else None
+    print(f"单位“{args.unit}”不在 lists/units.yaml 中" + (f"；是不是“{close}”？" if close else "。"),
+          file=sys.stderr)
+    return None, False
+
+
+def _write_report_files(args, bureau, snap, period, today: dt.date, unit) -> None:
+    """--xlsx, --png and --print: the bulletin files."""
+    from .bulletin import bulletin_xlsx
+
+    registry = bureau.registry
+    if args.xlsx:
+        args.xlsx.write_bytes(bulletin_xlsx(snap, registry))
+        print(f"wrote {args.xlsx}", file=sys.stderr)
+    png = None
+    if args.png or args.printable:
+        png = bureau.ranking_png(snap)
+    if args.png:
+        data = bureau.trend_png(unit.id, period.year, today, snap) if unit else png
+        args.png.write_bytes(data)
+        print(f"wrote {args.png}", file=sys.stderr)
+    if args.printable:
+        _write_printable(args.printable, bureau, snap, period, today, unit, png)
+
+
+def _write_printable(path: Path, bureau, snap, period, today: dt.date, unit, png) -> None:
+    """--print: a PDF for a .pdf path, else an HTML page."""
+    from .bulletin import bulletin_html, bulletin_pdf
+
+    registry = bureau.registry
+    if path.suffix.lower() == ".pdf":
+        path.write_bytes(bulletin_pdf(snap, registry, png))
+    else:
+        trends = {unit.id: bureau.trend_png(unit.id, period.year, today, snap)} if unit else {}
+        path.write_text(bulletin_html(snap, registry, png, trends), encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _print_unit_report(args, snap, period, unit, labels: dict) -> None:
+    """One unit's figures and the records behind them, as JSON or text."""
     from promo.render import render
 
-    from .bulletin import bulletin_html, bulletin_pdf, bulletin_xlsx
-    from .periods import Period, parse_period
     from .present import FORMATS
+
+    row = snap.board.row(unit.id)
+    records = {k: snap.ledger.records(unit.id, k, period.first, period.last)
+               for k in ("signed", "registered", "domestic", "foreign", "contacts")}
+    if args.json:
+        d = snap.board.to_dict()
+        units = [u for s in d["sections"] for u in s["units"] if u["id"] == unit.id]
+        out = {"period": d["period"], "unit": units[0] if units else None,
+               "overdue": [o.__dict__ | {"due": o.due.isoformat()} for o in snap.overdue.get(unit.id, [])],
+               "records": {k: {"projects": v["projects"], "meetings": [m.__dict__ for m in v["meetings"]]}
+                           for k, v in records.items()}}
+        print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(render("board_unit.txt.j2", board=snap.board, row=row, overdue=snap.overdue.get(unit.id, []),
+                     records=records, labels=labels, **FORMATS))
+
+
+def _print_board_report(args, snap, labels: dict) -> None:
+    """The whole scoreboard, as JSON or text."""
+    from promo.render import render
+
+    from .present import FORMATS
+
+    if args.json:
+        print(json.dumps(snap.board.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        print(render("cli_report.txt.j2", board=snap.board, labels=labels, **FORMATS))
+
+
+def cmd_report(args, root: Path) -> int:
     from .scoreboard import INDICATORS
     from .service import BureauService
 
@@ -108,70 +201,21 @@ def cmd_report(args, root: Path) -> int:
     try:
         today = args.today or dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
         try:
-            if args.month or args.quarter or args.year:
-                period = parse_period(args.month or args.quarter or args.year, today)
-                expected = "month" if args.month else "quarter" if args.quarter else "year"
-                if period.kind != expected:
-                    raise ValueError(f"--{expected}: 请写 {'2026-07' if expected == 'month' else '2026Q3' if expected == 'quarter' else '2026'}")
-            else:
-                period = Period("month", today.year, today.month).previous()
+            period = _report_period(args, today)
         except ValueError as exc:
             print(exc, file=sys.stderr)
             return 2
         bureau = BureauService(db, library, settings)
-        registry = bureau.registry
         snap = bureau.snapshot(period, today)
-        unit = None
-        if args.unit:
-            unit = registry.resolve(args.unit)
-            if unit is None:
-                import difflib
-
-                names = [n for u in registry.units for n in (u.id, u.name, *u.aliases)]
-                hits = difflib.get_close_matches(args.unit, names, n=1, cutoff=0.5)
-                hit = registry.resolve(hits[0]) if hits else None
-                close = hit.name if hit else None
-                print(f"单位“{args.unit}”不在 lists/units.yaml 中" + (f"；是不是“{close}”？" if close else "。"),
-                      file=sys.stderr)
-                return 2
-        if args.xlsx:
-            args.xlsx.write_bytes(bulletin_xlsx(snap, registry))
-            print(f"wrote {args.xlsx}", file=sys.stderr)
-        png = None
-        if args.png or args.printable:
-            png = bureau.ranking_png(snap)
-        if args.png:
-            data = bureau.trend_png(unit.id, period.year, today, snap) if unit else png
-            args.png.write_bytes(data)
-            print(f"wrote {args.png}", file=sys.stderr)
-        if args.printable and args.printable.suffix.lower() == ".pdf":
-            args.printable.write_bytes(bulletin_pdf(snap, registry, png))
-            print(f"wrote {args.printable}", file=sys.stderr)
-        elif args.printable:
-            trends = {unit.id: bureau.trend_png(unit.id, period.year, today, snap)} if unit else {}
-            args.printable.write_text(bulletin_html(snap, registry, png, trends), encoding="utf-8")
-            print(f"wrote {args.printable}", file=sys.stderr)
+        unit, ok = _report_unit(args, bureau.registry)
+        if not ok:
+            return 2
+        _write_report_files(args, bureau, snap, period, today, unit)
         labels = {k: i.label for k, i in INDICATORS.items()}
         if unit:
-            row = snap.board.row(unit.id)
-            records = {k: snap.ledger.records(unit.id, k, period.first, period.last)
-                       for k in ("signed", "registered", "domestic", "foreign", "contacts")}
-            if args.json:
-                d = snap.board.to_dict()
-                units = [u for s in d["sections"] for u in s["units"] if u["id"] == unit.id]
-                out = {"period": d["period"], "unit": units[0] if units else None,
-                       "overdue": [o.__dict__ | {"due": o.due.isoformat()} for o in snap.overdue.get(unit.id, [])],
-                       "records": {k: {"projects": v["projects"], "meetings": [m.__dict__ for m in v["meetings"]]}
-                                   for k, v in records.items()}}
-                print(json.dumps(out, ensure_ascii=False, indent=2, default=str))
-            else:
-                print(render("board_unit.txt.j2", board=snap.board, row=row, overdue=snap.overdue.get(unit.id, []),
-                             records=records, labels=labels, **FORMATS))
-            return 0
-        if args.json:
-            print(json.dumps(snap.board.to_dict(), ensure_ascii=False, indent=2, default=str))
+            _print_unit_report(args, snap, period, unit, labels)
         else:
-            print(render("cli_report.txt.j2", board=snap.board, labels=labels, **FORMATS))
+            _print_board_report(args, snap, labels)
         return 0
     finally:
         db.dispose()

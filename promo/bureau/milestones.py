@@ -83,46 +83,84 @@ class MilestoneStore:
             return list(s.scalars(select(ProjectMilestone).order_by(ProjectMilestone.id)))
 
 
-def overdue(db, ledger, today: dt.date, *, contact_days: int = 30, signed_days: int = 90) -> dict[str, list[Overdue]]:
-    """Overdue nodes per unit id (owners of project groups), most overdue first."""
-    owner_of = {p.id: g for g in ledger.groups for p in g.members}
+def _last_meetings(ledger, owner_of: dict) -> dict[int, dt.date]:
+    """The latest meeting date per project group (keyed by the group owner's id)."""
     last_meeting: dict[int, dt.date] = {}
     for m in ledger.raw.meetings:
         if m.project_id in owner_of:
             g = owner_of[m.project_id]
             key = g.owner.id
             last_meeting[key] = max(last_meeting.get(key, m.date), m.date)
+    return last_meeting
+
+
+def _stale_contact(g, today: dt.date, last_meeting: dict[int, dt.date], contact_days: int):
+    """(check, due, detail) when a contacted, unsigned group has had no contact for contact_days."""
+    if not (g.reached("contact", today) and not g.reached("signed", today)):
+        return None
+    seen = max(filter(None, [g.dates["contact"], last_meeting.get(g.owner.id)]), default=None)
+    if seen and (today - seen).days > contact_days:
+        return "stale_contact", seen + dt.timedelta(days=contact_days), f"最近一次对接 {seen.isoformat()}"
+    return None
+
+
+def _not_registered(g, today: dt.date, signed_days: int):
+    """(check, due, detail) when a signed group is still not registered after signed_days."""
+    signed = g.dates["signed"]
+    if signed and signed <= today and not g.reached("registered", today) \
+            and (today - signed).days > signed_days:
+        return "not_registered", signed + dt.timedelta(days=signed_days), f"签约于 {signed.isoformat()}"
+    return None
+
+
+def _missed_start(ms, g):
+    started = g.dates["started"]
+    if started is None or started > ms.due_date:
+        return "start", ms.due_date, ms.note or ""
+    return None
+
+
+def _missed_capital(ms, g, ledger):
+    have = sum(ledger.group_capital(g, o, ms.due_date) for o in ("domestic", "foreign"))
+    if have < (ms.amount_yuan or 0):
+        return "capital", ms.due_date, (f"应到位 {(ms.amount_yuan or 0) / 10_000:.0f}万元，"
+                                        f"截至当日到位 {have / 10_000:.0f}万元")
+    return None
+
+
+def _missed_milestone(ms, g, ledger):
+    """(check, due, detail) for a past-due, open planned node that is not met."""
+    if ms.kind == "start":
+        return _missed_start(ms, g)
+    if ms.kind == "capital":
+        return _missed_capital(ms, g, ledger)
+    if ms.kind == "problem":
+        return "problem", ms.due_date, ms.note or ""
+    return None
+
+
+def overdue(db, ledger, today: dt.date, *, contact_days: int = 30, signed_days: int = 90) -> dict[str, list[Overdue]]:
+    """Overdue nodes per unit id (owners of project groups), most overdue first."""
+    owner_of = {p.id: g for g in ledger.groups for p in g.members}
+    last_meeting = _last_meetings(ledger, owner_of)
     out: dict[str, list[Overdue]] = {}
 
-    def add(g, check, due, detail=""):
+    def add(g, found) -> None:
+        if found is None:
+            return
+        check, due, detail = found
         unit = ledger.unit_of(g.owner.unit)
         out.setdefault(unit, []).append(Overdue(unit, g.owner.id, g.owner.name, check, due,
                                                 (today - due).days, detail))
 
     for g in ledger.groups:
-        if g.reached("contact", today) and not g.reached("signed", today):
-            seen = max(filter(None, [g.dates["contact"], last_meeting.get(g.owner.id)]), default=None)
-            if seen and (today - seen).days > contact_days:
-                add(g, "stale_contact", seen + dt.timedelta(days=contact_days), f"最近一次对接 {seen.isoformat()}")
-        signed = g.dates["signed"]
-        if signed and signed <= today and not g.reached("registered", today) \
-                and (today - signed).days > signed_days:
-            add(g, "not_registered", signed + dt.timedelta(days=signed_days), f"签约于 {signed.isoformat()}")
+        add(g, _stale_contact(g, today, last_meeting, contact_days))
+        add(g, _not_registered(g, today, signed_days))
     for ms in MilestoneStore(db).all():
         g = owner_of.get(ms.project_id)
         if g is None or ms.done_at is not None or ms.due_date >= today:
             continue
-        if ms.kind == "start":
-            started = g.dates["started"]
-            if started is None or started > ms.due_date:
-                add(g, "start", ms.due_date, ms.note or "")
-        elif ms.kind == "capital":
-            have = sum(ledger.group_capital(g, o, ms.due_date) for o in ("domestic", "foreign"))
-            if have < (ms.amount_yuan or 0):
-                add(g, "capital", ms.due_date, f"应到位 {(ms.amount_yuan or 0) / 10_000:.0f}万元，"
-                                               f"截至当日到位 {have / 10_000:.0f}万元")
-        elif ms.kind == "problem":
-            add(g, "problem", ms.due_date, ms.note or "")
+        add(g, _missed_milestone(ms, g, ledger))
     for items in out.values():
         items.sort(key=lambda o: (-o.days_over, o.project_id))
     return out

@@ -183,6 +183,77 @@ def _rank(rows: list[UnitScore], key: str) -> None:
             f.rank = 1 + sum(1 for v in values if v > f.value)   # ties share a rank (1, 1, 3)
 
 
+def _figure(key: str, ind: Indicator, now: dict, ytd: dict, target, previous: list, ly_key: str,
+            past_db: dict | None) -> tuple[Figure, str | None]:
+    """One unit's figure for one indicator, and where its last-year value came from
+    ('entered' in targets.yaml, 'db' records, or None)."""
+    f = Figure(key, now[key])
+    if ind.kind != "rate":
+        _set_completion(f, ytd[key], _target_value(target, ind.target_field))
+    if key not in GROWTH_KEYS:
+        return f, None
+    source = _set_last_year(f, _past_value(previous, ly_key, key), past_db)
+    if f.last_year:
+        assert f.value is not None, "growth keys are counts and sums, never None"
+        f.growth = round((f.value - f.last_year) / f.last_year, 4)
+    return f, source
+
+
+def _set_completion(f: Figure, ytd, target) -> None:
+    """Year to date against the annual target."""
+    f.ytd = ytd
+    f.target = target
+    if f.target:
+        f.completion = round(f.ytd / f.target, 4)
+
+
+def _set_last_year(f: Figure, entered, past_db: dict | None) -> str | None:
+    """The last-year value: entered in targets.yaml first, else the database's records."""
+    if entered is not None:
+        f.last_year = entered
+        return "entered"
+    if past_db is not None:
+        f.last_year = past_db[f.key]
+        return "db"
+    return None
+
+
+def _unit_figures(target, now: dict, ytd: dict, ly_key: str, past_db: dict | None,
+                  sources: set[str | None]) -> dict[str, Figure]:
+    """A unit's figures for every indicator; adds where last-year values came from to `sources`."""
+    previous = target.previous if target else []
+    figs = {}
+    for key, ind in INDICATORS.items():
+        figs[key], source = _figure(key, ind, now, ytd, target, previous, ly_key, past_db)
+        sources.add(source)
+    return figs
+
+
+def _rank_sections(scores: dict[str, list[UnitScore]]) -> list[Section]:
+    """Rank every indicator within each kind and order the rows (擂台赛)."""
+    sections = []
+    for kind in ("territorial", "task_force", "department", UNKNOWN_KIND):
+        rows = scores.get(kind)
+        if not rows:
+            continue
+        for key in INDICATORS:
+            _rank(rows, key)
+        order = ORDER[kind]
+        rows.sort(key=lambda r: ([-(r.figures[k].value or 0) for k in order], r.unit_id))
+        for i, r in enumerate(rows, 1):
+            r.position = i
+        sections.append(Section(kind, KIND_LABELS.get(kind, "未登记单位（不在 lists/units.yaml 中）"),
+                                COLUMNS[kind], rows))
+    return sections
+
+
+def _growth_source(used_entered: bool, used_db: bool) -> str:
+    if not (used_entered or used_db):
+        return "无上年同期数据，不计算同比。"
+    return "上年数据：" + "、".join(filter(None, ["清单录入（lists/targets.yaml previous）" if used_entered else "",
+                                             "数据库中的上年记录" if used_db else ""]))
+
+
 def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
                 high_level_yuan: int = HIGH_LEVEL_YUAN, fx=None, overdue: dict[str, int] | None = None,
                 demo: bool = False, ledger: Ledger | None = None) -> Board:
@@ -197,7 +268,7 @@ def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
     scores: dict[str, list[UnitScore]] = {}
     totals = {k: 0 for k in ("contacts", "new_projects", "signed", "registered", "started",
                              "domestic", "foreign", "capital", "high_level")}
-    used_entered = used_db = False
+    sources: set[str | None] = set()
     last_totals: dict = {}
     for uid in unit_ids:
         unit = registry.get(uid)
@@ -205,26 +276,7 @@ def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
         now = ledger.figures(uid, period.first, period.last)
         ytd = ledger.figures(uid, ytd_first, ytd_last) if period.kind != "year" else now
         past_db = ledger.figures(uid, ly.first, ly.last) if db_has_last_year else None
-        target = registry.target(uid, period.year)
-        previous = target.previous if target else []
-        figs = {}
-        for key, ind in INDICATORS.items():
-            f = Figure(key, now[key])
-            if ind.kind != "rate":
-                f.ytd = ytd[key]
-                f.target = _target_value(target, ind.target_field)
-                if f.target:
-                    f.completion = round(f.ytd / f.target, 4)
-            if key in GROWTH_KEYS:
-                entered = _past_value(previous, ly.key, key)
-                if entered is not None:
-                    f.last_year, used_entered = entered, True
-                elif past_db is not None:
-                    f.last_year, used_db = past_db[key], True
-                if f.last_year:
-                    assert f.value is not None, "growth keys are counts and sums, never None"
-                    f.growth = round((f.value - f.last_year) / f.last_year, 4)
-            figs[key] = f
+        figs = _unit_figures(registry.target(uid, period.year), now, ytd, ly.key, past_db, sources)
         for k in totals:
             totals[k] += now[k]
         for k in GROWTH_KEYS:
@@ -233,25 +285,11 @@ def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
         scores.setdefault(kind, []).append(UnitScore(uid, unit.name if unit else uid, kind,
                                                      unit.lead if unit else None, figs,
                                                      (overdue or {}).get(uid, 0)))
-    sections = []
-    for kind in ("territorial", "task_force", "department", UNKNOWN_KIND):
-        rows = scores.get(kind)
-        if not rows:
-            continue
-        for key in INDICATORS:
-            _rank(rows, key)
-        order = ORDER[kind]
-        rows.sort(key=lambda r: ([-(r.figures[k].value or 0) for k in order], r.unit_id))
-        for i, r in enumerate(rows, 1):
-            r.position = i
-        sections.append(Section(kind, KIND_LABELS.get(kind, "未登记单位（不在 lists/units.yaml 中）"),
-                                COLUMNS[kind], rows))
+    sections = _rank_sections(scores)
     notes = []
     if UNKNOWN_KIND in scores:
         notes.append("有记录的单位不在单位清单中：请在 lists/units.yaml 中登记，或更正授权名单里的单位名称。")
-    source = ("上年数据：" + "、".join(filter(None, ["清单录入（lists/targets.yaml previous）" if used_entered else "",
-                                               "数据库中的上年记录" if used_db else ""])) if used_entered or used_db
-              else "无上年同期数据，不计算同比。")
+    source = _growth_source("entered" in sources, "db" in sources)
     return Board(period, today, period.time_progress(today), sections, totals, high_level_yuan,
                  fx.statement() if fx is not None and getattr(fx, "rates", None) else "", demo,
                  growth_source=source, notes=notes, totals_last_year=last_totals, fx=fx)
