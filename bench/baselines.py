@@ -16,7 +16,7 @@ import datetime as dt
 
 from rapidfuzz import fuzz, process, utils
 
-from promo.say import KIND_LABELS, SCOPE_LABELS
+from promo.matching.say import KIND_LABELS, SCOPE_LABELS
 
 
 def _join(parts) -> str:

@@ -3,7 +3,7 @@
 Scores today's matcher on the blind matching set. That set was written from the product brief
 only (tests/data/blind/README.md). Its gold answers are plain words. `tests/data/blind/gold_check.yaml`
 turns them into the data's ids, and gives `exists: false` where the data has no answer at all.
-The matcher is the real one, `promo.matcher.load_matcher(ROOT, today=TODAY)` on the sample lists,
+The matcher is the real one, `promo.matching.matcher.load_matcher(ROOT, today=TODAY)` on the sample lists,
 called like `tests/test_matching.py` calls it: `say(text, today=TODAY, top=10)`,
 `whom(text, top=10)`.
 
@@ -72,7 +72,7 @@ from pathlib import Path
 
 import yaml
 
-from promo.matcher import place_ancestors
+from promo.matching.matcher import place_ancestors
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 26)
@@ -411,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT, help="per-query failures (default: %(default)s)")
     args = ap.parse_args(argv)
 
-    from promo.matcher import load_matcher
+    from promo.matching.matcher import load_matcher
 
     queries = load_yaml(args.set)
     gold = load_gold(args.gold)

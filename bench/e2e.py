@@ -444,7 +444,7 @@ async def run_variants(root: Path, seconds: float, users: int, rate: float, vari
                 meetings.add({"company": text[:40] or "bench", "topic": text[:200], "raw": text}, user,
                              now=services.now())
             else:
-                from promo.kvstore import KVStore
+                from promo.store.kvstore import KVStore
 
                 KVStore(services.db).set("bench", f"u{update.update_id}", {"text": text})
 

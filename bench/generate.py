@@ -39,7 +39,7 @@ from pathlib import Path
 import yaml
 
 from promo.config import ROOT as SAMPLE_ROOT
-from promo.textnorm import SURNAME_READINGS, char_pinyin, pinyin_syllables
+from promo.matching.textnorm import SURNAME_READINGS, char_pinyin, pinyin_syllables
 
 COPIED = ["lists/chains.yaml", "lists/places.yaml", "lists/schools.yaml", "lists/projects.yaml",
           "lists/companies.yaml", "lists/companies-network.yaml"]

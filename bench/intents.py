@@ -1,6 +1,6 @@
 """`python -m bench.intents [--json] [--show-misses]`
 
-Scores the intent decision (`promo.intent.decide`) side by side on three sets: the tuning set
+Scores the intent decision (`promo.ask.intent.decide`) side by side on three sets: the tuning set
 written with the rules (`tests/data/intents_tuning.yaml`); the blind set written from the brief
 by someone who never saw the data (`tests/data/blind/intents.yaml`, never edited to fit — but the
 rules' author read it before writing them, so its figure is optimistic); and a held-out set
@@ -30,7 +30,7 @@ def load(path: Path) -> list[dict]:
 
 
 def score(items: list[dict], matcher, index, today) -> dict:
-    from promo.intent import decide
+    from promo.ask.intent import decide
 
     per_intent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -57,8 +57,8 @@ def score(items: list[dict], matcher, index, today) -> dict:
 def run(today=None) -> dict:
     import datetime as dt
 
-    from promo.intent import IntentIndex
-    from promo.matcher import load_matcher
+    from promo.ask.intent import IntentIndex
+    from promo.matching.matcher import load_matcher
 
     today = today or dt.date(2026, 11, 26)
     matcher = load_matcher(ROOT, today=today)

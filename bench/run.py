@@ -3,7 +3,7 @@
 For every size: synthetic lists are generated (bench/generate.py) into a temporary folder, then
 each measurement runs in a fresh subprocess pinned to one core (the bot is single-threaded):
 
-1. cold start from YAML (no cache) and from the warm cache: `promo.matcher.load_matcher`, its
+1. cold start from YAML (no cache) and from the warm cache: `promo.matching.matcher.load_matcher`, its
    time and the peak RSS (`resource.getrusage(...).ru_maxrss`), and the RSS after serving;
 2. say / whom latency over a query mix with messy queries (p50 / p99 / max, wall clock and CPU
    time of the thread), and in the same process the two baselines of bench/baselines.py on the
@@ -133,8 +133,8 @@ def worker_cold(root: str, mode: str, serve: int = 200, today: str | None = None
     """Load the matcher (from YAML when the cache folder is empty, else from the cache)."""
     cpu = _pin()
     t0 = time.perf_counter()
-    import promo.matcher as pm
-    from promo import cache
+    import promo.matching.matcher as pm
+    from promo.lists import cache
 
     imports = time.perf_counter() - t0
     timings: dict[str, float] = {}
@@ -187,7 +187,7 @@ def worker_latency(root: str, n_queries: int, naive_budget: float, today: str) -
 
     cpu = _pin()
     from bench.baselines import Baselines
-    from promo.matcher import load_matcher
+    from promo.matching.matcher import load_matcher
 
     day = dt.date.fromisoformat(today)
     t = time.perf_counter()
@@ -284,7 +284,7 @@ def score_ranking(ranked: list[str], q: dict) -> dict | None:
 def worker_quality(queries_file: str) -> dict:
     from bench.baselines import Baselines
     from promo.config import ROOT
-    from promo.matcher import load_matcher
+    from promo.matching.matcher import load_matcher
 
     queries, today = load_labelled(Path(queries_file))
     matcher = load_matcher(ROOT, today=today)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, ContextTypes
 
-from promo.access import looks_like_role, parse_role, parse_user_id, suggest_role
-from promo.db import PromoError
+from promo.store.access import looks_like_role, parse_role, parse_user_id, suggest_role
+from promo.store.db import PromoError
 
 from .common import Command, require_user, send, svc
 from .start import INVITE_PREFIX

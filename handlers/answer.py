@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from promo.present import contact_line
-from promo.whom import LIST_LABELS
-from promo.say import KIND_LABELS, LANG_LABELS, SCOPE_LABELS
+from promo.lists.present import contact_line
+from promo.matching.whom import LIST_LABELS
+from promo.matching.say import KIND_LABELS, LANG_LABELS, SCOPE_LABELS
 
 from .callbacks import CallbackData
 from .common import Command, answer_stale, is_private, keyboard, pressed, require_user, send, svc

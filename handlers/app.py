@@ -24,7 +24,7 @@ from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from promo.config import Settings
-from promo.kvstore import KVStore
+from promo.store.kvstore import KVStore
 from promo.services import Services
 
 from . import (admin, answer, board, brief, errors, fallback, followups, imports, inline, lists, meetings,

@@ -221,7 +221,7 @@ async def node(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/node: the own unit's overdue nodes; /node 项目号 开工|资金|问题 日期 [金额] [说明]: plan a
     node; /node 办结 节点号: close one. Private chat only (project names of the unit)."""
     from promo.bureau.milestones import NODE_USAGE, MilestoneStore, parse_node
-    from promo.db import NotFound, PermissionDenied
+    from promo.store.db import NotFound, PermissionDenied
 
     user = await require_user(update, context, private=True)
     if user is None:

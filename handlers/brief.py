@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from promo.intent import LABELS
-from promo.lists_answer import Answer, brief_sections
+from promo.ask.intent import LABELS
+from promo.ask.answers import Answer, brief_sections
 
 from .answer import queries
 from .callbacks import CallbackData
@@ -43,7 +43,7 @@ class BriefFor(CallbackData):
 
 
 async def send_brief(update: Update, context, user, company_id: str, text: str, *, qid: str | None = None) -> None:
-    from promo.intent import decide
+    from promo.ask.intent import decide
 
     private = is_private(update)
     ctx = lists_context(context, user, private)

@@ -26,7 +26,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from promo.db import NotFound, PermissionDenied
+from promo.store.db import NotFound, PermissionDenied
 from promo.meetings.service import person_label
 from promo.render import render
 

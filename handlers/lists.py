@@ -1,4 +1,4 @@
-"""One entry point for a plain private message: the intent decision (promo/intent.py) picks the
+"""One entry point for a plain private message: the intent decision (promo/ask/intent.py) picks the
 card — visitor profile (the answer card), a list question (events, policies, projects and targets,
 resources), a problem report, a brief, a tour or a meeting report — and every card carries
 "不是这个意思" buttons to answer the same text as something else.
@@ -23,9 +23,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from promo.intent import INTENTS, LABELS
-from promo.lists_answer import ask
-from promo.lists_cli import context_for
+from promo.ask.intent import INTENTS, LABELS
+from promo.ask.answers import ask
+from promo.ask.cli import context_for
 
 from . import brief, problems
 from .answer import _ask, queries, show
@@ -78,7 +78,7 @@ async def route(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -
 
 
 def _decide(s, text: str) -> str:
-    from promo.intent import decide
+    from promo.ask.intent import decide
 
     ctx = context_for(s, s.today())
     return decide(text, ctx.matcher, ctx.index, ctx.today).intent
@@ -147,7 +147,7 @@ async def show_intent(update: Update, context, qid: str, text: str, intent: str,
         await show(update, context, qid, query, edit=edit)
         return
     if intent == "problem" and private:
-        from promo.problems import is_question
+        from promo.ask.problems import is_question
 
         if not is_question(text):
             await problems.start_draft(update, context, user, text, qid)
@@ -193,7 +193,7 @@ async def event_ics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if event is None:
         await answer_stale(update)
         return
-    from promo.events import event_ics as make_ics
+    from promo.ask.events import event_ics as make_ics
 
     await update.callback_query.answer()
     await context.bot.send_document(update.effective_chat.id, make_ics(event, svc(context).now()),
@@ -203,8 +203,8 @@ async def event_ics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ---------------------------------------------------------------------- the weekly digest
 
 def _digests(context):
-    from promo.events import EventDigests
-    from promo.kvstore import KVStore
+    from promo.ask.events import EventDigests
+    from promo.store.kvstore import KVStore
 
     return EventDigests(KVStore(svc(context).db))
 
@@ -216,8 +216,8 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     s = svc(context)
     on = await asyncio.to_thread(_digests(context).toggle, user.user_id, s.now())
-    from promo.events import coming_month
-    from promo.lists_answer import event_item
+    from promo.ask.events import coming_month
+    from promo.ask.answers import event_item
 
     items = [event_item(e, s.library) for e in coming_month(s.library, s.today())] if on else []
     await send(update, context, "event_digest.html.j2", kind="on" if on else "off", items=items)
@@ -225,8 +225,8 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Monday 08:30 (PTB counts days from Sunday = 0): each subscriber gets the coming month's events (one message, split if long)."""
-    from promo.events import coming_month
-    from promo.lists_answer import event_item
+    from promo.ask.events import coming_month
+    from promo.ask.answers import event_item
     from promo.render import render, split_message
 
     s = svc(context)

@@ -12,8 +12,8 @@ import hashlib
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 
-from promo.kvstore import KVStore
-from promo.models import Material
+from promo.store.kvstore import KVStore
+from promo.lists.models import Material
 from promo.render import render
 
 from .common import svc

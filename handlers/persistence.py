@@ -34,7 +34,7 @@ from typing import Any
 
 from telegram.ext import Application, BasePersistence, PersistenceInput
 
-from promo.kvstore import KVStore
+from promo.store.kvstore import KVStore
 
 USER, CHAT, CONV = "ptb_user_data", "ptb_chat_data", "ptb_conv:"
 log = logging.getLogger(__name__)
@@ -210,8 +210,8 @@ class SQLPersistence(BasePersistence):
         """One transaction: upserts and deletes of the kv table (in a worker thread)."""
         from sqlalchemy import delete, tuple_
 
-        from promo.db import as_utc, insert_on_conflict
-        from promo.tables import KeyValue
+        from promo.store.db import as_utc, insert_on_conflict
+        from promo.store.tables import KeyValue
 
         now = as_utc(None)
         gone = [k for k, v in rows.items() if v is None]

@@ -24,8 +24,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from promo.db import Conflict, InvalidTransition, NotFound, PermissionDenied
-from promo.problems import (
+from promo.store.db import Conflict, InvalidTransition, NotFound, PermissionDenied
+from promo.ask.problems import (
     NEXT,
     STAGE_LABELS,
     STAGES,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
-from promo.db import MAX_ID, Conflict, InvalidTransition, NotFound, PermissionDenied, looks_like_id, parse_id
+from promo.store.db import MAX_ID, Conflict, InvalidTransition, NotFound, PermissionDenied, looks_like_id, parse_id
 from promo.meetings.projects import ProjectService, capital_without_agreement, parse_capital
 from promo.meetings.service import person_label
 from promo.meetings.store import STAGE_LABELS, STAGES
@@ -122,7 +122,7 @@ def _problems_of(context, p) -> list[dict]:
     store = getattr(svc(context), "problems", None)
     if store is None:
         return []
-    from promo.problems import problem_record
+    from promo.ask.problems import problem_record
 
     rows = {r.id: r for r in store.find(project_id=p.id)}
     if p.company_id:

@@ -11,7 +11,7 @@ from telegram import Update
 
 from promo.cli import build_parser
 from promo.config import ConfigError, Settings
-from promo.loader import DataError
+from promo.lists.loader import DataError
 from promo.services import Services
 
 from .app import build_application
@@ -25,7 +25,7 @@ def settings_from(args) -> Settings:
     if args.data:
         settings.data_dir = args.data.resolve()
         if "PROMO_DB_URL" not in __import__("os").environ:
-            settings.db_url = f"sqlite:///{settings.data_dir / 'var' / 'promo.db'}"
+            settings.db_url = f"sqlite:///{settings.data_dir / 'var' / 'promo.store.db'}"
     for name in ("api_url", "listen", "port", "secret_token"):
         value = getattr(args, name, None)
         if value:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from promo.intent import INTENTS, LABELS
-from promo.lists_cli import context_for
+from promo.ask.intent import INTENTS, LABELS
+from promo.ask.cli import context_for
 
 from .answer import Query, queries
 from .callbacks import CallbackData, CallbackDataError

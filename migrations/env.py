@@ -1,9 +1,9 @@
-"""Alembic environment for the one migration chain of all tables (`promo/tables.py`).
+"""Alembic environment for the one migration chain of all tables (`promo/store/tables.py`).
 
-Programmatic use (every start): `promo.db.Database(url).migrate()` hands its connection in
+Programmatic use (every start): `promo.store.db.Database(url).migrate()` hands its connection in
 `config.attributes["connection"]`. Command-line use, from the repository root:
 
-    PROMO_DB_URL=sqlite:///data/promo.db alembic -c migrations/alembic.ini upgrade head
+    PROMO_DB_URL=sqlite:///data/promo.store.db alembic -c migrations/alembic.ini upgrade head
     PROMO_DB_URL=sqlite:///tmp/x.db alembic -c migrations/alembic.ini revision --autogenerate -m "what"
 
 SQLite cannot ALTER most things, so operations are rendered in batch mode there
@@ -16,7 +16,7 @@ import os
 
 from alembic import context
 
-from promo.tables import Base
+from promo.store.tables import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -25,7 +25,7 @@ target_metadata = Base.metadata
 def _url() -> str:
     url = os.environ.get("PROMO_DB_URL") or config.get_main_option("sqlalchemy.url")
     if not url:
-        raise SystemExit("set PROMO_DB_URL (e.g. sqlite:///data/promo.db) or sqlalchemy.url")
+        raise SystemExit("set PROMO_DB_URL (e.g. sqlite:///data/promo.store.db) or sqlalchemy.url")
     return url
 
 
@@ -57,7 +57,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from promo.db import Database  # same engine settings (SQLite pragmas) as the bot
+    from promo.store.db import Database  # same engine settings (SQLite pragmas) as the bot
 
     db = Database(_url())
     try:

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .config import ROOT
-from .loader import DataError, load_library
-from .present import material_record, person_record
-from .bureau.cli import add_bureau_parsers
-from .sheets.cli import add_sheets_parsers
-from .tour.cli import add_tour_parser
+from promo.config import ROOT
+from promo.lists.loader import DataError, load_library
+from promo.lists.present import material_record, person_record
+from promo.bureau.cli import add_bureau_parsers
+from promo.sheets.cli import add_sheets_parsers
+from promo.tour.cli import add_tour_parser
 
 SENSITIVE_MASK = "（敏感：请通过联络人引荐）"
 
@@ -72,11 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("say", "whom"):
         return cmd_query(args)
     if args.command == "ask":
-        from .lists_cli import cmd_ask
+        from promo.ask.cli import cmd_ask
 
         return cmd_ask(args, data_dir(args))
     if args.command == "schemas":
-        from .schemas import write_schemas
+        from promo.lists.schemas import write_schemas
 
         for path in write_schemas(args.out):
             print(path)
@@ -107,8 +107,8 @@ def cmd_check(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from .matcher import load_matcher
-    from .render import render
+    from promo.matching.matcher import load_matcher
+    from promo.render import render
 
     try:
         matcher = load_matcher(data_dir(args))

@@ -11,15 +11,15 @@ import datetime as dt
 import logging
 from zoneinfo import ZoneInfo
 
-from .access import AccessStore
-from .bureau.service import BureauService
-from .config import Settings
-from .db import Database
-from .loader import DataError, Problem, discover, fingerprint
-from .matcher import Matcher, load_matcher
-from .meetings.funnel import ProjectStore
-from .meetings.store import MeetingStore
-from .problems import ProblemStore
+from promo.store.access import AccessStore
+from promo.bureau.service import BureauService
+from promo.config import Settings
+from promo.store.db import Database
+from promo.lists.loader import DataError, Problem, discover, fingerprint
+from promo.matching.matcher import Matcher, load_matcher
+from promo.meetings.funnel import ProjectStore
+from promo.meetings.store import MeetingStore
+from promo.ask.problems import ProblemStore
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ os.environ.setdefault("PROMO_CACHE_DIR", tempfile.mkdtemp(prefix="promo-test-cac
 
 @pytest.fixture(scope="session")
 def matcher():
-    from promo.matcher import load_matcher
+    from promo.matching.matcher import load_matcher
 
     return load_matcher(ROOT, today=TODAY)
 

@@ -78,7 +78,7 @@ def pg_schema(url: str) -> Iterator[str]:
 
 def seed_users(db, users: list[dict], now) -> dict:
     """The allow-list seeded with `users` (config dicts) at `now`: user id → the stored user."""
-    from promo.access import AccessStore
+    from promo.store.access import AccessStore
 
     access = AccessStore(db)
     access.seed(users, now)
@@ -89,7 +89,7 @@ def seed_users(db, users: list[dict], now) -> dict:
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """The URL of an empty database of the given backend (not migrated)."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'promo.db'}"
+        yield f"sqlite:///{tmp_path / 'promo.store.db'}"
     elif backend == "postgresql":
         with pg_schema(pg_url()) as url:
             yield url
@@ -99,8 +99,8 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 @contextmanager
 def make_database(backend: str, tmp_path: Path, *, migrate: bool = True):
-    """A `promo.db.Database` on a fresh database, migrated to head unless migrate=False."""
-    from promo.db import Database
+    """A `promo.store.db.Database` on a fresh database, migrated to head unless migrate=False."""
+    from promo.store.db import Database
 
     with database_url(backend, tmp_path) as url:
         database = Database(url)

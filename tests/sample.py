@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from promo.models import Company, Person
+from promo.lists.models import Company, Person
 
 from .conftest import ROOT, TODAY
 
@@ -23,7 +23,7 @@ BEIDAHUANG_VP = "ht-013"     # at 北大荒 in Harbin, last contacted in May 202
 
 @cache
 def _library():
-    from promo.matcher import load_matcher
+    from promo.matching.matcher import load_matcher
 
     return load_matcher(ROOT, today=TODAY).library
 

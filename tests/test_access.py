@@ -9,8 +9,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from promo.access import AccessStore, NotFound, PermissionDenied, RedeemResult, Role
-from promo.tables import AccessAudit, Invite
+from promo.store.access import AccessStore, NotFound, PermissionDenied, RedeemResult, Role
+from promo.store.tables import AccessAudit, Invite
 
 T0 = dt.datetime(2025, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
 ADMIN, LEAD, OFFICER = 1001, 1002, 1003
@@ -197,7 +197,7 @@ def test_same_code_raced_by_many_threads_admits_one(access):
     ("--5", None), ("+5", None), ("²", None), ("٣", None), ("12ab", None), ("1.5", None), ("", None), (None, None),
 ])
 def test_parse_user_id(typed, expected):
-    from promo.access import parse_user_id
+    from promo.store.access import parse_user_id
 
     assert parse_user_id(typed) == expected
 
@@ -226,7 +226,7 @@ def test_revoke_refusals_carry_a_reason(access):
                                         ("管理员", "admin"), ("专班负责人", "lead"), ("专员", "officer"),
                                         ("boss", None), ("爱辉区", None), ("leader", None)])
 def test_parse_role(word, role):
-    from promo.access import parse_role
+    from promo.store.access import parse_role
 
     assert parse_role(word) == role
 
@@ -236,6 +236,6 @@ def test_parse_role(word, role):
                                          ("adm", "admin"), ("boss", None), ("manager", None), ("user", None),
                                          ("x", None)])
 def test_suggest_role(word, meant):
-    from promo.access import suggest_role
+    from promo.store.access import suggest_role
 
     assert suggest_role(word) == meant

@@ -40,7 +40,7 @@ def test_generated_yaml_reads_back_as_written():
 
 def test_generated_lists_load_without_problems(tmp_path):
     ds = gen.generate(tmp_path / "data", people=150, materials=60, seed=1, n_queries=30)
-    from promo.loader import load_library
+    from promo.lists.loader import load_library
 
     lib = load_library(ds.root, today=dt.date(2026, 11, 26), use_cache=False)
     assert len(lib.people) == 150 and len(lib.materials) == 60

@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from bench import blind
-from promo.loader import load_library
-from promo.models import Kind, Lang, Material, Person, PersonList, Scope
-from promo.profile import VisitorProfile
+from promo.lists.loader import load_library
+from promo.lists.models import Kind, Lang, Material, Person, PersonList, Scope
+from promo.matching.profile import VisitorProfile
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 26)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from promo.tables import Invite
+from promo.store.tables import Invite
 
 from .botkit import OFFICER, build_bot, data_copy, running, texts
 

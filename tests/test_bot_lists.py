@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from promo.tables import InvestorProblem
+from promo.store.tables import InvestorProblem
 
 from .botkit import build_bot, running
 

@@ -15,10 +15,10 @@ import re
 
 import pytest
 
-from promo.db import Database
+from promo.store.db import Database
 from promo.meetings.export import HEADERS
 from promo.meetings.store import MeetingStore
-from promo.tables import Project
+from promo.store.tables import Project
 
 from .botkit import LEAD, OFFICER, build_bot, kill_9_after, running
 from .conftest import NOW, TODAY
@@ -263,7 +263,7 @@ async def test_kill_9_right_after_saved_loses_nothing(tmp_path):
     in a subprocess, logs a meeting and prints SAVED once the fake has recorded "已保存"."""
     line = kill_9_after("SAVED ", "tests.killbot", str(tmp_path))
     meeting_id = int(line.split()[1])
-    db = Database(f"sqlite:///{tmp_path / 'promo.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'promo.store.db'}")
     try:
         m = MeetingStore(db).get(meeting_id)
         assert m is not None and m.company_id == "feihe" and m.amount_yuan == 500_000_000

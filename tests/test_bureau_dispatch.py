@@ -8,7 +8,7 @@ import threading
 from zoneinfo import ZoneInfo
 
 from promo.bureau.dispatch import LEASE, DispatchLedger, due_month, due_week
-from promo.db import Database
+from promo.store.db import Database
 from tests.pg import database_url
 
 T = dt.datetime(2026, 10, 3, 1, 5, tzinfo=dt.timezone.utc)

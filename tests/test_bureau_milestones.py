@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from promo.access import AccessStore
+from promo.store.access import AccessStore
 from promo.bureau.milestones import MilestoneStore, overdue
 from promo.bureau.rules import Ledger, load_raw
 from promo.bureau.units import UnitRegistry
-from promo.db import Database, NotFound
+from promo.store.db import Database, NotFound
 from promo.meetings.funnel import ProjectStore
 from promo.meetings.store import MeetingStore
 

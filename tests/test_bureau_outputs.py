@@ -17,8 +17,8 @@ from promo.bureau.demo import DemoRefused, load_demo, remove_demo
 from promo.bureau.periods import Period
 from promo.bureau.service import BureauService
 from promo.cli import main
-from promo.db import Database
-from promo.loader import DataError, load_library
+from promo.store.db import Database
+from promo.lists.loader import DataError, load_library
 
 from .conftest import ROOT
 
@@ -69,7 +69,7 @@ def test_the_demo_has_the_seed_scale_and_is_marked_and_removable(demo_db, librar
 
 
 def test_officers_of_a_unit_the_list_does_not_know_are_pointed_out(demo_db):
-    from promo.access import AccessStore
+    from promo.store.access import AccessStore
 
     db, bureau = demo_db
     AccessStore(db).seed([{"id": 71, "name": "甲", "role": "officer", "unit": "北安"},

@@ -10,12 +10,12 @@ import random
 
 import pytest
 
-from promo.access import AccessStore
+from promo.store.access import AccessStore
 from promo.bureau.periods import Period, parse_period
 from promo.bureau.rules import Ledger, load_raw
 from promo.bureau.scoreboard import INDICATORS, build_board, may_open, unit_records
 from promo.bureau.units import UnitRegistry
-from promo.db import Database, InvalidTransition
+from promo.store.db import Database, InvalidTransition
 from promo.meetings.funnel import ProjectStore
 from promo.meetings.store import MeetingStore
 

@@ -242,7 +242,7 @@ async def test_console_logs_go_to_a_file_and_warnings_are_one_readable_line(tmp_
         chains = data / "lists" / "chains.yaml"
         chains.write_text(chains.read_text(encoding="utf-8").replace("id: dairy", "id: Dairy Chain", 1),
                           encoding="utf-8")
-        text = await c.run("/reload", lambda con: logging.getLogger("promo.cache").warning(
+        text = await c.run("/reload", lambda con: logging.getLogger("promo.lists.cache").warning(
             "cannot write cache %s (%s); continuing without it", "x", "PermissionError") or "/help",
                            log_path=log_path)
     finally:
@@ -257,7 +257,7 @@ async def test_console_logs_go_to_a_file_and_warnings_are_one_readable_line(tmp_
     logged = log_path.read_text(encoding="utf-8")
     assert "ERROR promo.services: lists changed but are broken" in logged
     assert f"  ⚠️ 无法写入缓存，继续运行（会慢一些）（详见日志 {log_path}）" in c.after(1)
-    assert "WARNING promo.cache: cannot write cache x (PermissionError)" in logged
+    assert "WARNING promo.lists.cache: cannot write cache x (PermissionError)" in logged
 
 
 @pytest.mark.asyncio

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from promo.db import Conflict, Database
+from promo.store.db import Conflict, Database
 from promo.meetings.store import MeetingStore
-from promo.tables import Meeting
+from promo.store.tables import Meeting
 
 T0 = dt.datetime(2025, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
 

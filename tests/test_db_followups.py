@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from promo.access import AccessStore
-from promo.db import PermissionDenied
+from promo.store.access import AccessStore
+from promo.store.db import PermissionDenied
 from promo.meetings.followups import FollowUps, keep_in_touch
 from promo.meetings.store import MeetingStore
-from promo.models import Person
+from promo.lists.models import Person
 
 UTC = dt.timezone.utc
 T0 = dt.datetime(2025, 3, 1, 2, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from promo.db import InvalidTransition, NotFound, PermissionDenied
+from promo.store.db import InvalidTransition, NotFound, PermissionDenied
 from promo.meetings.funnel import ProjectStore, month_bounds
 from promo.meetings.store import MeetingStore
 

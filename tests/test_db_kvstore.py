@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from promo.db import Database
-from promo.kvstore import KVStore
+from promo.store.db import Database
+from promo.store.kvstore import KVStore
 
 T0 = dt.datetime(2025, 3, 10, 1, 0, tzinfo=dt.timezone.utc)
 

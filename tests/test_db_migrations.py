@@ -15,8 +15,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from promo.db import Database, as_utc
-from promo.tables import Base, KeyValue
+from promo.store.db import Database, as_utc
+from promo.store.tables import Base, KeyValue
 from tests.pg import database_url, make_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +113,7 @@ def test_sqlite_pragmas(sqlite_db):
 
 
 def test_foreign_keys_are_enforced(db):
-    from promo.tables import MeetingHistory
+    from promo.store.tables import MeetingHistory
 
     with pytest.raises(sa.exc.IntegrityError):
         with db.session() as s:
@@ -141,7 +141,7 @@ def test_naive_datetimes_are_refused(db):
 
 def test_default_url_and_repr_hide_password(tmp_path):
     url = Database.default_url(tmp_path / "data")
-    assert url.endswith("/data/promo.db") and url.startswith("sqlite:///")
+    assert url.endswith("/data/promo.store.db") and url.startswith("sqlite:///")
     d = Database("postgresql+psycopg://bot:s3cret@db.example:5432/promo")
     assert "s3cret" not in repr(d)
     d.dispose()

@@ -12,7 +12,7 @@ import pytest
 
 from handlers.app import features
 from handlers.callbacks import _REGISTRY, unpack
-from promo.db import MAX_ID, parse_id
+from promo.store.db import MAX_ID, parse_id
 
 from .botkit import forge_press, running
 

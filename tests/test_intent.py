@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from bench.intents import BLIND, HELDOUT, TUNING, load, score
-from promo.intent import INTENTS, IntentIndex, decide, month_range
+from promo.ask.intent import INTENTS, IntentIndex, decide, month_range
 
 from .conftest import TODAY
 

@@ -1,5 +1,5 @@
-"""The answers of the seven lists (promo/lists_answer.py), the problem parser and store
-(promo/problems.py), the `check` messages of the new lists and `bot.py ask --json`."""
+"""The answers of the seven lists (promo/ask/answers.py), the problem parser and store
+(promo/ask/problems.py), the `check` messages of the new lists and `bot.py ask --json`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from promo.db import Database, InvalidTransition
-from promo.intent import IntentIndex
-from promo.lists_answer import Context, ask
+from promo.store.db import Database, InvalidTransition
+from promo.ask.intent import IntentIndex
+from promo.ask.answers import Context, ask
 from promo.meetings.store import MeetingStore
-from promo.problems import ProblemStore, parse_problem
+from promo.ask.problems import ProblemStore, parse_problem
 
 from .conftest import NOW, ROOT, TODAY
 
@@ -30,7 +30,7 @@ class Officer:
 
 @pytest.fixture
 def stores(tmp_path, library):
-    db = Database(f"sqlite:///{tmp_path / 'promo.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'promo.store.db'}")
     db.migrate()
     problems = ProblemStore(db)
     problems.import_seed(library.lists["problems"], now=NOW)
@@ -82,8 +82,8 @@ def test_policies_by_factor(ctx):
 
 
 def test_an_expired_policy_is_never_offered_and_check_warns(tmp_path, matcher, index, stores):
-    from promo.loader import load_library
-    from promo.matcher import Matcher
+    from promo.lists.loader import load_library
+    from promo.matching.matcher import Matcher
 
     from .botkit import data_copy
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from promo import loader
-from promo.loader import DataError, Problem, load_library
+from promo.lists import loader
+from promo.lists.loader import DataError, Problem, load_library
 from promo.suggest import closest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -277,7 +277,7 @@ def test_feihe_does_not_suggest_sf(sample_ids):
                                           ("kidn", "kind"), ("colour", None),
                                           ("url", None), ("wind", None), ("mins", None)])
 def test_field_name_suggestions(typed, meant):
-    from promo.models import Material
+    from promo.lists.models import Material
 
     assert closest(typed, list(Material.model_fields)) == meant
 

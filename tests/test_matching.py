@@ -26,14 +26,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from promo import say as say_mod
-from promo import whom as whom_mod
+from promo.matching import say as say_mod
+from promo.matching import whom as whom_mod
 from promo.cli import SENSITIVE_MASK
-from promo.loader import load_library
-from promo.matcher import Matcher
-from promo.models import PersonList
-from promo.present import contact_line, person_record
-from promo.profile import VisitorProfile
+from promo.lists.loader import load_library
+from promo.matching.matcher import Matcher
+from promo.lists.models import PersonList
+from promo.lists.present import contact_line, person_record
+from promo.matching.profile import VisitorProfile
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 26)

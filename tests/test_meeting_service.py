@@ -113,7 +113,7 @@ def test_questions_become_json_and_answers_fill_the_field(matcher):
 
 @pytest.fixture
 def service(tmp_path):
-    env = {"PROMO_DATA_DIR": str(ROOT), "PROMO_DB_URL": f"sqlite:///{tmp_path / 'promo.db'}",
+    env = {"PROMO_DATA_DIR": str(ROOT), "PROMO_DB_URL": f"sqlite:///{tmp_path / 'promo.store.db'}",
            "PROMO_USERS": "1:officer:北安市:刘专员; 2:officer:北安市:陈专员; 3:lead:乳制品专班:王组长; "
                           "4:officer:驻京办:张主任",
            "PROMO_RELOAD_SECONDS": "0"}
@@ -235,7 +235,7 @@ def test_export_is_mine_or_the_units(service):
 
 def test_edit_needs_the_author_or_a_lead_of_the_unit(service):
     m = service.save(service.inputs.draft_from_text(FEIHE, TODAY), user(service, 1), NOW).meeting
-    from promo.db import PermissionDenied
+    from promo.store.db import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         service.open_meeting(m.id, user(service, 2))          # same unit, but an officer

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from promo.access import AccessStore
-from promo.db import Conflict, Database, NotFound, PermissionDenied
+from promo.store.access import AccessStore
+from promo.store.db import Conflict, Database, NotFound, PermissionDenied
 from promo.meetings.store import MeetingStore, company_key, normalise_stage
 
 T0 = dt.datetime(2025, 3, 10, 6, 0, tzinfo=dt.timezone.utc)   # 14:00 in Heihe

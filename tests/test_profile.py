@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from promo.loader import load_library
-from promo.matcher import Matcher
-from promo.profile import VisitorProfile
+from promo.lists.loader import load_library
+from promo.matching.matcher import Matcher
+from promo.matching.profile import VisitorProfile
 
 from .sample import company
 

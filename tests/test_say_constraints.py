@@ -14,7 +14,7 @@ import datetime as dt
 
 import pytest
 
-from promo import say as say_mod
+from promo.matching import say as say_mod
 
 TODAY = dt.date(2026, 11, 26)
 

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from promo.schemas import write_schemas
+from promo.lists.schemas import write_schemas
 
 from .conftest import ROOT
 

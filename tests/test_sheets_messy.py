@@ -11,7 +11,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from promo.loader import load_library
+from promo.lists.loader import load_library
 from promo.sheets import ImportRefused, apply_plan, plan_import
 
 from .botkit import data_copy

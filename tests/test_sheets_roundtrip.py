@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from promo.loader import load_library
+from promo.lists.loader import load_library
 from promo.sheets import apply_plan, export_workbook, plan_import, undo_last
 from promo.sheets.fields import EXPLAIN_TITLE, Kind, columns_for, header_key, header_words, sheet_specs
 from promo.sheets.plan import _map_headers

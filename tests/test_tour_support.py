@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from promo.models import Material
-from promo.profile import VisitorProfile
+from promo.lists.models import Material
+from promo.matching.profile import VisitorProfile
 from promo.tour.models import load_tour_lists
 from promo.tour.planner import TourRequest
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from promo import whom as whom_mod
-from promo.matcher import place_ancestors
-from promo.validate import cross_check
+from promo.matching import whom as whom_mod
+from promo.matching.matcher import place_ancestors
+from promo.lists.validate import cross_check
 
 from .botkit import build_bot, running
 

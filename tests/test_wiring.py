@@ -125,3 +125,13 @@ def test_a_meeting_text_is_read_on_its_day_in_the_configured_zone(monkeypatch):
                               date=dt.datetime(2026, 11, 26, 23, 30, tzinfo=dt.timezone.utc))
     assert form.MeetingText().filter(message)
     assert seen == [dt.date(2026, 11, 27)]
+
+
+def test_the_domain_package_shows_its_parts():
+    """promo/ keeps one subpackage per part (lists, matching, store, ask, tour, meetings, bureau,
+    sheets); at its top only what joins them."""
+    promo = Path(__file__).resolve().parent.parent / "promo"
+    top = {p.stem for p in promo.glob("*.py")} - {"__init__"}
+    assert top == {"services", "config", "cli", "render", "fonts", "suggest"}
+    parts = {p.name for p in promo.iterdir() if (p / "__init__.py").exists()}
+    assert {"lists", "matching", "store", "ask", "tour", "meetings", "bureau", "sheets"} <= parts

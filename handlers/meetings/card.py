@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from promo.db import Conflict, NotFound, PermissionDenied
+from promo.store.db import Conflict, NotFound, PermissionDenied
 from promo.meetings.draft import BUTTON_FIELDS, Draft, meeting_fields, question_field
 
 from ..common import answer_stale, in_thread, keyboard, meeting_service, officer_only, send, svc

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from promo.db import NotFound, PermissionDenied, looks_like_id, parse_id
+from promo.store.db import NotFound, PermissionDenied, looks_like_id, parse_id
 from promo.meetings.draft import Draft
 from promo.meetings.service import parse_range, person_label
 from promo.meetings.store import STAGE_LABELS

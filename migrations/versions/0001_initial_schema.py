@@ -2,7 +2,7 @@
 (+ history, follow-up reminders), key-value store.
 
 Date-times are timestamptz on PostgreSQL and naive-UTC DATETIME on SQLite (see
-promo.tables.UTCDateTime); the migration uses plain sa types so it never depends on live code.
+promo.store.tables.UTCDateTime); the migration uses plain sa types so it never depends on live code.
 
 Revision ID: 0001
 Revises:

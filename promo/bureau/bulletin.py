@@ -14,10 +14,10 @@ import io
 
 from promo.render import render
 
-from .charts import money_label
-from .milestones import CHECK_LABELS
-from .scoreboard import INDICATORS
-from .service import Snapshot
+from promo.bureau.charts import money_label
+from promo.bureau.milestones import CHECK_LABELS
+from promo.bureau.scoreboard import INDICATORS
+from promo.bureau.service import Snapshot
 
 __all__ = ["bulletin_xlsx", "bulletin_html", "bulletin_pdf", "unit_rows"]
 
@@ -160,7 +160,7 @@ def bulletin_pdf(snap: Snapshot, registry, ranking: bytes | None = None) -> byte
 
     from promo.fonts import cjk_font_path
 
-    from .present import growth, pct, value
+    from promo.bureau.present import growth, pct, value
 
     board = snap.board
     pdf = FPDF(orientation="L", format="A4", unit="mm")

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from promo.fonts import cjk_font_path
 
-from .periods import Period
-from .scoreboard import INDICATORS, Board
+from promo.bureau.periods import Period
+from promo.bureau.scoreboard import INDICATORS, Board
 
 __all__ = ["ranking_png", "trend_png", "font_family", "money_label"]
 

@@ -50,8 +50,8 @@ def add_bureau_parsers(sub, add_data_option) -> None:
 
 def _open(args, root: Path):
     from promo.config import Settings
-    from promo.db import Database
-    from promo.loader import DataError, load_library
+    from promo.store.db import Database
+    from promo.lists.loader import DataError, load_library
 
     import os
 
@@ -69,8 +69,8 @@ def _open(args, root: Path):
 
 
 def cmd_demo(args, root: Path) -> int:
-    from .demo import DemoRefused, load_demo, remove_demo
-    from .units import UnitRegistry
+    from promo.bureau.demo import DemoRefused, load_demo, remove_demo
+    from promo.bureau.units import UnitRegistry
 
     opened = _open(args, root)
     if opened is None:
@@ -94,7 +94,7 @@ def cmd_demo(args, root: Path) -> int:
 
 def _report_period(args, today: dt.date):
     """The period asked for (--month/--quarter/--year, default last month); ValueError if malformed."""
-    from .periods import Period, parse_period
+    from promo.bureau.periods import Period, parse_period
 
     if not (args.month or args.quarter or args.year):
         return Period("month", today.year, today.month).previous()
@@ -126,7 +126,7 @@ def _report_unit(args, registry):
 
 def _write_report_files(args, bureau, snap, period, today: dt.date, unit) -> None:
     """--xlsx, --png and --print: the bulletin files."""
-    from .bulletin import bulletin_xlsx
+    from promo.bureau.bulletin import bulletin_xlsx
 
     registry = bureau.registry
     if args.xlsx:
@@ -145,7 +145,7 @@ def _write_report_files(args, bureau, snap, period, today: dt.date, unit) -> Non
 
 def _write_printable(path: Path, bureau, snap, period, today: dt.date, unit, png) -> None:
     """--print: a PDF for a .pdf path, else an HTML page."""
-    from .bulletin import bulletin_html, bulletin_pdf
+    from promo.bureau.bulletin import bulletin_html, bulletin_pdf
 
     registry = bureau.registry
     if path.suffix.lower() == ".pdf":
@@ -160,7 +160,7 @@ def _print_unit_report(args, snap, period, unit, labels: dict) -> None:
     """One unit's figures and the records behind them, as JSON or text."""
     from promo.render import render
 
-    from .present import FORMATS
+    from promo.bureau.present import FORMATS
 
     row = snap.board.row(unit.id)
     records = {k: snap.ledger.records(unit.id, k, period.first, period.last)
@@ -182,7 +182,7 @@ def _print_board_report(args, snap, labels: dict) -> None:
     """The whole scoreboard, as JSON or text."""
     from promo.render import render
 
-    from .present import FORMATS
+    from promo.bureau.present import FORMATS
 
     if args.json:
         print(json.dumps(snap.board.to_dict(), ensure_ascii=False, indent=2, default=str))
@@ -191,8 +191,8 @@ def _print_board_report(args, snap, labels: dict) -> None:
 
 
 def cmd_report(args, root: Path) -> int:
-    from .scoreboard import INDICATORS
-    from .service import BureauService
+    from promo.bureau.scoreboard import INDICATORS
+    from promo.bureau.service import BureauService
 
     opened = _open(args, root)
     if opened is None:
@@ -222,10 +222,10 @@ def cmd_report(args, root: Path) -> int:
 
 
 def cmd_milestone(args, root: Path) -> int:
-    from promo.db import NotFound
+    from promo.store.db import NotFound
 
-    from .milestones import MilestoneStore, parse_yuan
-    from .service import BureauService
+    from promo.bureau.milestones import MilestoneStore, parse_yuan
+    from promo.bureau.service import BureauService
 
     opened = _open(args, root)
     if opened is None:

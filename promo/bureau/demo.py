@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 
-from promo.db import as_utc
+from promo.store.db import as_utc
 from promo.meetings.funnel import ProjectStore
 from promo.meetings.store import MeetingStore
-from promo.tables import (DemoRow, FollowupReminder, Meeting, MeetingHistory, Project, ProjectCapital,
+from promo.store.tables import (DemoRow, FollowupReminder, Meeting, MeetingHistory, Project, ProjectCapital,
                           ProjectMilestone, ProjectStage)
 
-from .milestones import MilestoneStore
+from promo.bureau.milestones import MilestoneStore
 
 __all__ = ["load_demo", "remove_demo", "DemoRefused", "DEMO_QUARTER"]
 

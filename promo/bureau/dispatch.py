@@ -21,10 +21,10 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from promo.db import as_utc
-from promo.tables import BureauDispatch
+from promo.store.db import as_utc
+from promo.store.tables import BureauDispatch
 
-from .periods import Period
+from promo.bureau.periods import Period
 
 __all__ = ["DispatchLedger", "due_month", "due_week", "LEASE", "process_token"]
 

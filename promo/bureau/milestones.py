@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from promo.db import NotFound, PermissionDenied, as_utc
-from promo.tables import Project, ProjectMilestone
+from promo.store.db import NotFound, PermissionDenied, as_utc
+from promo.store.tables import Project, ProjectMilestone
 
 __all__ = ["MilestoneStore", "Overdue", "overdue", "MILESTONE_KINDS", "CHECK_LABELS", "parse_node", "parse_yuan"]
 

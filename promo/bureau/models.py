@@ -1,5 +1,5 @@
 """The bureau's lists: `lists/units.yaml` (the scored units) and `lists/targets.yaml` (annual
-targets and last year's figures). Loaded and checked by `promo.loader` like every list;
+targets and last year's figures). Loaded and checked by `promo.lists.loader` like every list;
 `lists/README.md` documents the fields, `python bot.py schemas` writes their JSON Schemas."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from enum import Enum
 
 from pydantic import Field, field_validator
 
-from promo.models import Id, Record, StrList
+from promo.lists.models import Id, Record, StrList
 
 __all__ = ["Unit", "UnitKind", "Target", "PastFigures", "BUREAU_LISTS", "KIND_LABELS"]
 
@@ -82,7 +82,7 @@ BUREAU_LISTS: dict[str, type] = {"lists/units.yaml": Unit, "lists/targets.yaml":
 def check_bureau_references(lib, at: Callable[[str, str, str], tuple[str, int]]) -> list:
     """Problems across the bureau's lists: unknown unit or chain ids, a name two units share,
     last year's figures of another year. `at(list, id, field)` → (file, line)."""
-    from promo.loader import Problem
+    from promo.lists.loader import Problem
     from promo.suggest import closest
 
     problems = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .scoreboard import INDICATORS
+from promo.bureau.scoreboard import INDICATORS
 
 __all__ = ["value", "pct", "growth", "FORMATS"]
 

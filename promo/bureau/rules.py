@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import select
 
 from promo.meetings.store import STAGES, company_key
-from promo.tables import Meeting, Project, ProjectCapital
+from promo.store.tables import Meeting, Project, ProjectCapital
 
 __all__ = ["Raw", "Group", "Ledger", "load_raw", "RULES", "HIGH_LEVEL_YUAN", "FLOW_KEYS"]
 

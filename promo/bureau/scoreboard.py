@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .models import KIND_LABELS
-from .periods import Period
-from .rules import HIGH_LEVEL_YUAN, RULES, Ledger, load_raw
-from .units import UNKNOWN_KIND, UnitRegistry
+from promo.bureau.models import KIND_LABELS
+from promo.bureau.periods import Period
+from promo.bureau.rules import HIGH_LEVEL_YUAN, RULES, Ledger, load_raw
+from promo.bureau.units import UNKNOWN_KIND, UnitRegistry
 
 __all__ = ["Indicator", "INDICATORS", "COLUMNS", "Figure", "UnitScore", "Section", "Board",
            "build_board", "may_open", "unit_records"]

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from promo.tables import DemoRow
+from promo.store.tables import DemoRow
 
-from .charts import ranking_png, trend_data, trend_png
-from .milestones import overdue
-from .periods import Period, parse_period
-from .rules import Ledger, load_raw
-from .scoreboard import Board, build_board, may_open
-from .units import UnitRegistry
+from promo.bureau.charts import ranking_png, trend_data, trend_png
+from promo.bureau.milestones import overdue
+from promo.bureau.periods import Period, parse_period
+from promo.bureau.rules import Ledger, load_raw
+from promo.bureau.scoreboard import Board, build_board, may_open
+from promo.bureau.units import UnitRegistry
 
 __all__ = ["BureauService", "Snapshot"]
 
@@ -72,7 +72,7 @@ class BureauService:
     def unlisted_user_units(self, registry: UnitRegistry | None = None) -> list[str]:
         """Units of active officers that lists/units.yaml does not know (their work would be
         scored under a unit nobody ranks)."""
-        from promo.tables import User
+        from promo.store.tables import User
 
         registry = registry or self.registry
         with self.db.read() as s:

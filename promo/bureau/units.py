@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from .models import KIND_LABELS, Target, Unit, UnitKind
+from promo.bureau.models import KIND_LABELS, Target, Unit, UnitKind
 
 __all__ = ["UnitRegistry", "UNKNOWN_KIND"]
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .dates import _CN_DIGIT, clause_at, clauses, date_spans, normalize
+from promo.meetings.dates import _CN_DIGIT, clause_at, clauses, date_spans, normalize
 
 __all__ = ["AmountMention", "parse_amounts", "number_value"]
 

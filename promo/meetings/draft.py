@@ -22,10 +22,10 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from promo.db import parse_id
+from promo.store.db import parse_id
 from promo.meetings.parse import MeetingDraft, date_label, money_label
 from promo.meetings.store import STAGE_LABELS
-from promo.tables import Meeting
+from promo.store.tables import Meeting
 
 # The card's fields, in the order shown; "amount" stands for amount/amount_yuan/currency/kind.
 FIELDS = ("meeting_date", "place", "company", "person", "title", "chain_ids", "amount", "stage",

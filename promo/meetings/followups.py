@@ -27,10 +27,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from promo.db import Conflict, Database, NotFound, PermissionDenied, as_utc, insert_on_conflict
+from promo.store.db import Conflict, Database, NotFound, PermissionDenied, as_utc, insert_on_conflict
 from promo.meetings.store import Actor, MeetingStore, _fmt
-from promo.tables import FollowupReminder, Meeting, MeetingHistory
-from promo.tables import User as UserRow
+from promo.store.tables import FollowupReminder, Meeting, MeetingHistory
+from promo.store.tables import User as UserRow
 
 __all__ = ["FollowUps", "Nudge", "keep_in_touch"]
 

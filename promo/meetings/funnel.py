@@ -29,10 +29,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from promo.db import Conflict, Database, InvalidTransition, NotFound, PermissionDenied, as_utc
+from promo.store.db import Conflict, Database, InvalidTransition, NotFound, PermissionDenied, as_utc
 from promo.meetings.store import (STAGE_LABELS, STAGES, Actor, company_key, local_today,
                                   normalise_stage)
-from promo.tables import Meeting, Project, ProjectCapital, ProjectStage
+from promo.store.tables import Meeting, Project, ProjectCapital, ProjectStage
 
 __all__ = ["ProjectStore", "ProjectView", "Project", "STAGES", "STAGE_LABELS", "month_bounds",
            "InvalidTransition"]

@@ -20,8 +20,8 @@ from decimal import Decimal
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from .amounts import AmountMention, parse_amounts
-from .dates import (_MEETING_CUE, FOLLOWUP, MEETING, DateMention, clause_at, clauses,
+from promo.meetings.amounts import AmountMention, parse_amounts
+from promo.meetings.dates import (_MEETING_CUE, FOLLOWUP, MEETING, DateMention, clause_at, clauses,
                     impossible_dates, normalize, parse_dates)
 
 __all__ = ["MeetingDraft", "Question", "Resolver", "parse_meeting", "detect_language",

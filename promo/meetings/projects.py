@@ -13,7 +13,7 @@ from promo.meetings.amounts import parse_amounts
 from promo.meetings.draft import Draft
 from promo.meetings.funnel import ProjectStore, ProjectView
 from promo.meetings.store import company_key
-from promo.tables import Project
+from promo.store.tables import Project
 
 # Words that make a topic the name of a project (液态奶项目, 二期工厂, 物流园区, dairy plant), not
 # just a subject of the talk (扩产进度, 土地政策).

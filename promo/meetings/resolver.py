@@ -26,7 +26,7 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 class MatcherResolver:
-    """Implements `promo.meetings.parse.Resolver` with `promo.matcher.Matcher.find`."""
+    """Implements `promo.meetings.parse.Resolver` with `promo.matching.matcher.Matcher.find`."""
 
     def __init__(self, matcher: Any) -> None:
         self.matcher = matcher

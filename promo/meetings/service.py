@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from promo.db import NotFound, PermissionDenied
+from promo.store.db import NotFound, PermissionDenied
 from promo.meetings.draft import Draft
 from promo.meetings.export import export_xlsx
 from promo.meetings.funnel import ProjectStore, month_bounds
@@ -30,7 +30,7 @@ from promo.meetings.projects import ProjectService
 from promo.meetings.resolver import MatcherResolver
 from promo.meetings.store import MeetingStore, PriorContact
 from promo.meetings.todo import FollowUpService
-from promo.tables import Meeting, Project
+from promo.store.tables import Meeting, Project
 
 DUPLICATE_DAYS = 90
 

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from promo.db import Conflict, Database, NotFound, PermissionDenied, as_utc
-from promo.tables import Meeting, MeetingHistory, Project
-from promo.tables import User as UserRow
+from promo.store.db import Conflict, Database, NotFound, PermissionDenied, as_utc
+from promo.store.tables import Meeting, MeetingHistory, Project
+from promo.store.tables import User as UserRow
 
 __all__ = ["MeetingStore", "Meeting", "MeetingHistory", "PriorContact", "STAGES", "STAGE_LABELS",
            "company_key", "normalise_stage", "Conflict", "NotFound", "PermissionDenied"]
@@ -92,7 +92,7 @@ def company_key(name: str | None) -> str | None:
 # --------------------------------------------------------------------------- fields
 
 class Actor(Protocol):
-    """What the store needs to know about the acting user (promo.access.User fits). Read-only
+    """What the store needs to know about the acting user (promo.store.access.User fits). Read-only
     members, so frozen dataclasses (User, the demo's officers) conform and a `unit: str` fits."""
 
     @property

@@ -10,7 +10,7 @@ from typing import Any
 
 from promo.meetings.followups import FollowUps, Nudge, keep_in_touch
 from promo.meetings.store import MeetingStore
-from promo.tables import Meeting
+from promo.store.tables import Meeting
 
 TODO_WINDOW_DAYS = 7          # /todo lists follow-ups up to this many days ahead
 

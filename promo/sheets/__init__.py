@@ -9,9 +9,9 @@
 The domain only: the CLI (`promo/cli.py`) and the chat (`handlers/imports.py`) call these.
 """
 
-from .export import export_workbook
-from .plan import ImportPlan, ImportRefused, SheetProblem, apply_plan, plan_import
-from .yamlio import backups, undo_last
+from promo.sheets.export import export_workbook
+from promo.sheets.plan import ImportPlan, ImportRefused, SheetProblem, apply_plan, plan_import
+from promo.sheets.yamlio import backups, undo_last
 
 __all__ = ["export_workbook", "plan_import", "apply_plan", "undo_last", "backups", "ImportPlan",
            "ImportRefused", "SheetProblem"]

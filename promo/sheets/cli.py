@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..loader import DataError
-from ..render import render
+from promo.lists.loader import DataError
+from promo.render import render
 
 
 def add_sheets_parsers(sub, add_data_option) -> None:
@@ -28,7 +28,7 @@ def add_sheets_parsers(sub, add_data_option) -> None:
 
 
 def cmd_export(args: argparse.Namespace, root: Path) -> int:
-    from .export import export_workbook
+    from promo.sheets.export import export_workbook
 
     try:
         counts = export_workbook(root, args.xlsx)
@@ -40,7 +40,7 @@ def cmd_export(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_import(args: argparse.Namespace, root: Path) -> int:
-    from .plan import ImportRefused, apply_plan, plan_import
+    from promo.sheets.plan import ImportRefused, apply_plan, plan_import
 
     if not args.file.is_file():
         print(f"{args.file}: 文件不存在 — 检查路径", file=sys.stderr)
@@ -58,7 +58,7 @@ def cmd_import(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_undo(args: argparse.Namespace, root: Path) -> int:
-    from .yamlio import undo_last
+    from promo.sheets.yamlio import undo_last
 
     manifest = undo_last(root)
     if manifest is None:

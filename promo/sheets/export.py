@@ -17,10 +17,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..loader import Library, load_library
-from .fields import EXPLAIN_TITLE, VALUES_TITLE, Column, Kind, SheetSpec, columns_for, sheet_specs
-from .normalise import format_sub
-from .plan import file_records
+from promo.lists.loader import Library, load_library
+from promo.sheets.fields import EXPLAIN_TITLE, VALUES_TITLE, Column, Kind, SheetSpec, columns_for, sheet_specs
+from promo.sheets.normalise import format_sub
+from promo.sheets.plan import file_records
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")

@@ -1,7 +1,7 @@
 """What a sheet of each list looks like: its title, its columns, their Chinese headers, the
 synonyms staff use for them, and what kind of value each column holds.
 
-Everything here is derived from the pydantic models (`promo/models.py`, `promo/tour/models.py`)
+Everything here is derived from the pydantic models (`promo/lists/models.py`, `promo/tour/models.py`)
 and the loader's file specs, so a new field gets a column without touching this module; the
 tables below only add the Chinese words.
 """
@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .. import models
-from ..loader import FileSpec
+from promo.lists import models
+from promo.lists.loader import FileSpec
 
 # --------------------------------------------------------------------------- sheet titles
 
@@ -360,7 +360,7 @@ def columns_for(spec: FileSpec, present: set[str] | None = None) -> list[Column]
 
 def sheet_specs(root: Path) -> list[SheetSpec]:
     """One SheetSpec per list file present under `root` (the loader's discovery order)."""
-    from ..loader import discover
+    from promo.lists.loader import discover
 
     out = []
     for spec, path in discover(root):

@@ -13,8 +13,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from ..suggest import closest
-from .fields import VALUE_SYNONYMS, Column, Kind
+from promo.suggest import closest
+from promo.sheets.fields import VALUE_SYNONYMS, Column, Kind
 
 
 class CellError(ValueError):

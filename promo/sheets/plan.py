@@ -25,13 +25,13 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
-from .. import models
-from ..loader import DataError, _describe, load_library
-from .fields import (EXPLAIN_TITLE, LIST_WORDS, VALUES_TITLE, Column, SheetSpec, columns_for, header_key,
+from promo.lists import models
+from promo.lists.loader import DataError, _describe, load_library
+from promo.sheets.fields import (EXPLAIN_TITLE, LIST_WORDS, VALUES_TITLE, Column, SheetSpec, columns_for, header_key,
                      header_words, sheet_specs)
-from .normalise import CellError, ChainNames, blank, convert, folded, nfkc
-from .reader import RawSheet, ReadError, read
-from .yamlio import ListFile, read_records, write_with_backup
+from promo.sheets.normalise import CellError, ChainNames, blank, convert, folded, nfkc
+from promo.sheets.reader import RawSheet, ReadError, read
+from promo.sheets.yamlio import ListFile, read_records, write_with_backup
 
 MAX_PREVIEW = 40          # characters of a value shown in a change
 
@@ -181,7 +181,7 @@ def file_records(root: Path, sheet: SheetSpec, lib=None) -> list[tuple[dict, Any
 
 def lists_fingerprint(root: Path) -> str:
     """Changes when any list file changes (a plan made before is then made again)."""
-    from ..loader import discover, fingerprint
+    from promo.lists.loader import discover, fingerprint
 
     return fingerprint(root, discover(root))
 
@@ -191,7 +191,7 @@ def _hash(text: str) -> str:
 
 
 def _display(col: Column | None, value, lib) -> str:
-    from .export import cell_value
+    from promo.sheets.export import cell_value
 
     if value is None or value == [] or value == "":
         return "（空）"

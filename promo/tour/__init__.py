@@ -1,6 +1,6 @@
 """The tour itinerary planner: who visits → which sites, in which order, who receives them.
 
-Public API (imported lazily, so that `promo.loader` can import `promo.tour.models` cheaply):
+Public API (imported lazily, so that `promo.lists.loader` can import `promo.tour.models` cheaply):
 
 * `models`: `Site`, `Venue`, `Road`, `Official`, `ReceptionRule`, `TOUR_LISTS`,
   `load_tour_lists(root)`, `check_tour_references(lists, material_ids, chain_ids)`

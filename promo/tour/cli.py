@@ -14,8 +14,8 @@ import re
 import sys
 from pathlib import Path
 
-from .service import make_plan, parse_place_time, resolve_escort
-from .view import plan_text
+from promo.tour.service import make_plan, parse_place_time, resolve_escort
+from promo.tour.view import plan_text
 
 
 def _ids(text: str | None) -> list[str]:
@@ -50,8 +50,8 @@ def _fail(message: str) -> int:
 
 
 def cmd_tour(args, root: Path) -> int:
-    from ..loader import DataError
-    from ..matcher import load_matcher
+    from promo.lists.loader import DataError
+    from promo.matching.matcher import load_matcher
 
     try:
         matcher = load_matcher(root)
@@ -68,7 +68,7 @@ def cmd_tour(args, root: Path) -> int:
         days = float(args.days)
     except ValueError:
         return _fail(f"--days '{args.days}' is not a number (0.5, 1, 1.5 … 4)")
-    from .planner import InfeasibleRequest
+    from promo.tour.planner import InfeasibleRequest
 
     try:
         arrive, arrive_time = parse_place_time(args.arrive, lists)
@@ -85,21 +85,21 @@ def cmd_tour(args, root: Path) -> int:
     except ValueError as exc:
         return _fail(str(exc))
     if args.json:
-        from .plan_json import plan_to_dict
+        from promo.tour.plan_json import plan_to_dict
 
         print(json.dumps(plan_to_dict(plan), ensure_ascii=False, indent=2, default=str))
     elif args.ics:
-        from .ics import plan_to_ics
+        from promo.tour.ics import plan_to_ics
 
         args.ics.write_bytes(plan_to_ics(plan))
         print(f"{args.ics}: {len(plan.stops)} events")
     elif args.print_file:
-        from .printable import render_printable
+        from promo.tour.printable import render_printable
 
         args.print_file.write_text(render_printable(plan), encoding="utf-8")
         print(f"{args.print_file}: printable plan ({plan.site_count} sites)")
     elif args.pdf_file:
-        from .pdf import render_pdf
+        from promo.tour.pdf import render_pdf
 
         args.pdf_file.write_bytes(render_pdf(plan))
         print(f"{args.pdf_file}: printable PDF ({plan.site_count} sites)")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from .text import STOP_KIND_WORDS
+from promo.tour.text import STOP_KIND_WORDS
 
 TZID = "Asia/Shanghai"
 PRODID = "-//Heihe investment promotion//tour planner//ZH"

@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from ..models import Audience, Id, IdList, Lang, Record
+from promo.lists.models import Audience, Id, IdList, Lang, Record
 
 # --------------------------------------------------------------------------- vocabularies
 
@@ -473,7 +473,7 @@ TOUR_LISTS: dict[str, type[Record]] = {
 def load_tour_lists(root: Path | str) -> dict[str, list]:
     """Read and validate the tour files under `root` → {"sites": [...], "venues": [...], …}.
 
-    A stand-in for the project's loader (promo/loader.py gives file:line errors); kept in one
+    A stand-in for the project's loader (promo/lists/loader.py gives file:line errors); kept in one
     function so it can be swapped.
     """
     import yaml

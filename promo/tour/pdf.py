@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from .printable import printable_view
+from promo.tour.printable import printable_view
 
 FONT = "NotoSansSC"
 WIDTHS = (22, 40, 56, 42, 26)          # mm, 186 in all (A4 less 12 mm margins)
@@ -45,7 +45,7 @@ def _place(stop: dict, show_en: bool) -> str:
 
 def render_pdf(plan, generated: dt.datetime | None = None) -> bytes:
     """The PDF as bytes."""
-    from ..fonts import cjk_font_path
+    from promo.fonts import cjk_font_path
 
     v = printable_view(plan, generated)
     doc = _Doc(cjk_font_path())

@@ -39,12 +39,12 @@ import math
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from ..profile import SENIORITY_NAMES, VisitorProfile
-from .models import ARRIVAL_KINDS, Official, ReceptionRule, Site, SiteKind, Venue, VenueKind
-from .reception import Reception, resolve_reception, site_hosts, visitor_level
-from .text import (AUDIENCE_WORDS, LEVEL_WORDS, SITE_KIND_WORDS, chain_label, duration_text, months_text,
+from promo.matching.profile import SENIORITY_NAMES, VisitorProfile
+from promo.tour.models import ARRIVAL_KINDS, Official, ReceptionRule, Site, SiteKind, Venue, VenueKind
+from promo.tour.reception import Reception, resolve_reception, site_hosts, visitor_level
+from promo.tour.text import (AUDIENCE_WORDS, LEVEL_WORDS, SITE_KIND_WORDS, chain_label, duration_text, months_text,
                    weekdays_text)
-from .travel import TravelModel
+from promo.tour.travel import TravelModel
 
 TZ = ZoneInfo("Asia/Shanghai")
 ALLOWED_DAYS = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
@@ -235,7 +235,7 @@ class TourPlan:
         return sum(1 for s in self.stops if s.kind == "site")
 
     def to_dict(self) -> dict:
-        from .plan_json import plan_to_dict
+        from promo.tour.plan_json import plan_to_dict
         return plan_to_dict(self)
 
 

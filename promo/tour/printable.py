@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .text import STOP_KIND_WORDS, WEEKDAY_WORDS, duration_text, short_url
+from promo.tour.text import STOP_KIND_WORDS, WEEKDAY_WORDS, duration_text, short_url
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TEMPLATE = "tour_print.html.j2"

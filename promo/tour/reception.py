@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .models import HOST_EXTRA_ROLES, County, Official, OfficialRole, ReceptionRule, Site
+from promo.tour.models import HOST_EXTRA_ROLES, County, Official, OfficialRole, ReceptionRule, Site
 
 DEFAULT_LEVEL = 3          # seniority assumed when the profile does not say
 CITY_ROLES = {OfficialRole.city_leader, OfficialRole.taskforce_lead, OfficialRole.taskforce_office,

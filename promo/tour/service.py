@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .models import ARRIVAL_KINDS, VenueKind
-from .reception import ROLE_LABELS
+from promo.tour.models import ARRIVAL_KINDS, VenueKind
+from promo.tour.reception import ROLE_LABELS
 
 # The escorts the bot offers (button label → what the planner takes: a role name).
 ESCORT_CHOICES = [("市领导", "city_leader"), ("招商局长", "bureau_head"), ("专班组长", "taskforce_lead"),
@@ -80,7 +80,7 @@ def resolve_escort(text: str | None, lists: dict) -> str | None:
     if word in ESCORT_WORDS:
         return ESCORT_WORDS[word]
     ids = {o.id for o in lists.get("officials", [])}
-    from .models import OfficialRole
+    from promo.tour.models import OfficialRole
 
     if word in ids or word in OfficialRole.__members__:
         return word
@@ -98,7 +98,7 @@ def make_plan(library, profile, *, days, arrive: str, arrive_time: dt.time, date
               depart: str | None = None, depart_time: dt.time | None = None, escort: str | None = None,
               must_see=(), must_avoid=(), today: dt.date | None = None):
     """Plan from loaded lists. Raises ValueError (bad input; InfeasibleRequest is one)."""
-    from .planner import TourRequest, plan_tour
+    from promo.tour.planner import TourRequest, plan_tour
 
     lists = library.lists
     if not lists.get("sites") or not lists.get("venues"):
@@ -118,8 +118,8 @@ def site_choices(plan, library, limit: int = SITE_CHOICES) -> list[tuple[str, st
     """The sites worth marking 必看 / 不看 for this plan's visitor, as (id, name), most relevant
     first: the sites already asked for or against, the plan's sites, the sites the planner dropped,
     then the planner's best-scoring others. About `limit` of them; the asked-for ones always."""
-    from .models import SiteKind
-    from .planner import ranked_sites
+    from promo.tour.models import SiteKind
+    from promo.tour.planner import ranked_sites
 
     sites = {s.id: s for s in library.lists.get("sites", [])}
     rq = plan.request

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 
-from .models import great_circle_km
+from promo.tour.models import great_circle_km
 
 ROAD_FACTOR = 1.3     # road km per great-circle km
 TOWN_KMH = 30.0       # average speed in town

@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 import re
 
-from .reception import ROLE_LABELS
-from .service import DAY_CHOICES, ESCORT_CHOICES
+from promo.tour.reception import ROLE_LABELS
+from promo.tour.service import DAY_CHOICES, ESCORT_CHOICES
 
 
 def escort_label(escort: str | None) -> str:
@@ -37,7 +37,7 @@ def stop_time(stop) -> str:
 
 def plan_view(plan) -> dict:
     """What the plan templates show (tour_plan.html.j2)."""
-    from .text import STOP_KIND_WORDS, WEEKDAY_WORDS, duration_text
+    from promo.tour.text import STOP_KIND_WORDS, WEEKDAY_WORDS, duration_text
 
     days = []
     for d in plan.days:
@@ -67,7 +67,7 @@ def plan_view(plan) -> dict:
 
 def plan_text(plan) -> str:
     """The chat card as plain text (for the terminal)."""
-    from ..render import CUT, render
+    from promo.render import CUT, render
 
     out = render("tour_plan.html.j2", **plan_view(plan)).replace(CUT, "")
     out = re.sub(r"<a href=\"([^\"]*)\">([^<]*)</a>", r"\2 \1", out)

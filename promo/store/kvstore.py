@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from promo.db import Database, as_utc, insert_on_conflict, rowcount
-from promo.tables import KeyValue
+from promo.store.db import Database, as_utc, insert_on_conflict, rowcount
+from promo.store.tables import KeyValue
 
 __all__ = ["KVStore"]
 

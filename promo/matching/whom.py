@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import vocab
-from .models import Person, PersonList
-from .profile import VisitorProfile
+from promo.matching import vocab
+from promo.lists.models import Person, PersonList
+from promo.matching.profile import VisitorProfile
 
 WEIGHTS = {"company": 0.75, "org": 0.7, "group": 0.5, "chain": 0.45, "origin": 0.5, "school": 0.55,
            "city": 0.25, "within": 0.2, "region": 0.2, "nationwide": 0.08, "list": 0.45}

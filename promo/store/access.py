@@ -28,10 +28,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from promo.db import Database, NotFound, PermissionDenied, PromoError, as_utc, rowcount
+from promo.store.db import Database, NotFound, PermissionDenied, PromoError, as_utc, rowcount
 from promo.suggest import closest
-from promo.tables import AccessAudit, Invite
-from promo.tables import User as UserRow
+from promo.store.tables import AccessAudit, Invite
+from promo.store.tables import User as UserRow
 
 __all__ = ["AccessStore", "PermissionDenied", "NotFound", "RedeemResult", "Role", "User",
            "parse_user_id", "parse_role", "suggest_role"]

@@ -1,6 +1,6 @@
 """`python bot.py ask "<text>" [--json] [--today YYYY-MM-DD]`: the chat's answer on the command line.
 
-The same `promo.lists_answer.ask` as the chat, on the same database (PROMO_DB_URL): the JSON
+The same `promo.ask.answers.ask` as the chat, on the same database (PROMO_DB_URL): the JSON
 lists the understood intent, its alternatives and typed sections (each item with its `kind`).
 The CLI runs on the office's own machine, so it shows the personal parts too (like `whom`).
 """
@@ -13,12 +13,12 @@ import os
 import sys
 from pathlib import Path
 
-from .loader import DataError
+from promo.lists.loader import DataError
 
 
 def context_for(services, today: dt.date, *, user=None, private: bool = True, cli: bool = False):
-    from .intent import IntentIndex
-    from .lists_answer import Context
+    from promo.ask.intent import IntentIndex
+    from promo.ask.answers import Context
 
     index = getattr(services, "_intent_index", None)
     if index is None or index[0] is not services.matcher:
@@ -29,10 +29,10 @@ def context_for(services, today: dt.date, *, user=None, private: bool = True, cl
 
 
 def cmd_ask(args, root: Path) -> int:
-    from .config import Settings
-    from .lists_answer import ask
-    from .render import render
-    from .services import Services
+    from promo.config import Settings
+    from promo.ask.answers import ask
+    from promo.render import render
+    from promo.services import Services
 
     env = dict(os.environ, PROMO_DATA_DIR=str(root))
     services = Services(Settings.load(env=env))

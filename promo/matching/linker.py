@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from . import vocab
-from .textnorm import initials_key, is_cjk, normalize, pinyin_key, pinyin_syllables, tokens
+from promo.matching import vocab
+from promo.matching.textnorm import initials_key, is_cjk, normalize, pinyin_key, pinyin_syllables, tokens
 
 MAX_SURFACE = 16           # longest Chinese surface looked up as a substring
 STOP_CHARS = set("的了和与及在找见给想要把跟对去来是有个这那请帮一下们我你他她它吧呢啊呀吗哪谁")

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .db import (
+from promo.store.db import (
     Conflict,
     Database,
     InvalidTransition,
@@ -25,7 +25,7 @@ from .db import (
     PermissionDenied,
     as_utc,
 )
-from .tables import InvestorProblem, ProblemHistory, Project
+from promo.store.tables import InvestorProblem, ProblemHistory, Project
 
 STAGES = ("approval", "land", "construction", "policy_payment", "other")
 STAGE_LABELS = {"approval": "审批", "land": "用地", "construction": "建设", "policy_payment": "政策兑现",
@@ -85,7 +85,7 @@ class ProblemDraft:
 
 def parse_problem(text: str, matcher, today: dt.date) -> ProblemDraft:
     """A problem report in one message → a draft (nothing stored)."""
-    from .meetings.dates import parse_dates
+    from promo.meetings.dates import parse_dates
 
     raw = (text or "").strip()[:1000]
     lib = matcher.library

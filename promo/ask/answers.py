@@ -1,7 +1,7 @@
 """The answers of the seven lists, typed: one `Answer` of sections, each item with its `kind`
 (material, person, event, policy, project, target, resource, problem, brief).
 
-`ask(text, ctx)` decides the intent (`promo.intent.decide`) and builds the answer for it; the
+`ask(text, ctx)` decides the intent (`promo.ask.intent.decide`) and builds the answer for it; the
 chat renders the same `Answer` (handlers/lists.py), the CLI prints it (`bot.py ask --json`).
 Personal data (people, who met whom, problem records) only when `ctx.private` and an authorised
 user (or the CLI, which runs on the office's own machine) asks.
@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .intent import LABELS, Intent, IntentIndex, decide, month_range
-from .textnorm import normalize
+from promo.ask.intent import LABELS, Intent, IntentIndex, decide, month_range
+from promo.matching.textnorm import normalize
 
 AREA_WORDS = {
     "land": ("用地", "土地", "厂房", "地价", "land", "земл"),
@@ -86,8 +86,8 @@ class Context:
     index: IntentIndex
     today: dt.date
     private: bool = True
-    user: Any = None                # promo.access.User, or None for the CLI (the office's machine)
-    problems: Any = None            # promo.problems.ProblemStore
+    user: Any = None                # promo.store.access.User, or None for the CLI (the office's machine)
+    problems: Any = None            # promo.ask.problems.ProblemStore
     meetings: Any = None            # promo.meetings.store.MeetingStore
     cli: bool = False
 
@@ -100,7 +100,7 @@ class Context:
         """People, contacts and problem records may be shown."""
         if self.cli:
             return True
-        from .problems import can_see
+        from promo.ask.problems import can_see
 
         return self.private and can_see(self.user)
 
@@ -458,7 +458,7 @@ def _resources(answer: Answer, ctx: Context) -> None:
 # ---------------------------------------------------------------------- 解决什么 problems
 
 def _problems(answer: Answer, ctx: Context) -> None:
-    from .problems import is_question, parse_problem, problem_record
+    from promo.ask.problems import is_question, parse_problem, problem_record
 
     lib, it, text = ctx.library, answer.intent, answer.text
     if not ctx.personal:
@@ -539,7 +539,7 @@ def _brief_materials(c, ctx: Context, text: str) -> Section:
 
 
 def _brief_people(c, ctx: Context) -> Section:
-    from .whom import LIST_LABELS
+    from promo.matching.whom import LIST_LABELS
 
     whom = ctx.matcher.whom(c.name, top=3)
     items = [Item("person", r.person.id, r.person.name,
@@ -550,7 +550,7 @@ def _brief_people(c, ctx: Context) -> Section:
 
 
 def _brief_open(c, ctx: Context) -> Section:
-    from .problems import problem_record
+    from promo.ask.problems import problem_record
 
     lib = ctx.library
     projects = [p for p in lib.lists.get("projects", []) if p.status != "closed" and set(p.chains) & set(c.chains)]
@@ -624,7 +624,7 @@ def _people(answer: Answer, ctx: Context) -> None:
 
 
 def _meeting(answer: Answer, ctx: Context) -> None:
-    from .meetings.parse import parse_meeting
+    from promo.meetings.parse import parse_meeting
 
     d = parse_meeting(answer.text, ctx.today)
     answer.draft = {"kind": "meeting", "company": d.company, "person": getattr(d, "person", None),

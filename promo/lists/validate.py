@@ -6,10 +6,10 @@ import datetime as dt
 
 from collections.abc import Callable
 
-from .loader import Library, Problem
-from .suggest import closest
-from .bureau.models import check_bureau_references
-from .tour.models import TOUR_LISTS, check_tour_references
+from promo.lists.loader import Library, Problem
+from promo.suggest import closest
+from promo.bureau.models import check_bureau_references
+from promo.tour.models import TOUR_LISTS, check_tour_references
 
 # (list, field, target list): fields that hold ids of records in another list.
 REFERENCES = [

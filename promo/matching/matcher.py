@@ -10,12 +10,12 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-from . import cache
-from .linker import Gazetteer, Term, strip_company, strip_place, vocabulary_terms
-from .loader import Library, discover, fingerprint, load_library
-from .profile import VisitorProfile, build_profile
-from .say import MaterialIndex, SayResult
-from .whom import PeopleIndex, WhomResult
+from promo.lists import cache
+from promo.matching.linker import Gazetteer, Term, strip_company, strip_place, vocabulary_terms
+from promo.lists.loader import Library, discover, fingerprint, load_library
+from promo.matching.profile import VisitorProfile, build_profile
+from promo.matching.say import MaterialIndex, SayResult
+from promo.matching.whom import PeopleIndex, WhomResult
 
 
 class Matcher:
@@ -118,7 +118,7 @@ def build_gazetteer(library: Library) -> Gazetteer:
 
 def organisation_names(library: Library) -> dict[str, str]:
     """Every name and alias of an organisations record → the record's name (as people write it)."""
-    from .textnorm import normalize
+    from promo.matching.textnorm import normalize
 
     out: dict[str, str] = {}
     for org in library.lists.get("organisations", []):

@@ -1,7 +1,7 @@
 """Every database table, on one declarative `Base` (the metadata Alembic compares against).
 
-The stores (`promo/access.py`, `promo/meetings/store.py`, `funnel.py`, `followups.py`,
-`promo/kvstore.py`) own the behaviour; this module only declares columns. A change here needs a
+The stores (`promo/store/access.py`, `promo/meetings/store.py`, `funnel.py`, `followups.py`,
+`promo/store/kvstore.py`) own the behaviour; this module only declares columns. A change here needs a
 new revision in `migrations/versions/` — `tests/test_db_migrations.py` fails until the
 migrations and these tables agree.
 

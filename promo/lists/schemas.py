@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import models
-from .bureau.models import BUREAU_LISTS
-from .tour.models import TOUR_LISTS
+from promo.lists import models
+from promo.bureau.models import BUREAU_LISTS
+from promo.tour.models import TOUR_LISTS
 
 
 def _record_models() -> dict[str, type]:

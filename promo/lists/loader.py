@@ -19,10 +19,10 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from . import cache, models
-from .suggest import closest
-from .bureau.models import BUREAU_LISTS
-from .tour.models import TOUR_LISTS
+from promo.lists import cache, models
+from promo.suggest import closest
+from promo.bureau.models import BUREAU_LISTS
+from promo.tour.models import TOUR_LISTS
 
 log = logging.getLogger(__name__)
 
@@ -233,10 +233,10 @@ def _describe(err: Any, model: type[BaseModel]) -> tuple[str, str]:
 def _code_version() -> str:
     """Cached objects are pickles of this package's classes: any change to its code (models,
     matcher, indexes) makes them stale."""
-    here = Path(__file__).parent
+    here = Path(__file__).resolve().parent.parent          # promo/
     digest = hashlib.sha256()
-    for path in sorted([*here.glob("*.py"), *(here / "tour").glob("models.py"),
-                              *(here / "bureau").glob("models.py")]):
+    for path in sorted([*here.glob("*.py"), *here.glob("lists/*.py"), *here.glob("matching/*.py"),
+                        *(here / "tour").glob("models.py"), *(here / "bureau").glob("models.py")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -284,7 +284,7 @@ def _load_uncached(root: Path, files, key: str, today: dt.date) -> Library:
     if not lib.chains and not any(p.file.endswith("chains.yaml") for p in problems):
         problems.append(Problem("lists/chains.yaml", 0, "no industry chains found",
                                 "create lists/chains.yaml (see lists/README.md)"))
-    from .validate import cross_check  # late: validate imports Library
+    from promo.lists.validate import cross_check  # late: validate imports Library
     problems.extend(cross_check(lib, today, field_lines))
     errors = [p for p in problems if p.severity == "error"]
     if errors:

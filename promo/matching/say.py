@@ -38,10 +38,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .models import Audience, Kind, Lang, Material, Scenario, Scope
-from .profile import VisitorProfile
-from .linker import strip_place
-from .textnorm import normalize
+from promo.lists.models import Audience, Kind, Lang, Material, Scenario, Scope
+from promo.matching.profile import VisitorProfile
+from promo.matching.linker import strip_place
+from promo.matching.textnorm import normalize
 
 GOOD = 0.3
 NEAREST = "没有完全符合的，最接近的是："

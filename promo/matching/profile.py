@@ -112,7 +112,7 @@ def build_profile(text: str, link, library) -> VisitorProfile:
 
 
 def _apply(p: VisitorProfile, kind: str, terms, m, library, places) -> None:
-    from . import vocab
+    from promo.matching import vocab
 
     term = terms[0]
     if kind == "chain":
@@ -186,7 +186,7 @@ def _apply_places(p: VisitorProfile, places, norm: str, library) -> bool:
     the words around them say origin (哈尔滨人, 山东籍, 老家在…). The home city itself (黑河) is
     the setting of every list, not an origin: every hometown notable is a native of it. Returns
     whether the text speaks of natives of it (黑河人, 黑河籍, 黑河老乡)."""
-    from .vocab import ORIGIN_AFTER, ORIGIN_BEFORE
+    from promo.matching.vocab import ORIGIN_AFTER, ORIGIN_BEFORE
 
     home_native = False
     for m, terms in places:
@@ -208,7 +208,7 @@ def _apply_places(p: VisitorProfile, places, norm: str, library) -> bool:
 
 
 def _language_from_script(text: str, link) -> str:
-    from .textnorm import script_of
+    from promo.matching.textnorm import script_of
 
     script = script_of(text)
     if script == "ru":

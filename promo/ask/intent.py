@@ -25,7 +25,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from .linker import Gazetteer, Term
+from promo.matching.linker import Gazetteer, Term
 
 INTENTS = ("profile", "say", "whom", "event", "policy", "project", "resource", "problem", "meeting",
            "brief", "tour")
@@ -130,7 +130,7 @@ class IntentIndex:
     def __init__(self, library, shared: Gazetteer | None = None):
         """`shared`: the matcher's gazetteer; a record surface that is also a chain, company or
         place word there (玉米, 有色金属) says nothing about the list asked, and is left out."""
-        from .textnorm import normalize
+        from promo.matching.textnorm import normalize
 
         generic = set()
         if shared is not None:
@@ -237,7 +237,7 @@ def _read_entities(tally: _Tally, t: str, main) -> None:
 
 def _read_structure(tally: _Tally, t: str, today: dt.date) -> None:
     """Tense, the meeting parser, days, periods and question marks."""
-    from .meetings.routing import looks_like_meeting
+    from promo.meetings.routing import looks_like_meeting
 
     scores = tally.scores
     future = _FUTURE.search(t)

@@ -1,7 +1,7 @@
 """The database: one SQLAlchemy 2 engine, sessions, Alembic migrations, domain exceptions.
 
 `Database(url)` works on SQLite (the default, one file in the data directory) and PostgreSQL.
-The ORM tables all live in `promo/tables.py` on one declarative `Base`; `migrations/` holds the
+The ORM tables all live in `promo/store/tables.py` on one declarative `Base`; `migrations/` holds the
 one Alembic chain that creates them. `Database.migrate()` runs on every start and is idempotent.
 
 SQLite settings and why:
@@ -31,9 +31,9 @@ from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from promo.tables import Base  # noqa: F401  (re-exported: the one declarative Base)
+from promo.store.tables import Base  # noqa: F401  (re-exported: the one declarative Base)
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # pg_advisory_xact_lock key: two bot processes starting at once migrate one after the other.
 _PG_MIGRATE_LOCK = 0x70726F6D6F  # "promo"
 
@@ -69,7 +69,7 @@ def looks_like_id(text: Any) -> bool:
 class PromoError(Exception):
     """Base of the domain exceptions. Messages never carry personal data."""
 
-    reason: str     # set on refusals (promo.access): a key the bot's templates turn into Chinese
+    reason: str     # set on refusals (promo.store.access): a key the bot's templates turn into Chinese
 
 
 class PermissionDenied(PromoError):
@@ -142,8 +142,8 @@ class Database:
 
     @staticmethod
     def default_url(data_dir: str | Path) -> str:
-        """`sqlite:///<data_dir>/promo.db` — the default the caller chooses when no URL is set."""
-        return f"sqlite:///{Path(data_dir).expanduser().resolve() / 'promo.db'}"
+        """`sqlite:///<data_dir>/promo.store.db` — the default the caller chooses when no URL is set."""
+        return f"sqlite:///{Path(data_dir).expanduser().resolve() / 'promo.store.db'}"
 
     @property
     def dialect(self) -> str:

@@ -3,8 +3,8 @@ sensitive contacts masked."""
 
 from __future__ import annotations
 
-from .loader import Library
-from .models import Material, Person
+from promo.lists.loader import Library
+from promo.lists.models import Material, Person
 
 CONTACT_FIELDS = ("phone", "wechat", "email")
 

@@ -1,0 +1,1 @@
+"""Matching a visitor's free text: normalisation, the linker, the profile, what to say and whom to approach."""
