@@ -46,6 +46,8 @@ def entry_point() -> int:
         code = main(argv)
     except SystemExit as exc:            # argparse's usage errors and --help
         code = exc.code
+    except BrokenPipeError:              # `bot.py ask … | head`: the reader left; say nothing more
+        code = 141                       # what a shell reports for a process ended by SIGPIPE
     if code is None:
         code = 0
     elif not isinstance(code, int):      # sys.exit("message"): print it as Python would

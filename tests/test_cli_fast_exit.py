@@ -33,3 +33,19 @@ def test_say_prints_everything_then_skips_the_teardown(tmp_path):
 def test_usage_errors_keep_their_exit_code(tmp_path):
     r = probe(tmp_path, "nonsense")
     assert r.returncode == 2 and "invalid choice" in r.stderr and "TEARDOWN RAN" not in r.stdout
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
+    """`bot.py say … | head -1`: the pipe closes while the answer is written; the command ends
+    quietly with the shell's SIGPIPE status instead of a BrokenPipeError traceback."""
+    data = copy_data(tmp_path / "data")
+    env = {**os.environ, "PROMO_CACHE_DIR": str(tmp_path / "cache"), "PYTHONIOENCODING": "utf-8"}
+    env.pop("PROMO_DATA_DIR", None)
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    proc = subprocess.Popen([sys.executable, "bot.py", "whom", "北京", "--top", "200", "--json",
+                             "--data", str(data)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()                  # the reader is gone before anything is written
+    err = proc.stderr.read().decode("utf-8", "replace")
+    assert proc.wait(timeout=180) == 141, err
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
