@@ -237,10 +237,13 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         # implicit transactions, which start too late for a clean write lock.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        if wal:
+        # busy_timeout first: switching a new file to WAL needs the exclusive lock, and a
+        # connection opened while another process migrates must wait for it, not fail with
+        # "database is locked". Once the file is in WAL mode (it stays so) the switch is skipped.
+        cur.execute("PRAGMA busy_timeout=5000")
+        if wal and str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=5000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
