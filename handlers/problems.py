@@ -37,7 +37,7 @@ from promo.ask.problems import (
 )
 from promo.render import render
 
-from .callbacks import CallbackData
+from .callbacks import CallbackData, is_index
 from .projects import ProjPick
 from .switch import store_text, switch_rows
 from .common import (
@@ -45,6 +45,7 @@ from .common import (
     answer_stale,
     is_private,
     keyboard,
+    officer_only,
     pressed,
     require_user,
     send,
@@ -60,14 +61,41 @@ CANCEL_WORDS = ("取消", "算了", "/cancel")
 
 
 @dataclass(frozen=True)
-class Prob(CallbackData):
-    """A button on the draft card. op: s save · x cancel · g stage (arg) · d deadline (arg: eom,
-    days, none) · u type the responsible unit."""
+class ProbSave(CallbackData):
+    """✅ 保存 on the draft card (`tok` names the draft the card shows)."""
 
-    PREFIX = "pr"
+    PREFIX = "pv"
     tok: str
-    op: str
-    arg: str
+
+
+@dataclass(frozen=True)
+class ProbCancel(CallbackData):
+    PREFIX = "px"
+    tok: str
+
+
+@dataclass(frozen=True)
+class ProbStage(CallbackData):
+    PREFIX = "pg"
+    tok: str
+    stage: str
+
+
+@dataclass(frozen=True)
+class ProbDeadline(CallbackData):
+    """A deadline choice: eom (end of month), a number of days, or none."""
+
+    PREFIX = "pd"
+    tok: str
+    choice: str
+
+
+@dataclass(frozen=True)
+class ProbUnit(CallbackData):
+    """✏️ 责任单位: the next text is the responsible unit."""
+
+    PREFIX = "pu"
+    tok: str
 
 
 @dataclass(frozen=True)
@@ -94,13 +122,11 @@ def _view(draft: dict, lib, today: dt.date) -> dict:
 
 
 def _draft_rows(tok: str, draft: dict) -> list[list[tuple[str, str]]]:
-    def b(label: str, op: str, arg: str = "") -> tuple[str, str]:
-        return label, Prob(tok, op, arg).pack()
-
-    rows = [[b("✅ 保存", "s"), b("❌ 取消", "x")]]
-    rows.append([b(("✓" if draft["stage"] == s else "") + STAGE_LABELS[s], "g", s) for s in STAGES])
-    rows.append([b(label, "d", arg) for label, arg in DEADLINES])
-    rows.append([b("✏️ 责任单位", "u")])
+    rows = [[("✅ 保存", ProbSave(tok).pack()), ("❌ 取消", ProbCancel(tok).pack())]]
+    rows.append([(("✓" if draft["stage"] == s else "") + STAGE_LABELS[s], ProbStage(tok, s).pack())
+                 for s in STAGES])
+    rows.append([(label, ProbDeadline(tok, arg).pack()) for label, arg in DEADLINES])
+    rows.append([("✏️ 责任单位", ProbUnit(tok).pack())])
     return rows
 
 
@@ -129,49 +155,64 @@ def _deadline(arg: str, today: dt.date) -> dt.date | None:
     if arg == "eom":
         nxt = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
         return nxt - dt.timedelta(days=1)
-    if arg.isdigit():
+    if is_index(arg):
         return today + dt.timedelta(days=int(arg))
     return None
 
 
-async def draft_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    got = await pressed(update, context, Prob, STALE, private=True)
-    if got is None:
-        return
-    user, data = got
-    cq = update.callback_query
+def _draft_for(context, data) -> dict | None:
+    """The draft a draft-card button belongs to, or None for an old card's button."""
+    d = _state(context).get("draft")
+    return d if d and d.get("tok") == data.tok else None
+
+
+def _draft_button(cls):
+    return officer_only(private=True, button=cls, stale=STALE, find=_draft_for)
+
+
+@_draft_button(ProbCancel)
+async def draft_cancel(update: Update, context, user, data: ProbCancel, d: dict) -> None:
     st = _state(context)
-    d = st.get("draft")
-    if not d or d.get("tok") != data.tok:
+    st["draft"], st["await"] = None, None
+    await update.callback_query.answer()
+    await send(update, context, "problem.html.j2", edit=True, kind="error", text="已取消，没有保存。",
+               history=None, note=None)
+
+
+@_draft_button(ProbSave)
+async def draft_save(update: Update, context, user, data: ProbSave, d: dict) -> None:
+    s, st = svc(context), _state(context)
+    await update.callback_query.answer("正在保存…")
+    row = await asyncio.to_thread(s.problems.add, ProblemDraft.from_json(
+        {k: v for k, v in d.items() if k not in ("tok", "qid")}), user, s.now())
+    st["draft"], st["await"] = None, None           # committed: only now is the draft dropped
+    await _show_problem(update, context, row.id, kind="saved", edit=True)
+
+
+@_draft_button(ProbStage)
+async def draft_stage(update: Update, context, user, data: ProbStage, d: dict) -> None:
+    if data.stage not in STAGES:
         await answer_stale(update, STALE)
         return
-    s = svc(context)
-    if data.op == "x":
-        st["draft"], st["await"] = None, None
-        await cq.answer()
-        await send(update, context, "problem.html.j2", edit=True, kind="error", text="已取消，没有保存。",
-                   history=None, note=None)
-        return
-    if data.op == "s":
-        await cq.answer("正在保存…")
-        row = await asyncio.to_thread(s.problems.add, ProblemDraft.from_json(
-            {k: v for k, v in d.items() if k not in ("tok", "qid")}), user, s.now())
-        st["draft"], st["await"] = None, None           # committed: only now is the draft dropped
-        await _show_problem(update, context, row.id, kind="saved", edit=True)
-        return
-    if data.op == "g" and data.arg in STAGES:
-        d["stage"] = data.arg
-    elif data.op == "d":
-        when = _deadline(data.arg, s.today())
-        d["deadline"] = when.isoformat() if when else None
-    elif data.op == "u":
-        st["await"] = {"kind": "unit"}
-        await cq.answer()
-        await send(update, context, "problem.html.j2", kind="error",
-                   text="请输入责任单位，例如「市自然资源局」。发送「取消」放弃。", history=None, note=None)
-        return
-    await cq.answer()
+    d["stage"] = data.stage
+    await update.callback_query.answer()
     await _show_draft(update, context, edit=True)
+
+
+@_draft_button(ProbDeadline)
+async def draft_deadline(update: Update, context, user, data: ProbDeadline, d: dict) -> None:
+    when = _deadline(data.choice, svc(context).today())
+    d["deadline"] = when.isoformat() if when else None
+    await update.callback_query.answer()
+    await _show_draft(update, context, edit=True)
+
+
+@_draft_button(ProbUnit)
+async def draft_unit(update: Update, context, user, data: ProbUnit, d: dict) -> None:
+    _state(context)["await"] = {"kind": "unit"}
+    await update.callback_query.answer()
+    await send(update, context, "problem.html.j2", kind="error",
+               text="请输入责任单位，例如「市自然资源局」。发送「取消」放弃。", history=None, note=None)
 
 
 async def typed(update: Update, context, user, text: str) -> bool:
@@ -332,5 +373,7 @@ async def post_init(app) -> None:
 
 def handlers():
     return [CommandHandler("problems", problems_command),
-            CallbackQueryHandler(draft_button, pattern=Prob.pattern()),
+            *(CallbackQueryHandler(fn, pattern=cls.pattern()) for cls, fn in (
+                (ProbSave, draft_save), (ProbCancel, draft_cancel), (ProbStage, draft_stage),
+                (ProbDeadline, draft_deadline), (ProbUnit, draft_unit))),
             CallbackQueryHandler(status_button, pattern=ProbSet.pattern())]

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from promo.store.db import Database, NotFound, PermissionDenied, PromoError, as_utc, rowcount
+from promo.store.db import FULL_WIDTH_DIGITS, Database, NotFound, PermissionDenied, PromoError, as_utc, rowcount
 from promo.suggest import closest
 from promo.store.tables import AccessAudit, Invite
 from promo.store.tables import User as UserRow
@@ -99,13 +99,12 @@ class RedeemResult:
         return REDEEM_REASONS.get(self.reason or "", "邀请码无法使用。")
 
 
-_FULL_WIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)}   # a Chinese keyboard's １２３
 
 
 def parse_user_id(text: Any) -> int | None:
     """A user id as an admin types it ("123456789", full-width digits too), or None when it
     is not a plain positive number a Telegram user id can be (letters, signs, 99999999999999999999)."""
-    s = str(text or "").strip().translate(_FULL_WIDTH_DIGITS)
+    s = str(text or "").strip().translate(FULL_WIDTH_DIGITS)
     if not re.fullmatch(r"[0-9]{1,16}", s):        # ASCII only: str.isdigit() passes '²'
         return None
     n = int(s)

@@ -42,14 +42,14 @@ _PG_MIGRATE_LOCK = 0x70726F6D6F  # "promo"
 
 MAX_ID = 2**63 - 1   # SQLite's INTEGER and PostgreSQL's BIGINT: larger ids raise OverflowError
 _ID = re.compile(r"#?([0-9]{1,19})")
-_FULL_WIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)}   # a Chinese keyboard's １２３
+FULL_WIDTH_DIGITS = {0xFF10 + i: str(i) for i in range(10)}   # a Chinese keyboard's １２３
 
 
 def parse_id(text: Any) -> int | None:
     """A record id as an officer types it or a button carries it ("12", "#12", "＃１２"), or
     None when it cannot be one: letters, signs, "²" (which passes str.isdigit but not int),
     zero, or a number the database cannot hold (99999999999999999999)."""
-    s = str(text if text is not None else "").strip().translate(_FULL_WIDTH_DIGITS).replace("＃", "#")
+    s = str(text if text is not None else "").strip().translate(FULL_WIDTH_DIGITS).replace("＃", "#")
     m = _ID.fullmatch(s)
     if not m:
         return None
