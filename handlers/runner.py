@@ -25,7 +25,7 @@ def settings_from(args) -> Settings:
     if args.data:
         settings.data_dir = args.data.resolve()
         if "PROMO_DB_URL" not in __import__("os").environ:
-            settings.db_url = f"sqlite:///{settings.data_dir / 'var' / 'promo.store.db'}"
+            settings.db_url = f"sqlite:///{settings.data_dir / 'var' / 'promo.db'}"
     for name in ("api_url", "listen", "port", "secret_token"):
         value = getattr(args, name, None)
         if value:

@@ -3,7 +3,7 @@
 Programmatic use (every start): `promo.store.db.Database(url).migrate()` hands its connection in
 `config.attributes["connection"]`. Command-line use, from the repository root:
 
-    PROMO_DB_URL=sqlite:///data/promo.store.db alembic -c migrations/alembic.ini upgrade head
+    PROMO_DB_URL=sqlite:///data/promo.db alembic -c migrations/alembic.ini upgrade head
     PROMO_DB_URL=sqlite:///tmp/x.db alembic -c migrations/alembic.ini revision --autogenerate -m "what"
 
 SQLite cannot ALTER most things, so operations are rendered in batch mode there
@@ -25,7 +25,7 @@ target_metadata = Base.metadata
 def _url() -> str:
     url = os.environ.get("PROMO_DB_URL") or config.get_main_option("sqlalchemy.url")
     if not url:
-        raise SystemExit("set PROMO_DB_URL (e.g. sqlite:///data/promo.store.db) or sqlalchemy.url")
+        raise SystemExit("set PROMO_DB_URL (e.g. sqlite:///data/promo.db) or sqlalchemy.url")
     return url
 
 

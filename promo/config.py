@@ -70,7 +70,7 @@ class Settings:
         s = cls(
             token=get("TELEGRAM_BOT_TOKEN") or None,
             data_dir=data_dir,
-            db_url=get("PROMO_DB_URL") or f"sqlite:///{data_dir / 'var' / 'promo.store.db'}",
+            db_url=get("PROMO_DB_URL") or f"sqlite:///{data_dir / 'var' / 'promo.db'}",
             users=parse_users(get("PROMO_USERS", "")),
             api_url=(get("BOT_API_URL") or "").rstrip("/") or None,
             webhook_url=get("PROMO_WEBHOOK_URL") or None,

@@ -46,7 +46,7 @@ class Bot:
 def settings_for(tmp_path: Path, data_dir: Path = ROOT, **overrides) -> Settings:
     env = {
         "PROMO_DATA_DIR": str(data_dir),
-        "PROMO_DB_URL": f"sqlite:///{tmp_path / 'promo.store.db'}",
+        "PROMO_DB_URL": f"sqlite:///{tmp_path / 'promo.db'}",
         "PROMO_USERS": f"{ADMIN}:admin:招商局:管理员; {OFFICER}:officer:北安市:刘专员; {LEAD}:lead:乳制品专班:王组长",
         "PROMO_RELOAD_SECONDS": "0",
     }

@@ -89,7 +89,7 @@ def seed_users(db, users: list[dict], now) -> dict:
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """The URL of an empty database of the given backend (not migrated)."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'promo.store.db'}"
+        yield f"sqlite:///{tmp_path / 'promo.db'}"
     elif backend == "postgresql":
         with pg_schema(pg_url()) as url:
             yield url

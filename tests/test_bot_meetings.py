@@ -263,7 +263,7 @@ async def test_kill_9_right_after_saved_loses_nothing(tmp_path):
     in a subprocess, logs a meeting and prints SAVED once the fake has recorded "已保存"."""
     line = kill_9_after("SAVED ", "tests.killbot", str(tmp_path))
     meeting_id = int(line.split()[1])
-    db = Database(f"sqlite:///{tmp_path / 'promo.store.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'promo.db'}")
     try:
         m = MeetingStore(db).get(meeting_id)
         assert m is not None and m.company_id == "feihe" and m.amount_yuan == 500_000_000

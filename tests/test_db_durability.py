@@ -38,7 +38,7 @@ CHILD = textwrap.dedent("""
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX kill -9")
 @pytest.mark.parametrize("count", [1, 30])
 def test_saved_meetings_survive_kill_9(tmp_path, count):
-    url = f"sqlite:///{tmp_path / 'promo.store.db'}"
+    url = f"sqlite:///{tmp_path / 'promo.db'}"
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     child = subprocess.Popen([sys.executable, "-c", CHILD, url, str(count)], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -55,7 +55,7 @@ def test_saved_meetings_survive_kill_9(tmp_path, count):
             child.kill()
         child.stdout.close()
         child.stderr.close()
-    assert (tmp_path / "promo.store.db-wal").exists()          # the data is in the WAL, not checkpointed
+    assert (tmp_path / "promo.db-wal").exists()          # the data is in the WAL, not checkpointed
     db = Database(url)                                   # "the bot restarts"
     try:
         db.migrate()

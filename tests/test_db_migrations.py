@@ -141,7 +141,7 @@ def test_naive_datetimes_are_refused(db):
 
 def test_default_url_and_repr_hide_password(tmp_path):
     url = Database.default_url(tmp_path / "data")
-    assert url.endswith("/data/promo.store.db") and url.startswith("sqlite:///")
+    assert url.endswith("/data/promo.db") and url.startswith("sqlite:///")
     d = Database("postgresql+psycopg://bot:s3cret@db.example:5432/promo")
     assert "s3cret" not in repr(d)
     d.dispose()

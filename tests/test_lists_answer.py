@@ -30,7 +30,7 @@ class Officer:
 
 @pytest.fixture
 def stores(tmp_path, library):
-    db = Database(f"sqlite:///{tmp_path / 'promo.store.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'promo.db'}")
     db.migrate()
     problems = ProblemStore(db)
     problems.import_seed(library.lists["problems"], now=NOW)

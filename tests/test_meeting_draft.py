@@ -100,7 +100,7 @@ def test_an_edit_knows_its_changes_and_undoes_them():
 
 @pytest.fixture
 def service(tmp_path):
-    env = {"PROMO_DATA_DIR": str(ROOT), "PROMO_DB_URL": f"sqlite:///{tmp_path / 'promo.store.db'}",
+    env = {"PROMO_DATA_DIR": str(ROOT), "PROMO_DB_URL": f"sqlite:///{tmp_path / 'promo.db'}",
            "PROMO_USERS": "1:officer:北安市:刘专员; 9:admin:招商局:管理员", "PROMO_RELOAD_SECONDS": "0"}
     services = Services(Settings.load(env=env, dotenv=tmp_path / "no.env"), clock=lambda: NOW)
     services.start()

@@ -113,7 +113,7 @@ def test_questions_become_json_and_answers_fill_the_field(matcher):
 
 @pytest.fixture
 def service(tmp_path):
-    env = {"PROMO_DATA_DIR": str(ROOT), "PROMO_DB_URL": f"sqlite:///{tmp_path / 'promo.store.db'}",
+    env = {"PROMO_DATA_DIR": str(ROOT), "PROMO_DB_URL": f"sqlite:///{tmp_path / 'promo.db'}",
            "PROMO_USERS": "1:officer:北安市:刘专员; 2:officer:北安市:陈专员; 3:lead:乳制品专班:王组长; "
                           "4:officer:驻京办:张主任",
            "PROMO_RELOAD_SECONDS": "0"}

@@ -21,7 +21,7 @@ def test_settings_from_env_and_dotenv(tmp_path):
     assert s.api_url == "http://127.0.0.1:8081"
     assert s.users == [{"user_id": 42, "role": "admin", "unit": "招商局", "name": "王科长"}]
     assert "SECRET" not in repr(s) and "***" in repr(s)
-    assert s.db_url.startswith("sqlite:///") and s.db_url.endswith("var/promo.store.db")
+    assert s.db_url.startswith("sqlite:///") and s.db_url.endswith("var/promo.db")
 
 
 @pytest.mark.parametrize("spec, message", [("abc:admin", "Telegram user id"), ("1:boss", "role 'boss'")])

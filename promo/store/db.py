@@ -142,8 +142,8 @@ class Database:
 
     @staticmethod
     def default_url(data_dir: str | Path) -> str:
-        """`sqlite:///<data_dir>/promo.store.db` — the default the caller chooses when no URL is set."""
-        return f"sqlite:///{Path(data_dir).expanduser().resolve() / 'promo.store.db'}"
+        """`sqlite:///<data_dir>/promo.db` — the default the caller chooses when no URL is set."""
+        return f"sqlite:///{Path(data_dir).expanduser().resolve() / 'promo.db'}"
 
     @property
     def dialect(self) -> str:
