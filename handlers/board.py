@@ -214,7 +214,7 @@ async def records(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     unit = bureau.registry.get(data.unit)
     await send(update, context, "board_records.html.j2", unit_name=unit.name if unit else data.unit,
                label=LABELS.get(data.key, data.key), period=snap.board.period, records=recs, key=data.key,
-               stage_labels=STAGE_LABELS, **FORMATS)
+               stage_labels=STAGE_LABELS, foreign_text=snap.board.foreign_text, **FORMATS)
 
 
 async def node(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

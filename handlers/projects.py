@@ -17,7 +17,9 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from promo.store.db import MAX_ID, Conflict, InvalidTransition, NotFound, PermissionDenied, looks_like_id, parse_id
-from promo.meetings.projects import ProjectService, capital_without_agreement, parse_capital
+from promo.meetings.funnel import Money
+from promo.meetings.parse import money_label
+from promo.meetings.projects import ProjectService, capital_lines, parse_capital
 from promo.meetings.service import person_label
 from promo.meetings.store import STAGE_LABELS, STAGES
 
@@ -100,7 +102,7 @@ def _next_stage(stage: str) -> str | None:
     return STAGES[i + 1] if i + 1 < len(STAGES) else None
 
 
-def _card(context, user, project_id: int, note: str | None = None):
+def _card(context, user, project_id: int, note: str | None = None, recorded: list | None = None):
     view = _projects(context).get(project_id)
     if view is None:
         return None
@@ -113,7 +115,9 @@ def _card(context, user, project_id: int, note: str | None = None):
         rows.append([("🛠 更正阶段", ProjCorrectMenu(p.id).pack())])
     ctx = dict(v=view, p=p, own=own, note=note, stage_labels=STAGE_LABELS, stages=STAGES,
                lib=svc(context).library, meetings=view.meetings[-10:], who=person_label,
-               problems=_problems_of(context, p))
+               problems=_problems_of(context, p), recorded=recorded or [],
+               currency_lines=capital_lines(view, svc(context).settings.fx), money=money_label,
+               fx=svc(context).settings.fx)
     return ctx, rows
 
 
@@ -131,8 +135,9 @@ def _problems_of(context, p) -> list[dict]:
     return [problem_record(r, s.library, s.today()) for r in sorted(rows.values(), key=lambda r: r.id)]
 
 
-async def _show(update: Update, context, user, project_id: int, *, edit: bool, note: str | None = None) -> bool:
-    built = await in_thread(_card, context, user, project_id, note)
+async def _show(update: Update, context, user, project_id: int, *, edit: bool, note: str | None = None,
+                recorded: list | None = None) -> bool:
+    built = await in_thread(_card, context, user, project_id, note, recorded)
     if built is None:
         return False
     ctx, rows = built
@@ -269,12 +274,12 @@ async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE, user) -> N
     if view is None:
         await send(update, context, "project_capital.html.j2", kind="not_found", pid=pid)
         return
-    current = ProjectService.current_capital(view)
-    values = {k: current[k] + v if add else v for k, (v, add) in figures.items()}
-    if missing := capital_without_agreement(current, values):
+    values, missing = ProjectService.capital_values(view, figures)
+    if missing:
         # capital in place with no agreed amount: ask (record the agreement, or confirm)
         tok = secrets.token_urlsafe(4)
-        context.user_data["cap_pending"] = {"tok": tok, "pid": pid, "values": values}
+        context.user_data["cap_pending"] = {"tok": tok, "pid": pid,
+                                            "values": {k: [m.amount, m.currency] for k, m in values.items()}}
         await send(update, context, "project_capital.html.j2", kind="no_agreed", pid=pid, missing=missing,
                    markup=keyboard([[("✅ 确认无协议，照此登记", CapConfirm(tok).pack()),
                                      ("❌ 取消", CapDrop(tok).pack())]]))
@@ -311,7 +316,8 @@ def _pending(context, data) -> dict | None:
 async def capital_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, pending) -> None:
     context.user_data.pop("cap_pending", None)
     await update.callback_query.answer()
-    await _set_capital(update, context, user, pending["pid"], pending["values"])
+    await _set_capital(update, context, user, pending["pid"],
+                       {k: Money(int(a), str(c)) for k, (a, c) in pending["values"].items()})
 
 
 @officer_only(button=CapDrop, stale=CAP_STALE, private=True, find=_pending)
@@ -324,14 +330,17 @@ async def capital_drop(update: Update, context: ContextTypes.DEFAULT_TYPE, user,
 async def _set_capital(update: Update, context, user, pid: int, values: dict) -> None:
     s = svc(context)
     try:
-        await in_thread(_projects(context).set_capital, pid, user, s.now(), as_of=s.today(), **values)
+        _, rows = await in_thread(_projects(context).record_capital, pid, user, s.now(), as_of=s.today(),
+                                  fx=s.settings.fx, **values)
     except PermissionDenied:
         await send(update, context, "project_capital.html.j2", kind="denied", pid=pid)
         return
     except Conflict:
         await send(update, context, "project_capital.html.j2", kind="conflict", pid=pid)
         return
-    await _show(update, context, user, pid, edit=False, note="资金已登记 ✓")
+    # the card says how each foreign amount was converted, or that its yuan figure is missing
+    await _show(update, context, user, pid, edit=False, note="资金已登记 ✓",
+                recorded=[r for r in rows if (r.currency or "CNY") != "CNY"])
 
 
 def handlers():

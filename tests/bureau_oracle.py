@@ -1,12 +1,19 @@
 """An independent implementation of the bureau's counting rules (promo/bureau/rules.py), for
 the tests: it reads the SQLite file with the sqlite3 module, replays every project's stage
 history (instead of reading the projects' current date columns), sums capital changes by date
-and credits each project group to its first signer with plain loops."""
+and credits each project group to its first signer with plain loops.
+
+Currencies: a change in a foreign currency counts in yuan at the yuan figure stored with it; one
+stored without (no rate when it was recorded) at the rate configured now (`rates`: code → rate
+text), converted here with fractions; with no rate at all it is "not converted" and counts in
+no yuan figure. Per currency the same max-of-members rule as for yuan."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sqlite3
+from fractions import Fraction
 
 from promo.meetings.store import company_key
 
@@ -18,9 +25,16 @@ def _d(v):
     return dt.date.fromisoformat(v) if isinstance(v, str) else v
 
 
+def yuan_at(amount, rate_text):
+    """amount × rate, rounded to the yuan, halves away from zero."""
+    x = Fraction(amount) * Fraction(rate_text)
+    return int(math.copysign(math.floor(abs(x) + Fraction(1, 2)), x))
+
+
 class Oracle:
-    def __init__(self, db_path, resolve, threshold=100_000_000):
+    def __init__(self, db_path, resolve, threshold=100_000_000, rates=None):
         con = sqlite3.connect(str(db_path))
+        rates = {k: str(v) for k, v in (rates or {}).items()}
         self.threshold = threshold
         self.projects = {}
         for pid, name, cid, ckey, unit in con.execute(
@@ -34,8 +48,15 @@ class Oracle:
             for later in STAGES[i + 1:]:
                 dates[later] = None
             dates[to] = _d(day)
-        self.capital = list(con.execute("select project_id, origin, measure, as_of, delta_yuan from project_capital"))
-        self.capital = [(p, o, m, _d(a), d) for p, o, m, a, d in self.capital]
+        # (project, origin, measure, as_of, yuan or None, currency, amount in the currency)
+        self.capital = []
+        for p, o, m, a, dy, cur, da in con.execute(
+                "select project_id, origin, measure, as_of, delta_yuan, currency, delta_amount from project_capital"):
+            cur = cur or "CNY"
+            amount = da if da is not None else dy
+            if dy is None and cur in rates:
+                dy = yuan_at(amount, rates[cur])
+            self.capital.append((p, o, m, _d(a), dy, cur, amount))
         self.meetings = [(resolve(u) or u, _d(day)) for u, day in con.execute(
             "select unit, meeting_date from meetings where deleted_at is null and unit is not null")]
         con.close()
@@ -76,9 +97,35 @@ class Oracle:
     def cum(self, members, origin, measure, upto):
         best = 0
         for m in members:
-            total = sum(d for p, o, me, a, d in self.capital if p == m and o == origin and me == measure and a <= upto)
+            total = sum(d for p, o, me, a, d, _, _ in self.capital
+                        if p == m and o == origin and me == measure and a <= upto and d is not None)
             best = max(best, total)
         return best
+
+    def cum_currency(self, members, currency, converted, upto):
+        """The group's largest cumulative foreign amount in place in `currency`, counting only
+        the changes with (converted) or without (not converted) a yuan figure."""
+        best = 0
+        for m in members:
+            total = sum(amt for p, o, me, a, d, cur, amt in self.capital
+                        if p == m and o == "foreign" and me == "in_place" and cur == currency and a <= upto
+                        and (d is not None) == converted)
+            best = max(best, total)
+        return best
+
+    def foreign(self, unit, first, last):
+        """{"converted": {currency: amount}, "unconverted": {currency: amount}} of the period."""
+        gs = [g for g in self.groups if g["unit"] == unit]
+        before = first - dt.timedelta(days=1)
+        currencies = {cur for *_, cur, _ in self.capital if cur != "CNY"}
+        out = {"converted": {}, "unconverted": {}}
+        for cur in sorted(currencies):
+            for part, converted in (("converted", True), ("unconverted", False)):
+                v = sum(self.cum_currency(g["members"], cur, converted, last)
+                        - self.cum_currency(g["members"], cur, converted, before) for g in gs)
+                if v:
+                    out[part][cur] = v
+        return out
 
     def figures(self, unit, first, last):
         gs = [g for g in self.groups if g["unit"] == unit]

@@ -1,7 +1,9 @@
 """Every figure of the scoreboard recomputed by an independent implementation
 (tests/bureau_oracle.py) from the raw records, over generated histories with corrections,
-back-dated stages, capital increases and decreases, duplicate signings and deleted meetings;
-plus the counting rules on a hand-made case with the expected numbers written out."""
+back-dated stages, capital increases and decreases, duplicate signings and deleted meetings,
+and foreign capital in USD, EUR, RUB and HKD recorded at two stated rates, without any rate
+(converted at the rate configured now) and in a currency no rate is ever given for (HKD: not
+converted); plus the counting rules on a hand-made case with the expected numbers written out."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from promo.bureau.rules import Ledger, load_raw
 from promo.bureau.scoreboard import INDICATORS, build_board, may_open, unit_records
 from promo.bureau.units import UnitRegistry
 from promo.store.db import Database, InvalidTransition
-from promo.meetings.funnel import ProjectStore
+from promo.meetings.funnel import Money, ProjectStore
+from promo.meetings.fx import parse_fx
 from promo.meetings.store import MeetingStore
 
 from .bureau_oracle import Oracle
@@ -28,6 +31,11 @@ UNIT_STRINGS = ["北安市", "北安", "爱辉区", "黑河自贸片区", "乳�
 COMPANIES = [("飞鹤乳业有限公司", "feihe"), ("中粮集团", "cofco"), ("紫金矿业", None), ("北大荒集团", None),
              ("九三粮油工业集团", None), ("黑河对俄物流有限公司", None), ("伊利实业集团股份有限公司", "yili"), (None, None)]
 SUBJECTS = ["乳粉项目", "大豆蛋白项目", "物流园项目", None]
+# the rates stated when changes were recorded (two dates; RUB missing in the later one), and now
+FX_JUNE = parse_fx("USD=7.05, EUR=7.70, RUB=0.085", "2026-06-30", "中国外汇交易中心 人民币汇率中间价")
+FX_NOV = parse_fx("USD=7.10, EUR=7.80", "2026-11-30", "中国人民银行 人民币汇率中间价")
+FX_NOW = parse_fx("USD=7.12, RUB=0.0875", "2026-12-01", "中国外汇交易中心 人民币汇率中间价")
+CURRENCIES = ["USD", "EUR", "RUB", "HKD"]      # HKD: never a rate
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +105,16 @@ def generate(db, seed: int, steps: int = 160):
                 kw["foreign_in_place"] = max(0, p.foreign_in_place_yuan + rnd.randrange(1, 20) * 1_000_000)
             if rnd.random() < 0.4:
                 kw["domestic_agreed"] = rnd.choice([50_000_000, 100_000_000, 150_000_000, 300_000_000])
-            projects.set_capital(p.id, user, T0, as_of=rand_date(rnd), **kw)
+            fx = None
+            if rnd.random() < 0.6:          # in a foreign currency, cumulative in it (some corrections down)
+                cur = rnd.choice(CURRENCIES)
+                have = projects.get(p.id).amounts()
+                measure = "foreign_in_place" if rnd.random() < 0.75 else "foreign_agreed"
+                held = have.get(("foreign", measure.split("_", 1)[1], cur), 0)
+                step = rnd.choice([1, 1, 1, -1]) * rnd.randrange(1, 30) * (1_000_000 if cur != "RUB" else 10_000_000)
+                kw[measure] = Money(max(0, held + step), cur)
+                fx = rnd.choice([FX_JUNE, FX_NOV, None])
+            projects.set_capital(p.id, user, T0, as_of=rand_date(rnd), fx=fx, **kw)
         elif op < 0.95:
             m = meetings.add({"meeting_date": rand_date(rnd), "company": p.company, "project_id": p.id}, user, T0)
             if rnd.random() < 0.15:
@@ -116,15 +133,22 @@ def test_every_figure_matches_the_independent_implementation(tmp_path, registry,
     db = Database(f"sqlite:///{tmp_path / 'b.db'}")
     db.migrate()
     generate(db, seed)
-    oracle = Oracle(tmp_path / "b.db", resolver(registry))
-    ledger = Ledger(load_raw(db), resolver(registry))
+    oracle = Oracle(tmp_path / "b.db", resolver(registry), rates=FX_NOW.rates)
+    ledger = Ledger(load_raw(db, FX_NOW), resolver(registry))
     assert any(len(g["members"]) > 1 for g in oracle.groups), "the history must hold duplicate signings"
-    checked = 0
+    kinds = {("stored" if d is not None else "none") if cur != "CNY" else "cny" for *_, d, cur, _ in oracle.capital}
+    assert kinds == {"stored", "none", "cny"}, "the history must hold converted, unconverted and yuan changes"
+    checked = foreign_seen = unconverted_seen = 0
     for period in PERIODS:
-        board = build_board(db, registry, period, D(2026, 12, 3), ledger=ledger)
+        board = build_board(db, registry, period, D(2026, 12, 3), ledger=ledger, fx=FX_NOW)
         for section in board.sections:
             for row in section.rows:
                 want = oracle.figures(row.unit_id, period.first, period.last)
+                want_foreign = oracle.foreign(row.unit_id, period.first, period.last)
+                assert {k: row.foreign[k] for k in ("converted", "unconverted")} == want_foreign, \
+                    (seed, period.key, row.unit_id)
+                foreign_seen += bool(want_foreign["converted"])
+                unconverted_seen += bool(want_foreign["unconverted"])
                 want_ytd = oracle.figures(row.unit_id, D(period.year, 1, 1), period.last)
                 for key in INDICATORS:
                     assert row.figures[key].value == want[key], (seed, period.key, row.unit_id, key)
@@ -145,7 +169,7 @@ def test_every_figure_matches_the_independent_implementation(tmp_path, registry,
         for key in ("signed", "registered", "domestic", "foreign", "contacts"):
             assert board.totals[key] == sum(oracle.figures(u, period.first, period.last)[key]
                                             for u in {g["unit"] for g in oracle.groups} | {u for u, _ in oracle.meetings})
-    assert checked > 1000
+    assert checked > 1000 and foreign_seen > 3 and unconverted_seen > 3, (foreign_seen, unconverted_seen)
 
 
 def test_the_counting_rules_on_a_hand_made_case(tmp_path, registry):

@@ -7,8 +7,11 @@ import datetime as dt
 import pytest
 
 from promo.store.db import InvalidTransition, NotFound, PermissionDenied
-from promo.meetings.funnel import ProjectStore, month_bounds
+from promo.meetings.funnel import Money, ProjectStore, month_bounds
+from promo.meetings.fx import parse_fx
+from promo.meetings.projects import ProjectService, parse_capital
 from promo.meetings.store import MeetingStore
+from tests.pg import seed_users
 
 T0 = dt.datetime(2025, 4, 1, 2, 0, tzinfo=dt.timezone.utc)
 D = dt.date
@@ -186,3 +189,106 @@ def test_unit_report_on_a_hand_made_example(projects, users, db):
     assert city["signed"] == 3 and city["capital_in_place_yuan"]["domestic"] == 11_000_000
     ranking = projects.ranking("2025-03")
     assert [x["unit"] for x in ranking] == ["爱辉区", "北安市"]
+
+
+# --------------------------------------------------------------------------- currencies (issue 14)
+
+FX = parse_fx("USD=7.10, EUR=7.80", "2026-11-30", "中国人民银行 人民币汇率中间价")
+
+
+def test_foreign_capital_is_kept_in_its_currency_and_in_yuan_at_the_stated_rate(projects, users):
+    p = _project(projects, users, "俄罗斯远东农业控股", D(2026, 10, 1))
+    p, rows = projects.record_capital(p.id, users[11], T0, as_of=D(2026, 11, 5), fx=FX,
+                                      foreign_agreed=Money(8_000_000, "USD"),
+                                      foreign_in_place=Money(5_000_000, "USD"))
+    placed = next(r for r in rows if r.measure == "in_place")
+    assert (placed.currency, placed.old_amount, placed.new_amount, placed.delta_amount) == ("USD", 0, 5_000_000, 5_000_000)
+    assert (placed.fx_rate, placed.fx_date, placed.fx_source) == ("7.10", D(2026, 11, 30), "中国人民银行 人民币汇率中间价")
+    assert (placed.old_yuan, placed.new_yuan, placed.delta_yuan) == (0, 35_500_000, 35_500_000)
+    assert (p.foreign_in_place_yuan, p.foreign_agreed_yuan) == (35_500_000, 56_800_000)
+    # a yuan figure of foreign capital beside the dollars: cumulative per currency
+    p = projects.set_capital(p.id, users[11], T0, as_of=D(2026, 11, 6), foreign_in_place=10_000_000)
+    assert p.foreign_in_place_yuan == 45_500_000
+    # no rate for roubles: kept in roubles, no yuan figure, the project's yuan totals unchanged
+    p, rows = projects.record_capital(p.id, users[11], T0, as_of=D(2026, 11, 7), fx=FX,
+                                      foreign_in_place=Money(30_000_000, "RUB"))
+    assert [(r.currency, r.delta_amount, r.delta_yuan, r.new_yuan, r.fx_rate) for r in rows] == \
+           [("RUB", 30_000_000, None, None, None)]
+    assert p.foreign_in_place_yuan == 45_500_000
+    view = projects.get(p.id)
+    assert view.amounts()[("foreign", "in_place", "USD")] == 5_000_000
+    assert view.amounts()[("foreign", "in_place", "CNY")] == 10_000_000
+    assert view.unconverted() == {("in_place", "RUB"): 30_000_000}
+    # a correction down in dollars gives back yuan at the rate stated for it
+    p, rows = projects.record_capital(p.id, users[11], T0, as_of=D(2026, 11, 20), fx=FX,
+                                      foreign_in_place=Money(4_000_000, "USD"))
+    assert (rows[0].delta_amount, rows[0].delta_yuan) == (-1_000_000, -7_100_000)
+    assert p.foreign_in_place_yuan == 38_400_000
+    with pytest.raises(ValueError):
+        projects.set_capital(p.id, users[11], T0, as_of=D(2026, 11, 20), domestic_in_place=Money(5, "USD"))
+
+
+def test_capital_command_figures_in_foreign_currencies():
+    want = {"500万美元": (5_000_000, "USD"), "USD 5m": (5_000_000, "USD"), "3000万卢布": (30_000_000, "RUB"),
+            "$2 million": (2_000_000, "USD"), "€1.5m": (1_500_000, "EUR"), "HKD 200万": (2_000_000, "HKD"),
+            "5000万": (50_000_000, "CNY")}
+    for text, (amount, cur) in want.items():
+        pid, figures = parse_capital(f"7 外资到位 {text}")
+        assert (pid, figures["foreign_in_place"]) == (7, (amount, False, cur)), text
+    assert parse_capital("7 外资到位 +$2 million")[1]["foreign_in_place"] == (2_000_000, True, "USD")
+    with pytest.raises(ValueError):
+        parse_capital("7 内资到位 500万美元")          # domestic capital is in yuan
+
+
+def test_capital_values_add_in_the_figures_currency(projects, users):
+    p = _project(projects, users, "俄罗斯远东农业控股", D(2026, 10, 1))
+    projects.set_capital(p.id, users[11], T0, as_of=D(2026, 11, 5), fx=FX, foreign_agreed=Money(8_000_000, "USD"),
+                         foreign_in_place=Money(5_000_000, "USD"))
+    view = projects.get(p.id)
+    values, missing = ProjectService.capital_values(view, parse_capital(f"{p.id} 外资到位 +200万美元")[1])
+    assert values == {"foreign_in_place": Money(7_000_000, "USD")} and missing == []
+    values, missing = ProjectService.capital_values(view, parse_capital(f"{p.id} 外资到位 +3000万卢布")[1])
+    assert values == {"foreign_in_place": Money(30_000_000, "RUB")} and missing == []   # agreed in dollars counts
+    fresh = projects.get(_project(projects, users, "新企业", D(2026, 10, 1)).id)
+    assert ProjectService.capital_values(fresh, parse_capital(f"{fresh.project.id} 外资到位 100万美元")[1])[1] == ["foreign"]
+
+
+def test_upgrade_from_0003_keeps_the_yuan_rows(backend, tmp_path):
+    """A database at revision 0003 with capital rows in yuan: 0004 adds the currency columns,
+    the old rows read as yuan and count as before, and new foreign rows sit beside them."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from promo.bureau.rules import Ledger, load_raw
+    from tests.pg import make_database
+
+    with make_database(backend, tmp_path, migrate=False) as database:
+        cfg = database.alembic_config()
+        with database.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0003")
+        with database.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO projects (id, name, unit, stage, chain_ids, contact_date, domestic_agreed_yuan, "
+                "foreign_agreed_yuan, domestic_in_place_yuan, foreign_in_place_yuan, created_at, updated_at, version) "
+                "VALUES (1, '乳粉项目', '爱辉区', 'contact', '[]', '2025-01-10', 0, 0, 0, 20000000, :t, :t, 1)"),
+                {"t": T0})
+            conn.execute(sa.text(
+                "INSERT INTO project_capital (project_id, origin, measure, old_yuan, new_yuan, delta_yuan, as_of, "
+                "changed_at) VALUES (1, 'foreign', 'in_place', 0, 20000000, 20000000, '2025-03-01', :t)"), {"t": T0})
+        database.migrate()
+        assert database.current_revision() == database.head_revision()
+        with database.engine.connect() as conn:
+            row = conn.execute(sa.text("SELECT currency, delta_amount, fx_rate, delta_yuan FROM project_capital")).one()
+        assert tuple(row) == (None, None, None, 20_000_000)
+        store = ProjectStore(database)
+        view = store.get(1)
+        assert view.amounts() == {("foreign", "in_place", "CNY"): 20_000_000}
+        user = seed_users(database, USERS, T0)[11]
+        store.set_capital(1, user, T0, as_of=D(2025, 3, 20), fx=FX, foreign_in_place=Money(1_000_000, "USD"))
+        store.set_capital(1, user, T0, as_of=D(2025, 3, 21), foreign_in_place=30_000_000)   # yuan: +1000万
+        assert store.get(1).project.foreign_in_place_yuan == 20_000_000 + 7_100_000 + 10_000_000
+        ledger = Ledger(load_raw(database), lambda s: s)
+        g = ledger.groups[0]
+        assert ledger.capital_in(g, "foreign", D(2025, 3, 1), D(2025, 3, 31)) == 37_100_000
+        assert ledger.foreign_detail([g], D(2025, 3, 1), D(2025, 3, 31))["converted"] == {"USD": 1_000_000}

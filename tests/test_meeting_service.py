@@ -255,9 +255,9 @@ def test_small_parsers():
         parse_range(["上个月"], TODAY)
     assert export_filename(dt.date(2026, 11, 1), dt.date(2026, 11, 30)) == "对接记录_2026-11.xlsx"
     assert export_filename(dt.date(2026, 11, 2), dt.date(2026, 11, 30)) == "对接记录_2026-11-02_2026-11-30.xlsx"
-    assert parse_capital("3 内资到位 5000万") == (3, {"domestic_in_place": (50_000_000, False)})
+    assert parse_capital("3 内资到位 5000万") == (3, {"domestic_in_place": (50_000_000, False, "CNY")})
     assert parse_capital("#7 内资协议 2亿 外资到位 +300万") == (
-        7, {"domestic_agreed": (200_000_000, False), "foreign_in_place": (3_000_000, True)})
+        7, {"domestic_agreed": (200_000_000, False, "CNY"), "foreign_in_place": (3_000_000, True, "CNY")})
     for bad in ("", "内资到位 5000万", "3 到位 5000万", "3 内资到位 很多"):
         with pytest.raises(ValueError):
             parse_capital(bad)

@@ -108,8 +108,16 @@ def bulletin_xlsx(snap: Snapshot, registry) -> bytes:
                [("数据截至", "@"), (board.today.isoformat(), "@"), ("", "@")]]
     if board.demo:
         summary.insert(0, [("演示数据", "@"), ("本通报由演示数据生成", "@"), ("", "@")])
-    if board.fx_statement:
-        summary.append([("汇率", "@"), (board.fx_statement, "@"), ("", "@")])
+    from promo.meetings.fx import CURRENCY_NAMES
+
+    at = summary.index([("外资到位（折人民币）", "@"), (round(t["foreign"] / 10_000, 2), "#,##0.00"), ("万元", "@")]) + 1
+    per_currency = [[(f"　其中 {CURRENCY_NAMES.get(c, c)}（原币）", "@"), (round(a / 10_000, 2), "#,##0.00"), (f"万{c}", "@")]
+                    for c, a in board.foreign.get("converted", {}).items()]
+    per_currency += [[(f"　未折算 {CURRENCY_NAMES.get(c, c)}（原币，未配置汇率）", "@"), (round(a / 10_000, 2), "#,##0.00"),
+                      (f"万{c}", "@")] for c, a in board.foreign.get("unconverted", {}).items()]
+    summary[at:at] = per_currency
+    if board.rate_line():
+        summary.append([("汇率", "@"), (board.rate_line(), "@"), ("", "@")])
     sheet("全市汇总", ["指标", "数值", "单位"], summary, {1: 22, 2: 18, 3: 8})
     for section in board.sections:
         headers, rows = unit_rows(section)
@@ -127,14 +135,15 @@ def bulletin_xlsx(snap: Snapshot, registry) -> bytes:
         u = registry.get(unit)
         dom = snap.ledger.capital_in(g, "domestic", p.first, p.last)
         frn = snap.ledger.capital_in(g, "foreign", p.first, p.last)
+        frn_text = board.foreign_text(snap.ledger.foreign_detail([g], p.first, p.last))
         stage = max((st for st in STAGE_CN if g.reached(st, p.last)), key=list(STAGE_CN).index, default="contact")
         projects.append([(u.name if u else unit, "@"), (g.owner.id, "0"), (g.owner.name, "@"), (g.owner.company or "", "@"),
                          (STAGE_CN[stage], "@"), (g.dates["signed"].isoformat() if g.dates["signed"] else "", "@"),
                          (g.dates["registered"].isoformat() if g.dates["registered"] else "", "@"),
-                         (round(dom / 10_000, 2), "#,##0.00"), (round(frn / 10_000, 2), "#,##0.00")])
+                         (round(dom / 10_000, 2), "#,##0.00"), (round(frn / 10_000, 2), "#,##0.00"), (frn_text, "@")])
     projects.sort(key=lambda r: (r[0][0], r[1][0]))
     sheet("项目明细", ["单位", "项目编号", "项目", "企业", "阶段", "签约日期", "入统日期", "本期内资到位（万元）",
-                   "本期外资到位（万元）"], projects, {3: 36, 4: 30})
+                   "本期外资到位（万元）", "外资原币及汇率"], projects, {3: 36, 4: 30, 10: 50})
     sheet("统计口径", ["说明"], [[(line, "@")] for line in board.rules.split("\n") if line.strip()], {1: 120})
     out = io.BytesIO()
     wb.save(out)
@@ -178,8 +187,9 @@ def bulletin_pdf(snap: Snapshot, registry, ranking: bytes | None = None) -> byte
              f"数据截至 {board.today} · 时间进度 {pct(board.time_progress)} · {board.growth_source}",
              f"全市签约项目 {t['signed']} 个，入统项目 {t['registered']} 个，开工项目 {t['started']} 个；内资到位 "
              f"{value('domestic', t['domestic'])}{'（较上年同期增长' + growth(g) + '）' if g is not None else ''}，"
-             f"外资到位 {value('foreign', t['foreign'])}；高能级项目 {t['high_level']} 个；对接活动 {t['contacts']} 次。",
-             board.fx_statement]
+             f"外资到位 {value('foreign', t['foreign'])}{'（' + board.foreign_text() + '）' if board.foreign_text() else ''}；"
+             f"高能级项目 {t['high_level']} 个；对接活动 {t['contacts']} 次。",
+             board.rate_line(), *board.notes]
     for line in filter(None, lines):
         pdf.multi_cell(0, 4.6, line, wrapmode=WrapMode.CHAR, new_x="LMARGIN", new_y="NEXT")
     if ranking:

@@ -81,7 +81,7 @@ def cmd_demo(args, root: Path) -> int:
             n = remove_demo(db)
             print(f"已删除演示数据：项目 {n['projects']} 个，对接记录 {n['meetings']} 条。")
             return 0
-        n = load_demo(db, UnitRegistry.from_library(library), library)
+        n = load_demo(db, UnitRegistry.from_library(library), library, fx=settings.fx)
     except DemoRefused as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -2,7 +2,9 @@
 of the seed's real quarter — about 30 registered projects, about 10亿元 domestic capital in
 place (+331% on 2025Q3 as entered in lists/targets.yaml), one county (北安市) with 12 signed
 projects and 3.56亿元 — spread over units, officers and months, with meetings, stage
-histories, a duplicate signing, a capital increase and overdue nodes.
+histories, a duplicate signing, a capital increase and overdue nodes. A few projects bring
+foreign capital in dollars and roubles (`FOREIGN`), recorded at the configured rates
+(`PROMO_FX_RATES`) when given, else kept unconverted: the board shows either way.
 
 Every row it writes is listed in `demo_rows`: the board and the charts say 演示数据 while any
 is there, and `python bot.py demo --remove` deletes exactly those rows. It refuses a database
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 
 from promo.store.db import as_utc
-from promo.meetings.funnel import ProjectStore
+from promo.meetings.funnel import Money, ProjectStore
 from promo.meetings.store import MeetingStore
 from promo.store.tables import (DemoRow, FollowupReminder, Meeting, MeetingHistory, Project, ProjectCapital,
                           ProjectMilestone, ProjectStage)
@@ -50,6 +52,9 @@ BY_CHAIN = {"copper": ["铜精矿选冶项目", "有色金属深加工项目"], 
             "cold_testing": ["寒区汽车试验场项目", "整车测试基地项目"], "agri_machinery": ["智能农机制造项目", "农机装备维修中心项目"],
             "beef_cattle": ["肉牛屠宰加工项目", "肉牛养殖基地项目"]}
 MONTHS = [(2026, 7), (2026, 8), (2026, 9)]
+# unit id → (which signed project, foreign capital agreed and in place in its currency)
+FOREIGN = {"ftz_zone": (1, Money(5_000_000, "USD")), "aihui": (1, Money(30_000_000, "RUB")),
+           "tf_cross_border": (0, Money(50_000_000, "RUB"))}
 
 
 _USED: set[str] = set()
@@ -96,7 +101,8 @@ def _day(rnd, year, month):
     return D(year, month, rnd.randint(1, 28))
 
 
-def load_demo(db, registry, library, now: dt.datetime | None = None) -> dict:
+def load_demo(db, registry, library, now: dt.datetime | None = None, fx=None) -> dict:
+    """`fx`: the configured rates (promo.meetings.fx.FxRates) the foreign amounts are recorded at."""
     now = as_utc(now)
     with db.read() as s:
         demo = s.scalar(select(func.count()).select_from(DemoRow))
@@ -146,6 +152,9 @@ def load_demo(db, registry, library, now: dt.datetime | None = None) -> dict:
                     projects.set_capital(p.id, who, now, as_of=reg, domestic_in_place=dom[k])
                 if k == 0 and frn:
                     projects.set_capital(p.id, who, now, as_of=reg, foreign_in_place=frn[0], foreign_agreed=frn[0])
+                if uid in FOREIGN and FOREIGN[uid][0] == k:
+                    projects.set_capital(p.id, who, now, as_of=reg, foreign_agreed=FOREIGN[uid][1],
+                                         foreign_in_place=FOREIGN[uid][1], fx=fx, note="外资（演示数据）")
                 if k % 3 == 0:
                     projects.advance(p.id, "started", min(reg + dt.timedelta(days=20), D(2026, 9, 30)), who, now)
                 elif k % 3 == 1:

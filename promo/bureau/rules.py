@@ -17,8 +17,12 @@ computed here from the raw records (projects, their stage dates, capital changes
    largest cumulative figure already recorded for the group: the group's cumulative figure is
    the largest of its members' (never below zero: a change dated before the figures it
    corrects does not make capital negative).
-4. **Foreign capital** (外资) is kept apart from domestic (内资), in yuan as recorded; its
-   currency equivalent uses the configured rate (`PROMO_FX_RATES`), stated with the figure.
+4. **Foreign capital** (外资) is kept apart from domestic (内资), in its own currency and in
+   yuan at the rate stated for each change (`PROMO_FX_RATES` with its date and source, kept on
+   the record). A foreign amount recorded while its currency had no rate counts in yuan at the
+   rate configured now, stated with the figure; while there is none it is not converted: it is
+   shown in its currency in a "not converted" note and left out of every yuan figure (never
+   guessed). Per currency the amounts follow rule 3 like the yuan figures.
 5. **High-level projects** (高能级): groups signed in the period whose agreed capital
    (domestic + foreign) as of the period's end reaches the threshold (`PROMO_HIGH_LEVEL_YUAN`,
    default 1亿元).
@@ -34,14 +38,16 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
+from promo.meetings.funnel import to_yuan
 from promo.meetings.store import STAGES, company_key
 from promo.store.tables import Meeting, Project, ProjectCapital
 
-__all__ = ["Raw", "Group", "Ledger", "load_raw", "RULES", "HIGH_LEVEL_YUAN", "FLOW_KEYS"]
+__all__ = ["Raw", "Group", "Ledger", "load_raw", "RULES", "HIGH_LEVEL_YUAN", "FLOW_KEYS", "Rate"]
 
 HIGH_LEVEL_YUAN = 100_000_000
 RULES = __doc__.split("\n\n", 1)[1].strip()
@@ -75,37 +81,83 @@ class MeetingRec:
     logged_by_name: str | None
 
 
+@dataclass(frozen=True)
+class Rate:
+    """A rate a foreign amount was converted at: yuan for one unit, its date and source."""
+
+    currency: str
+    rate: str
+    date: dt.date | None
+    source: str | None
+
+
+Series = tuple[list[dt.date], list[int]]     # dates and running sums
+
+
 @dataclass
 class Raw:
     projects: list[ProjectRec]
-    capital: dict[tuple[int, str, str], tuple[list[dt.date], list[int]]]   # → (dates, running sums)
+    capital: dict[tuple[int, str, str], Series]             # (project, origin, measure) → yuan
     meetings: list[MeetingRec]
     span: tuple[dt.date, dt.date] | None   # earliest and latest date of any record
+    # (project, origin, measure, currency) → amounts of foreign currencies converted to yuan,
+    # and those without a yuan figure (no rate then, none now)
+    converted: dict[tuple[int, str, str, str], Series] = field(default_factory=dict)
+    unconverted: dict[tuple[int, str, str, str], Series] = field(default_factory=dict)
+    # (project, origin, measure, currency) → [(as_of, the rate it was converted at)]
+    rates: dict[tuple[int, str, str, str], list[tuple[dt.date, Rate]]] = field(default_factory=dict)
 
     def has_records(self, first: dt.date, last: dt.date) -> bool:
         return self.span is not None and self.span[0] <= last and self.span[1] >= first
 
 
-def load_raw(db) -> Raw:
+def _append(series: dict, key, day: dt.date, value: int) -> None:
+    dates, sums = series.setdefault(key, ([], []))
+    dates.append(day)
+    sums.append((sums[-1] if sums else 0) + int(value))
+
+
+def load_raw(db, fx=None) -> Raw:
+    """The records; `fx` (promo.meetings.fx.FxRates, the configured rates) converts foreign
+    amounts recorded without a rate (rule 4)."""
+    rates_now: dict[str, Decimal] = dict(getattr(fx, "rates", None) or {})
     with db.read() as s:
         projects = [ProjectRec(p.id, p.name, p.company, p.company_id, p.company_key, p.unit, p.stage,
                                {st: getattr(p, col) for st, col in _DATE.items()}, list(p.chain_ids or []))
                     for p in s.scalars(select(Project).order_by(Project.id))]
         changes = s.execute(select(ProjectCapital.project_id, ProjectCapital.origin, ProjectCapital.measure,
-                                   ProjectCapital.as_of, ProjectCapital.delta_yuan)
+                                   ProjectCapital.as_of, ProjectCapital.delta_yuan, ProjectCapital.currency,
+                                   ProjectCapital.delta_amount, ProjectCapital.fx_rate, ProjectCapital.fx_date,
+                                   ProjectCapital.fx_source)
                             .order_by(ProjectCapital.as_of, ProjectCapital.id)).all()
         meetings = [MeetingRec(m.id, m.unit, m.meeting_date, m.company, m.project_id, m.logged_by_name)
                     for m in s.scalars(select(Meeting).where(Meeting.deleted_at.is_(None))
                                        .order_by(Meeting.meeting_date, Meeting.id))]
     capital: dict = {}
-    for pid, origin, measure, as_of, delta in changes:
-        dates, sums = capital.setdefault((pid, origin, measure), ([], []))
-        dates.append(as_of)
-        sums.append((sums[-1] if sums else 0) + int(delta))
+    converted: dict = {}
+    unconverted: dict = {}
+    rates: dict = {}
+    for pid, origin, measure, as_of, delta, currency, amount, rate, rate_date, source in changes:
+        cur = currency or "CNY"
+        if cur == "CNY":
+            _append(capital, (pid, origin, measure), as_of, delta if delta is not None else amount or 0)
+            continue
+        key = (pid, origin, measure, cur)
+        if delta is None and cur in rates_now:     # recorded without a rate: the one configured now
+            rate, rate_date, source = str(rates_now[cur]), getattr(fx, "date", None), getattr(fx, "source", None)
+            delta = to_yuan(int(amount or 0), rate)
+        if delta is None:
+            _append(unconverted, key, as_of, amount or 0)
+            capital.setdefault((pid, origin, measure), ([], []))
+            continue
+        _append(capital, (pid, origin, measure), as_of, delta)
+        _append(converted, key, as_of, amount or 0)
+        rates.setdefault(key, []).append((as_of, Rate(cur, str(rate), rate_date, source or None)))
     all_dates = [d for p in projects for d in p.dates.values() if d] + [m.date for m in meetings] + \
-                [d for dates, _ in capital.values() for d in dates]
+                [d for dates, _ in capital.values() for d in dates] + \
+                [d for dates, _ in unconverted.values() for d in dates]
     span = (min(all_dates), max(all_dates)) if all_dates else None
-    return Raw(projects, capital, meetings, span)
+    return Raw(projects, capital, meetings, span, converted, unconverted, rates)
 
 
 def _subject(p: ProjectRec) -> str:
@@ -191,19 +243,53 @@ class Ledger:
         return set(self.by_unit) | set(self.meetings_by_unit)
 
     # ----------------------------------------------------------------- capital
-    def _cum(self, pid: int, origin: str, measure: str, upto: dt.date) -> int:
-        series = self.raw.capital.get((pid, origin, measure))
+    @staticmethod
+    def _at(series: Series | None, upto: dt.date) -> int:
         if not series:
             return 0
         dates, sums = series
         i = bisect.bisect_right(dates, upto)
         return sums[i - 1] if i else 0
 
+    def _cum(self, pid: int, origin: str, measure: str, upto: dt.date) -> int:
+        return self._at(self.raw.capital.get((pid, origin, measure)), upto)
+
     def group_capital(self, g: Group, origin: str, upto: dt.date, measure: str = "in_place") -> int:
         return max(0, *(self._cum(p.id, origin, measure, upto) for p in g.members))
 
     def capital_in(self, g: Group, origin: str, first: dt.date, last: dt.date) -> int:
         return self.group_capital(g, origin, last) - self.group_capital(g, origin, first - dt.timedelta(days=1))
+
+    def _currency_in(self, series: dict, g: Group, currency: str, first: dt.date, last: dt.date,
+                     measure: str = "in_place") -> int:
+        """Rule 3 in one currency: the growth of the group's largest cumulative amount."""
+        def cum(upto):
+            return max(0, *(self._at(series.get((p.id, "foreign", measure, currency)), upto) for p in g.members))
+        return cum(last) - cum(first - dt.timedelta(days=1))
+
+    def currencies(self) -> list[str]:
+        return sorted({k[3] for k in (*self.raw.converted, *self.raw.unconverted)})
+
+    def foreign_detail(self, groups: list[Group], first: dt.date, last: dt.date) -> dict:
+        """Foreign capital in place of the period per currency: {"converted": {currency:
+        amount}, "unconverted": {currency: amount}, "rates": [{currency, rate, date, source}, …]
+        (the rates the period's converted amounts were converted at)}; zero amounts left out."""
+        converted: dict[str, int] = {}
+        unconverted: dict[str, int] = {}
+        rates: set[Rate] = set()
+        for cur in self.currencies():
+            a = sum(self._currency_in(self.raw.converted, g, cur, first, last) for g in groups)
+            b = sum(self._currency_in(self.raw.unconverted, g, cur, first, last) for g in groups)
+            if a:
+                converted[cur] = a
+                rates |= {r for g in groups for p in g.members
+                          for day, r in self.raw.rates.get((p.id, "foreign", "in_place", cur), [])
+                          if first <= day <= last}
+            if b:
+                unconverted[cur] = b
+        return {"converted": converted, "unconverted": unconverted,
+                "rates": [dict(r.__dict__) for r in sorted(rates, key=lambda r: (r.currency, r.date or dt.date.min,
+                                                                                  Decimal(r.rate)))]}
 
     def agreed(self, g: Group, upto: dt.date) -> int:
         return sum(self.group_capital(g, o, upto, "agreed") for o in ("domestic", "foreign"))
@@ -233,6 +319,7 @@ class Ledger:
             "registered": len(dated("registered")),
             "started": len(dated("started")),
             "domestic": dom, "foreign": frn, "capital": dom + frn,
+            "foreign_detail": self.foreign_detail(groups, first, last),
             "high_level": sum(1 for g in groups if self.is_high_level(g, first, last)),
             "reached": reached,
             "rate_cs": rate("signed", "contact"),
@@ -250,10 +337,13 @@ class Ledger:
             meetings = [m for m in self.meetings_by_unit.get(unit, []) if first <= m.date <= last]
         for g in groups:
             amount = None
+            detail = None
             if indicator in ("domestic", "foreign", "capital"):
                 origins = ("domestic", "foreign") if indicator == "capital" else (indicator,)
                 amount = sum(self.capital_in(g, o, first, last) for o in origins)
-                if not amount:
+                if "foreign" in origins:
+                    detail = self.foreign_detail([g], first, last)
+                if not amount and not (detail and detail["unconverted"]):
                     continue
             elif indicator == "high_level":
                 if not self.is_high_level(g, first, last):
@@ -271,6 +361,7 @@ class Ledger:
             stage_now = max((st for st in STAGES if g.reached(st, last)), key=STAGES.index, default="contact")
             rows.append({"id": g.owner.id, "name": g.owner.name, "company": g.owner.company,
                          "stage": stage_now, "dates": dict(g.dates), "amount_yuan": amount,
+                         "foreign_detail": detail,
                          "duplicates": [(p.id, p.unit) for p in g.duplicates]})
         rows.sort(key=lambda r: (-(r["amount_yuan"] or 0), r["id"]))
         return {"projects": rows, "meetings": meetings}

@@ -81,6 +81,7 @@ class UnitScore:
     figures: dict[str, Figure]
     overdue: int = 0
     position: int = 0   # place in the section's ranking (1 = first)
+    foreign: dict = field(default_factory=dict)   # the period's foreign capital per currency (Ledger.foreign_detail)
 
 
 @dataclass
@@ -106,22 +107,27 @@ class Board:
     notes: list[str] = field(default_factory=list)
     totals_last_year: dict = field(default_factory=dict)   # the same period last year, city-wide
     fx: object = None
+    foreign: dict = field(default_factory=dict)   # the city's foreign capital per currency
 
     def totals_growth(self, key: str) -> float | None:
         """The city's growth on last year (较上年增长), from the units' last-year figures."""
         last = self.totals_last_year.get(key)
         return round((self.totals[key] - last) / last, 4) if last else None
 
-    def in_currency(self, yuan: int | float | None, currency: str = "USD") -> str:
-        """Foreign capital in a currency at the stated rate ('' without a configured rate)."""
-        rates = getattr(self.fx, "rates", None) or {}
-        rate = rates.get(currency) or (next(iter(rates.values())) if rates else None)
-        if not yuan or rate is None:
-            return ""
-        code = currency if currency in rates else next(iter(rates))
-        from promo.meetings.fx import CURRENCY_NAMES
+    def foreign_text(self, detail: dict | None = None) -> str:
+        """Foreign capital per original currency, for after the yuan figure ('' when all of
+        it is in yuan): 其中 500万美元 @7.10，2026-11-30 中国人民银行中间价；另有 3000万卢布未折算（未配置 RUB 汇率）.
+        `detail`: a unit's `foreign` (default: the city's)."""
+        return foreign_text(self.foreign if detail is None else detail)
 
-        return f"≈{float(yuan) / float(rate) / 10_000:,.0f}万{CURRENCY_NAMES.get(code, code)}"
+    def rate_line(self) -> str:
+        """The rates the period's foreign figures were converted at, with date and source;
+        else the configured rates' statement (if any)."""
+        rates = self.foreign.get("rates") or []
+        if rates:
+            return "外资折算汇率：" + "；".join(f"1 {r['currency']} = {r['rate']} 元（{r['date'] or '日期未记'}，"
+                                          f"{r['source'] or '来源未记'}）" for r in rates)
+        return self.fx_statement
 
     def row(self, unit_id: str) -> UnitScore | None:
         for s in self.sections:
@@ -138,14 +144,62 @@ class Board:
             "period": self.period.key, "label": self.period.label, "today": self.today.isoformat(),
             "time_progress": self.time_progress, "high_level_yuan": self.high_level_yuan,
             "demo": self.demo, "fx": self.fx_statement, "totals": self.totals, "notes": self.notes,
+            "foreign_detail": self.foreign, "rate_line": self.rate_line(),
             "totals_last_year": self.totals_last_year,
             "totals_growth": {k: self.totals_growth(k) for k in self.totals_last_year},
             "sections": [{"kind": s.kind, "label": s.label, "columns": s.columns,
                           "units": [{"id": r.unit_id, "name": r.name, "position": r.position,
-                                     "overdue": r.overdue,
+                                     "overdue": r.overdue, "foreign_detail": r.foreign,
                                      "figures": {k: fig(f) for k, f in r.figures.items()}}
                                     for r in s.rows]} for s in self.sections],
         }
+
+
+def _label(amount: int, currency: str) -> str:
+    from promo.meetings.parse import money_label
+
+    return ("-" if amount < 0 else "") + money_label(abs(amount), currency, "zh")
+
+
+def foreign_text(detail: dict | None) -> str:
+    """See `Board.foreign_text`."""
+    if not detail:
+        return ""
+    rates = detail.get("rates") or []
+    stamps = {(r["date"], r["source"]) for r in rates}
+
+    def stamp(r) -> str:
+        return " ".join(str(x) for x in (r["date"], r["source"]) if x)
+
+    parts = []
+    for cur, amount in sorted((detail.get("converted") or {}).items()):
+        rs = [r for r in rates if r["currency"] == cur]
+        at = "/".join(r["rate"] + ("" if len(stamps) == 1 else f"（{stamp(r)}）") for r in rs)
+        parts.append(f"{_label(amount, cur)} @{at}")
+    text = ""
+    if parts:
+        text = "其中 " + "、".join(parts)
+        if len(stamps) == 1 and (s := stamp(rates[0])):
+            text += f"，{s}"
+    pending = sorted((detail.get("unconverted") or {}).items())
+    if pending:
+        text += ("；" if text else "") + "另有 " + "、".join(_label(a, c) for c, a in pending) + \
+            " 未折算：未配置 " + "、".join(c for c, _ in pending) + " 汇率，不计入人民币数"
+    return text
+
+
+def _merge_foreign(details: list[dict]) -> dict:
+    """The city's foreign detail from the units' (units share no project group)."""
+    out: dict = {"converted": {}, "unconverted": {}, "rates": []}
+    for d in details:
+        for part in ("converted", "unconverted"):
+            for cur, amount in d.get(part, {}).items():
+                out[part][cur] = out[part].get(cur, 0) + amount
+        out["rates"] += [r for r in d.get("rates", []) if r not in out["rates"]]
+    for part in ("converted", "unconverted"):
+        out[part] = {c: a for c, a in sorted(out[part].items()) if a}
+    out["rates"].sort(key=lambda r: (r["currency"], str(r["date"]), r["rate"]))
+    return out
 
 
 def _target_value(target, field_: str | None):
@@ -258,7 +312,7 @@ def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
                 high_level_yuan: int = HIGH_LEVEL_YUAN, fx=None, overdue: dict[str, int] | None = None,
                 demo: bool = False, ledger: Ledger | None = None) -> Board:
     """The scoreboard of `period` as the records stand."""
-    ledger = ledger or Ledger(load_raw(db), lambda s: (u.id if (u := registry.resolve(s)) else None),
+    ledger = ledger or Ledger(load_raw(db, fx), lambda s: (u.id if (u := registry.resolve(s)) else None),
                               high_level_yuan)
     ly = period.last_year()
     db_has_last_year = ledger.raw.has_records(ly.first, ly.last)
@@ -284,15 +338,20 @@ def build_board(db, registry: UnitRegistry, period: Period, today: dt.date, *,
                 last_totals[k] = last_totals.get(k, 0) + figs[k].last_year
         scores.setdefault(kind, []).append(UnitScore(uid, unit.name if unit else uid, kind,
                                                      unit.lead if unit else None, figs,
-                                                     (overdue or {}).get(uid, 0)))
+                                                     (overdue or {}).get(uid, 0), foreign=now["foreign_detail"]))
     sections = _rank_sections(scores)
     notes = []
     if UNKNOWN_KIND in scores:
         notes.append("有记录的单位不在单位清单中：请在 lists/units.yaml 中登记，或更正授权名单里的单位名称。")
+    foreign = _merge_foreign([r.foreign for rows in scores.values() for r in rows])
+    if foreign["unconverted"]:
+        notes.append("外资另有 " + "、".join(_label(a, c) for c, a in foreign["unconverted"].items())
+                     + " 未折合人民币：登记时和现在都没有配置 " + "、".join(foreign["unconverted"])
+                     + " 汇率（PROMO_FX_RATES、PROMO_FX_DATE、PROMO_FX_SOURCE），未计入外资到位和排名；配置汇率后按所配汇率折算。")
     source = _growth_source("entered" in sources, "db" in sources)
     return Board(period, today, period.time_progress(today), sections, totals, high_level_yuan,
                  fx.statement() if fx is not None and getattr(fx, "rates", None) else "", demo,
-                 growth_source=source, notes=notes, totals_last_year=last_totals, fx=fx)
+                 growth_source=source, notes=notes, totals_last_year=last_totals, fx=fx, foreign=foreign)
 
 
 def may_open(user, unit_id: str, registry: UnitRegistry) -> bool:

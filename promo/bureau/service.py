@@ -48,7 +48,8 @@ class BureauService:
 
     def ledger(self, registry: UnitRegistry | None = None) -> Ledger:
         registry = registry or self.registry
-        return Ledger(load_raw(self.db), lambda s: (u.id if (u := registry.resolve(s)) else None),
+        return Ledger(load_raw(self.db, self._setting("fx", None)),
+                      lambda s: (u.id if (u := registry.resolve(s)) else None),
                       self._setting("high_level_yuan", 100_000_000))
 
     def period(self, text: str | None, today: dt.date, default: str = "month") -> Period:

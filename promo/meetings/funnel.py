@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -32,10 +33,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from promo.store.db import Conflict, Database, InvalidTransition, NotFound, PermissionDenied, as_utc
 from promo.meetings.store import (STAGE_LABELS, STAGES, Actor, company_key, local_today,
                                   normalise_stage)
+from promo.meetings.fx import FxRates
 from promo.store.tables import Meeting, Project, ProjectCapital, ProjectStage
 
 __all__ = ["ProjectStore", "ProjectView", "Project", "STAGES", "STAGE_LABELS", "month_bounds",
-           "InvalidTransition"]
+           "InvalidTransition", "Money", "to_yuan", "capital_amounts"]
 
 _DATE_COL = {"contact": "contact_date", "signed": "signed_date",
              "registered": "registered_date", "started": "started_date"}
@@ -45,12 +47,51 @@ _CAPITAL = {("domestic", "agreed"): "domestic_agreed_yuan",
             ("foreign", "in_place"): "foreign_in_place_yuan"}
 
 
+@dataclass(frozen=True)
+class Money:
+    """A cumulative capital figure in its currency (whole units; CNY: yuan)."""
+
+    amount: int
+    currency: str = "CNY"
+
+
+def to_yuan(amount: int, rate: Decimal | str) -> int:
+    """`amount` units at `rate` yuan each, rounded to the yuan (half up)."""
+    return int((Decimal(amount) * Decimal(rate)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def capital_amounts(rows) -> dict[tuple[str, str, str], int]:
+    """(origin, measure, currency) → the cumulative amount in that currency, from a project's
+    capital changes (rows from before revision 0004 are yuan)."""
+    out: dict[tuple[str, str, str], int] = {}
+    for r in rows:
+        cur = r.currency or "CNY"
+        delta = r.delta_amount if r.delta_amount is not None else (r.delta_yuan or 0)
+        key = (r.origin, r.measure, cur)
+        out[key] = out.get(key, 0) + int(delta)
+    return out
+
+
 @dataclass
 class ProjectView:
     project: Project
     stages: list[ProjectStage] = field(default_factory=list)
     capital: list[ProjectCapital] = field(default_factory=list)
     meetings: list[Meeting] = field(default_factory=list)
+
+    def amounts(self) -> dict[tuple[str, str, str], int]:
+        """(origin, measure, currency) → cumulative amount in that currency."""
+        return capital_amounts(self.capital)
+
+    def unconverted(self) -> dict[tuple[str, str], int]:
+        """(measure, currency) → foreign amounts kept without a yuan figure (no rate configured
+        when they were recorded)."""
+        out: dict[tuple[str, str], int] = {}
+        for r in self.capital:
+            if r.delta_yuan is None and r.delta_amount:
+                key = (r.measure, r.currency or "CNY")
+                out[key] = out.get(key, 0) + int(r.delta_amount)
+        return {k: v for k, v in out.items() if v}
 
 
 def month_bounds(month: Any) -> tuple[dt.date, dt.date]:
@@ -222,53 +263,97 @@ class ProjectStore:
             raise Conflict("the project was changed by someone else; try again") from None
 
     def set_capital(self, project_id: int, user: Actor, now: dt.datetime | None = None, *,
-                    as_of: dt.date, domestic_agreed: int | None = None,
-                    foreign_agreed: int | None = None, domestic_in_place: int | None = None,
-                    foreign_in_place: int | None = None, note: str | None = None) -> Project:
-        """Set the project's cumulative capital figures (yuan) as of `as_of`. Only the given
-        figures change; each change is recorded with its delta (the month of `as_of` gets the
-        delta in `unit_report`)."""
+                    as_of: dt.date, domestic_agreed: int | Money | None = None,
+                    foreign_agreed: int | Money | None = None, domestic_in_place: int | Money | None = None,
+                    foreign_in_place: int | Money | None = None, note: str | None = None,
+                    fx: FxRates | None = None) -> Project:
+        """Set the project's cumulative capital figures as of `as_of` (see `record_capital`)."""
+        return self.record_capital(project_id, user, now, as_of=as_of, domestic_agreed=domestic_agreed,
+                                   foreign_agreed=foreign_agreed, domestic_in_place=domestic_in_place,
+                                   foreign_in_place=foreign_in_place, note=note, fx=fx)[0]
+
+    def record_capital(self, project_id: int, user: Actor, now: dt.datetime | None = None, *,
+                       as_of: dt.date, domestic_agreed: int | Money | None = None,
+                       foreign_agreed: int | Money | None = None, domestic_in_place: int | Money | None = None,
+                       foreign_in_place: int | Money | None = None, note: str | None = None,
+                       fx: FxRates | None = None) -> tuple[Project, list[ProjectCapital]]:
+        """Set the project's cumulative capital figures as of `as_of`; returns the project and
+        the changes recorded. Only the given figures change. A figure is an int (yuan) or a
+        `Money` — cumulative *in its currency*: "外资到位 500万美元" sets the project's foreign
+        capital in place in dollars, beside any in yuan or roubles. Each change is recorded
+        with its delta in the currency and, for a foreign currency, the rate `fx` states for it
+        (its date and source kept on the row) and the yuan figures at that rate; without a
+        configured rate the change is kept in its currency with no yuan figure (the project's
+        yuan totals do not move). Domestic capital (内资) is in yuan."""
         now = as_utc(now)
         given = {("domestic", "agreed"): domestic_agreed, ("foreign", "agreed"): foreign_agreed,
                  ("domestic", "in_place"): domestic_in_place,
                  ("foreign", "in_place"): foreign_in_place}
-        for v in given.values():
-            if v is not None and (isinstance(v, bool) or int(v) != v or v < 0):
-                raise ValueError("capital figures are whole, non-negative yuan")
+        money: dict[tuple[str, str], Money] = {}
+        for key, v in given.items():
+            if v is None:
+                continue
+            m = v if isinstance(v, Money) else Money(v)      # an int is yuan
+            amount = m.amount
+            if isinstance(amount, bool) or int(amount) != amount or amount < 0:
+                raise ValueError("capital figures are whole, non-negative amounts")
+            cur = (m.currency or "CNY").upper()
+            if key[0] == "domestic" and cur != "CNY":
+                raise ValueError("domestic capital (内资) is recorded in yuan")
+            money[key] = Money(int(amount), cur)
+        fx = fx or FxRates()
         try:
             with self.db.session() as s:
                 p = self._check(s.get(Project, int(project_id)), user)
+                held = capital_amounts(s.scalars(select(ProjectCapital)
+                                                 .where(ProjectCapital.project_id == p.id)))
                 rows = []
-                for (origin, measure), value in given.items():
+                for (origin, measure), m in money.items():
+                    old_amount = held.get((origin, measure, m.currency), 0)
+                    delta = m.amount - old_amount
+                    if not delta:
+                        continue
+                    rate = fx.rate(m.currency) if m.currency != "CNY" else None
                     col = _CAPITAL[(origin, measure)]
                     old = getattr(p, col)
-                    if value is None or int(value) == old:
-                        continue
-                    setattr(p, col, int(value))
-                    rows.append(ProjectCapital(project_id=p.id, origin=origin, measure=measure,
-                                               old_yuan=old, new_yuan=int(value),
-                                               delta_yuan=int(value) - old, as_of=as_of,
-                                               note=note, changed_by=int(user.user_id),
-                                               changed_at=now))
+                    if m.currency == "CNY":
+                        dy: int | None = delta
+                    else:
+                        dy = to_yuan(delta, rate) if rate is not None else None
+                    if dy is not None:
+                        setattr(p, col, max(0, old + dy))
+                    rows.append(ProjectCapital(
+                        project_id=p.id, origin=origin, measure=measure,
+                        old_yuan=old if dy is not None else None,
+                        new_yuan=getattr(p, col) if dy is not None else None,
+                        delta_yuan=getattr(p, col) - old if dy is not None else None,
+                        currency=m.currency, old_amount=old_amount, new_amount=m.amount, delta_amount=delta,
+                        fx_rate=str(rate) if rate is not None else None,
+                        fx_date=fx.date if rate is not None else None,
+                        fx_source=(fx.source or None) if rate is not None else None,
+                        as_of=as_of, note=note, changed_by=int(user.user_id), changed_at=now))
                 if rows:
                     p.updated_at = now
                     s.flush()
                     s.add_all(rows)
-                return p
+                    s.flush()
+                return p, rows
         except StaleDataError:
             raise Conflict("the project was changed by someone else; try again") from None
 
     def add_capital_in_place(self, project_id: int, user: Actor, now: dt.datetime | None = None,
                              *, as_of: dt.date, domestic: int = 0, foreign: int = 0,
                              note: str | None = None) -> Project:
-        """Convenience: capital that arrived on `as_of` (added to the in-place totals)."""
+        """Convenience: capital in yuan that arrived on `as_of` (added to the in-place totals)."""
         view = self.get(project_id)
         if view is None:
             raise NotFound("no such project")
-        p = view.project
+        held = view.amounts()
         return self.set_capital(project_id, user, now, as_of=as_of, note=note,
-                                domestic_in_place=p.domestic_in_place_yuan + domestic if domestic else None,
-                                foreign_in_place=p.foreign_in_place_yuan + foreign if foreign else None)
+                                domestic_in_place=held.get(("domestic", "in_place", "CNY"), 0) + domestic
+                                if domestic else None,
+                                foreign_in_place=held.get(("foreign", "in_place", "CNY"), 0) + foreign
+                                if foreign else None)
 
     # ----------------------------------------------------------------------- reports
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from promo.meetings.amounts import parse_amounts
 from promo.meetings.draft import Draft
-from promo.meetings.funnel import ProjectStore, ProjectView
+from promo.meetings.funnel import Money, ProjectStore, ProjectView, to_yuan
+from promo.meetings.fx import FxRates
 from promo.meetings.store import company_key
 from promo.store.tables import Project
 
@@ -98,8 +99,38 @@ class ProjectService:
                 correction: bool = False):
         return self.store.advance(project_id, to_stage, date, user, now, correction=correction)
 
-    def set_capital(self, project_id: int, user: Any, now: dt.datetime, *, as_of: dt.date, **values):
-        return self.store.set_capital(project_id, user, now, as_of=as_of, **values)
+    def set_capital(self, project_id: int, user: Any, now: dt.datetime, *, as_of: dt.date,
+                    fx: FxRates | None = None, **values):
+        return self.store.set_capital(project_id, user, now, as_of=as_of, fx=fx, **values)
+
+    def record_capital(self, project_id: int, user: Any, now: dt.datetime, *, as_of: dt.date,
+                       fx: FxRates | None = None, **values):
+        """The project and the capital changes recorded (`ProjectStore.record_capital`)."""
+        return self.store.record_capital(project_id, user, now, as_of=as_of, fx=fx, **values)
+
+    @staticmethod
+    def capital_values(view: ProjectView, figures: dict[str, CapitalFigure]) -> tuple[dict[str, Money], list[str]]:
+        """/capital's figures as cumulative amounts in their currencies ('+' adds to what the
+        project holds in that currency), and the origins whose capital in place would grow
+        with no agreed amount in any currency (`capital_without_agreement`)."""
+        held = view.amounts()
+        values: dict[str, Money] = {}
+        for key, f in figures.items():
+            origin, measure = key.split("_", 1)
+            have = held.get((origin, measure, f.currency), 0)
+            values[key] = Money(have + f.amount if f.add else f.amount, f.currency)
+        current: dict[str, int] = {}
+        check: dict[str, int] = {}
+        for origin in ("domestic", "foreign"):
+            agreed = sum(v for (o, m, _), v in held.items() if o == origin and m == "agreed")
+            current[f"{origin}_agreed"] = agreed
+            if (a := values.get(f"{origin}_agreed")) is not None:
+                check[f"{origin}_agreed"] = a.amount + sum(
+                    v for (o, m, c), v in held.items() if o == origin and m == "agreed" and c != a.currency)
+            if (placed := values.get(f"{origin}_in_place")) is not None:
+                current[f"{origin}_in_place"] = held.get((origin, "in_place", placed.currency), 0)
+                check[f"{origin}_in_place"] = placed.amount
+        return values, capital_without_agreement(current, check)
 
     @staticmethod
     def current_capital(view: ProjectView) -> dict[str, int]:
@@ -109,6 +140,23 @@ class ProjectService:
                 "domestic_agreed": p.domestic_agreed_yuan, "foreign_agreed": p.foreign_agreed_yuan}
 
 
+def capital_lines(view: ProjectView, fx: FxRates | None = None) -> list[dict[str, Any]]:
+    """The project's capital held in foreign currencies, for the card: origin, measure,
+    currency, the cumulative amount, how much of it has no yuan figure of its own (no rate when
+    recorded) and, when a rate is configured now, that part in yuan at it (as the scoreboard
+    counts it)."""
+    unconverted = view.unconverted()
+    out = []
+    for (o, m, c), v in sorted(view.amounts().items()):
+        if c == "CNY" or not v:
+            continue
+        pending = unconverted.get((m, c), 0) if o == "foreign" else 0
+        rate = (fx or FxRates()).rates.get(c)
+        out.append({"origin": o, "measure": m, "currency": c, "amount": v, "unconverted": pending,
+                    "rate": rate, "now_yuan": to_yuan(pending, rate) if pending and rate is not None else None})
+    return out
+
+
 _CAPITAL = re.compile(r"(?P<origin>内资|外资)\s*(?P<measure>到位|协议|签约|合同)")
 _CAPITAL_COLS = {("内资", "到位"): "domestic_in_place", ("外资", "到位"): "foreign_in_place",
                  ("内资", "协议"): "domestic_agreed", ("外资", "协议"): "foreign_agreed",
@@ -116,10 +164,20 @@ _CAPITAL_COLS = {("内资", "到位"): "domestic_in_place", ("外资", "到位")
                  ("内资", "合同"): "domestic_agreed", ("外资", "合同"): "foreign_agreed"}
 
 
-def parse_capital(text: str) -> tuple[int, dict[str, tuple[int, bool]]]:
-    """`3 内资到位 5000万 外资协议 +1亿` → (3, {"domestic_in_place": (50000000, False),
-    "foreign_agreed": (100000000, True)}): the cumulative figure, or an increase with '+'.
-    ValueError when unreadable."""
+class CapitalFigure(NamedTuple):
+    """One /capital figure: the amount in `currency` (whole units), added ('+') or cumulative."""
+
+    amount: int
+    add: bool
+    currency: str = "CNY"
+
+
+def parse_capital(text: str) -> tuple[int, dict[str, CapitalFigure]]:
+    """`3 内资到位 5000万 外资协议 +1亿` → (3, {"domestic_in_place": (50000000, False, "CNY"),
+    "foreign_agreed": (100000000, True, "CNY")}): the cumulative figure, or an increase with
+    '+'. Amounts are read by the meeting parser's amount reader, so foreign ones are written
+    as officers type them: 外资到位 500万美元, USD 5m, 3000万卢布, $2 million, €1.5m, HKD 200万.
+    Domestic capital (内资) is in yuan. ValueError when unreadable."""
     m = re.match(r"\s*#?(\d+)\s+(.+)$", text or "", re.S)
     if not m:
         raise ValueError("project id and figures expected")
@@ -127,14 +185,17 @@ def parse_capital(text: str) -> tuple[int, dict[str, tuple[int, bool]]]:
     heads = list(_CAPITAL.finditer(rest))
     if not heads:
         raise ValueError("no 内资/外资 到位/协议 figure")
-    out: dict[str, tuple[int, bool]] = {}
+    out: dict[str, CapitalFigure] = {}
     for i, h in enumerate(heads):
         seg = rest[h.end(): heads[i + 1].start() if i + 1 < len(heads) else len(rest)]
         add = seg.strip().startswith("+")
-        amounts = [a for a in parse_amounts(seg.replace("+", " ")) if a.currency == "CNY"]
-        if not amounts or amounts[0].yuan is None:
+        amounts = [a for a in parse_amounts(seg.replace("+", " ")) if a.amount is not None]
+        if not amounts:
             raise ValueError("amount not understood")
-        out[_CAPITAL_COLS[(h["origin"], h["measure"])]] = (amounts[0].yuan, add)
+        a = amounts[0]
+        if h["origin"] == "内资" and a.currency != "CNY":
+            raise ValueError("domestic capital (内资) is in yuan")
+        out[_CAPITAL_COLS[(h["origin"], h["measure"])]] = CapitalFigure(a.amount, add, a.currency)  # type: ignore[arg-type]  # filtered: not None
     return pid, out
 
 

@@ -162,7 +162,13 @@ class ProjectStage(Base):
 
 class ProjectCapital(Base):
     """Every change of a project's capital figures; `delta_yuan` of the in-place measures summed
-    by `as_of` month gives the capital that arrived in a month."""
+    by `as_of` month gives the capital that arrived in a month.
+
+    A figure is cumulative per currency: `old_amount` / `new_amount` / `delta_amount` are in
+    `currency` (ISO code; NULL on rows from before revision 0004: yuan). Foreign currencies keep
+    the rate stated for the change (`fx_rate` yuan for one unit, exact decimal text, with
+    `fx_date` and `fx_source` from PROMO_FX_RATES / _DATE / _SOURCE) and its yuan figures at that
+    rate; without a configured rate the yuan figures are NULL (not converted, never guessed)."""
 
     __tablename__ = "project_capital"
 
@@ -170,9 +176,16 @@ class ProjectCapital(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
     origin: Mapped[str] = mapped_column(String(16))    # domestic | foreign
     measure: Mapped[str] = mapped_column(String(16))   # agreed | in_place
-    old_yuan: Mapped[int] = mapped_column(BigInteger)
-    new_yuan: Mapped[int] = mapped_column(BigInteger)
-    delta_yuan: Mapped[int] = mapped_column(BigInteger)
+    old_yuan: Mapped[int | None] = mapped_column(BigInteger)     # the project's yuan figure before
+    new_yuan: Mapped[int | None] = mapped_column(BigInteger)     # … and after (NULL: not converted)
+    delta_yuan: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))      # CNY, USD, EUR, RUB, HKD…; NULL: CNY
+    old_amount: Mapped[int | None] = mapped_column(BigInteger)   # cumulative in `currency`
+    new_amount: Mapped[int | None] = mapped_column(BigInteger)
+    delta_amount: Mapped[int | None] = mapped_column(BigInteger)
+    fx_rate: Mapped[str | None] = mapped_column(String(24))      # yuan for one unit, e.g. "7.10"
+    fx_date: Mapped[dt.date | None] = mapped_column(Date)
+    fx_source: Mapped[str | None] = mapped_column(String(200))
     as_of: Mapped[dt.date] = mapped_column(Date, index=True)
     note: Mapped[str | None] = mapped_column(Text)
     changed_by: Mapped[int | None] = mapped_column(BigInteger)
