@@ -6,7 +6,8 @@ and credits each project group to its first signer with plain loops.
 Currencies: a change in a foreign currency counts in yuan at the yuan figure stored with it; one
 stored without (no rate when it was recorded) at the rate configured now (`rates`: code → rate
 text), converted here with fractions; with no rate at all it is "not converted" and counts in
-no yuan figure. Per currency the same max-of-members rule as for yuan."""
+no yuan figure. The max-of-members rule applies per currency (to the yuan and to the amounts),
+the yuan figure is the sum over the currencies."""
 
 from __future__ import annotations
 
@@ -95,12 +96,17 @@ class Oracle:
                                 "dates": dates})
 
     def cum(self, members, origin, measure, upto):
-        best = 0
-        for m in members:
-            total = sum(d for p, o, me, a, d, _, _ in self.capital
-                        if p == m and o == origin and me == measure and a <= upto and d is not None)
-            best = max(best, total)
-        return best
+        """Per currency the largest member's yuan, summed over the currencies."""
+        out = 0
+        for currency in {cur for p, o, me, *_, cur, _ in self.capital if p in members and o == origin and me == measure}:
+            best = 0
+            for m in members:
+                total = sum(d for p, o, me, a, d, cur, _ in self.capital
+                            if p == m and o == origin and me == measure and cur == currency and a <= upto
+                            and d is not None)
+                best = max(best, total)
+            out += best
+        return out
 
     def cum_currency(self, members, currency, converted, upto):
         """The group's largest cumulative foreign amount in place in `currency`, counting only

@@ -204,3 +204,38 @@ async def test_node_plans_lists_and_closes_milestones_of_the_own_unit(fakebot, t
         group = fakebot.group(-100999, "某群")
         text = texts(await fakebot.send_text(bot.app, bot.officer, "/node", chat=group))
         assert "甲项目" not in text and "私聊" in text
+
+
+FX_ENV = {"PROMO_FX_RATES": "USD=7.10", "PROMO_FX_DATE": "2026-11-30", "PROMO_FX_SOURCE": "中国人民银行中间价"}
+
+
+async def test_capital_in_dollars_shows_on_the_board_with_its_rate_and_roubles_as_not_converted(fakebot, tmp_path):
+    """An officer types /capital … 500万美元: the card states the rate; the board shows the yuan
+    figure and the dollars with the rate line. Roubles (no rate configured) are kept in roubles,
+    the reply says the yuan figure is missing, and the board notes them as not converted."""
+    bot = build_bot(fakebot, tmp_path, **FX_ENV)
+    s = bot.services
+    officer = s.access.get(bot.officer.id)                  # 北安市
+    p = s.projects.find_or_create("俄罗斯远东农业控股", "对俄大豆加工项目", "北安市", user=officer,
+                                  contact_date=s.today(), now=s.now())
+    async with running(bot):
+        text = fakebot.plain(texts(await fakebot.send_text(
+            bot.app, bot.officer, f"/capital {p.id} 外资协议 800万美元 外资到位 500万美元")))
+        assert "资金已登记" in text
+        assert "外资到位 500万美元：本次增加 500万美元，按 1 USD = 7.10 元（2026-11-30，中国人民银行中间价）折合 3550万元" in text
+        assert "其中到位 500万美元" in text
+        text = fakebot.plain(texts(await fakebot.send_text(bot.app, bot.officer, f"/capital {p.id} 外资到位 +3000万卢布")))
+        assert "外资到位 3000万卢布 已按原币登记；未配置 RUB 汇率" in text and "暂无人民币折合数" in text
+        assert "其中到位 3000万卢布（未折合人民币：未配置 RUB 汇率）" in text
+        board = fakebot.plain(texts(await fakebot.send_text(bot.app, bot.officer, "/board")))
+        assert "外资到位 3550万元（其中 500万美元 @7.10，2026-11-30 中国人民银行中间价；另有 3000万卢布 未折算" in board
+        assert "外资折算汇率：1 USD = 7.10 元（2026-11-30，中国人民银行中间价）" in board
+        assert "外资另有 3000万卢布 未折合人民币" in board and "未计入外资到位和排名" in board
+        assert "1. 北安市：0万元（0%） · 3550万元（71%）（含 500万美元 @7.10；3000万卢布未折算）" in board
+        page = fakebot.plain(texts(await fakebot.press(bot.app, bot.officer, None, "🏢 本单位")))
+        assert "外资到位 3550万元（其中 500万美元 @7.10" in page
+        recs = fakebot.plain(texts(await fakebot.press(bot.app, bot.officer, None, "🔎 外资到位")))
+        assert "#%d 对俄大豆加工项目" % p.id in recs and "3550万元（其中 500万美元 @7.10" in recs and "3000万卢布 未折算" in recs
+    got = s.projects.get(p.id)
+    assert got.project.foreign_in_place_yuan == 35_500_000
+    assert got.amounts()[("foreign", "in_place", "RUB")] == 30_000_000

@@ -75,7 +75,8 @@ def test_officers_of_a_unit_the_list_does_not_know_are_pointed_out(demo_db):
     AccessStore(db).seed([{"id": 71, "name": "甲", "role": "officer", "unit": "北安"},
                           {"id": 72, "name": "乙", "role": "officer", "unit": "市招商服务中心"}])
     notes = bureau.snapshot(Period("month", 2026, 9), TODAY).board.notes
-    assert notes == ["授权名单中有单位不在单位清单（lists/units.yaml）中：市招商服务中心。"
+    # (the demo's foreign capital in dollars and roubles has no rate here: its note comes first)
+    assert notes[0].startswith("外资另有 ") and notes[1:] == ["授权名单中有单位不在单位清单（lists/units.yaml）中：市招商服务中心。"
                      "请登记该单位，或把它写成已有单位的别名（aliases）。"]
 
 
@@ -149,3 +150,39 @@ def test_the_checker_names_file_line_and_fix(tmp_path):
     assert "the name '爱辉' is also used by unit 'aihui'" in text
     assert "lists/targets.yaml:" in text and "unknown unit id 'sunwuu' — did you mean 'sunwu'?" in text
     assert "period 2024Q3 is not in 2025" in text and "duplicate id 'beian-2026'" in text
+
+
+def test_the_demo_s_dollars_and_roubles_in_every_output(tmp_path, capsys, monkeypatch):
+    """The demo's foreign capital (promo/bureau/demo.py FOREIGN): with a dollar rate configured
+    the report, its JSON, the workbook and the printable page show the yuan figure, the dollars
+    at the stated rate and the rate line; the roubles (no rate) are noted as not converted."""
+    from openpyxl import load_workbook
+
+    monkeypatch.setenv("PROMO_DB_URL", f"sqlite:///{tmp_path / 'fx.db'}")
+    monkeypatch.setenv("PROMO_FX_RATES", "USD=7.10")
+    monkeypatch.setenv("PROMO_FX_DATE", "2026-11-30")
+    monkeypatch.setenv("PROMO_FX_SOURCE", "中国人民银行中间价")
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    xlsx, page = tmp_path / "b.xlsx", tmp_path / "b.html"
+    assert main(["report", "--quarter", "2026Q3", "--today", "2026-12-03", "--xlsx", str(xlsx), "--print", str(page)]) == 0
+    out = capsys.readouterr().out
+    # 6000万 yuan + 2500万 + 1000万 + 500万美元 × 7.10 = 1.30亿元; 8000万卢布 not converted
+    assert "外资到位 1.30亿元（其中 500万美元 @7.10，2026-11-30 中国人民银行中间价；另有 8000万卢布 未折算" in out
+    assert "外资到位 9550万元(64%)（含 500万美元 @7.10）" in out and "外资到位 2500万元(21%)（3000万卢布未折算）" in out
+    assert "外资折算汇率：1 USD = 7.10 元（2026-11-30，中国人民银行中间价）" in out
+    assert "外资另有 8000万卢布 未折合人民币" in out
+    text = page.read_text(encoding="utf-8")
+    assert "其中 500万美元 @7.10" in text and "外资另有 8000万卢布 未折合人民币" in text
+    wb = load_workbook(xlsx)
+    rows = {r[0].value: r[1].value for r in wb["全市汇总"].iter_rows()}
+    assert rows["外资到位（折人民币）"] == 13050 and rows["　其中 美元（原币）"] == 500
+    assert rows["　未折算 卢布（原币，未配置汇率）"] == 8000 and "1 USD = 7.10 元" in rows["汇率"]
+    assert main(["report", "--quarter", "2026Q3", "--today", "2026-12-03", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["totals"]["foreign"] == 130_500_000
+    assert data["foreign_detail"] == {"converted": {"USD": 5_000_000}, "unconverted": {"RUB": 80_000_000},
+                                      "rates": [{"currency": "USD", "rate": "7.10", "date": "2026-11-30",
+                                                 "source": "中国人民银行中间价"}]}
+    ftz = next(u for s in data["sections"] for u in s["units"] if u["id"] == "ftz_zone")
+    assert ftz["figures"]["foreign"]["value"] == 95_500_000 and ftz["foreign_detail"]["converted"] == {"USD": 5_000_000}

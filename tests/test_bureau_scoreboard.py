@@ -155,9 +155,9 @@ def test_every_figure_matches_the_independent_implementation(tmp_path, registry,
                     if INDICATORS[key].kind != "rate":
                         assert row.figures[key].ytd == want_ytd[key], (seed, period.key, row.unit_id, key)
                     checked += 1
-                for key in ("signed", "registered", "domestic", "contacts", "high_level"):
+                for key in ("signed", "registered", "domestic", "foreign", "contacts", "high_level"):
                     recs = ledger.records(row.unit_id, key, period.first, period.last)
-                    if key in ("domestic",):
+                    if key in ("domestic", "foreign"):
                         assert sum(r["amount_yuan"] for r in recs["projects"]) == want[key]
                     elif key == "contacts":
                         assert len(recs["meetings"]) == want[key]
@@ -248,3 +248,50 @@ def test_periods_parse_what_officers_type():
     assert parse_period("上月", today).key == "2026-11" and parse_period("", today).key == "2026-12"
     with pytest.raises(ValueError, match="2026-07"):
         parse_period("七月份吧", today)
+
+
+def test_foreign_currencies_on_a_hand_made_case(tmp_path, registry):
+    db = Database(f"sqlite:///{tmp_path / 'fx.db'}")
+    db.migrate()
+    users = {u.unit + u.role: u for u in make_users(db)}
+    bei, ai = users["北安市lead"], users["爱辉区lead"]
+    ps = ProjectStore(db)
+    # 北安: 500万美元 in place in August at the November rate 7.10 (3550万元)
+    a = ps.find_or_create("黑河对俄物流有限公司", "物流园项目", "北安市", user=bei, contact_date=D(2026, 6, 1), now=T0)
+    ps.advance(a.id, "signed", D(2026, 7, 1), bei, T0)
+    ps.set_capital(a.id, bei, T0, as_of=D(2026, 8, 10), fx=FX_NOV, foreign_in_place=Money(5_000_000, "USD"))
+    # 爱辉 logs it again with 600万美元 in September at the June rate 7.05 (4230万元): a duplicate,
+    # so only the growth over the group's largest figure counts — 100万美元 and 680万元, for 北安
+    b = ps.find_or_create("黑河对俄物流", "物流园项目", "爱辉区", user=ai, contact_date=D(2026, 8, 1), now=T0)
+    ps.set_capital(b.id, ai, T0, as_of=D(2026, 9, 3), fx=FX_JUNE, foreign_in_place=Money(6_000_000, "USD"))
+    # roubles without a rate, converted now at FX_NOW (0.0875); euros no rate at all
+    ps.set_capital(a.id, bei, T0, as_of=D(2026, 9, 5), foreign_in_place=Money(100_000_000, "RUB"))
+    ps.set_capital(a.id, bei, T0, as_of=D(2026, 9, 6), foreign_in_place=Money(2_000_000, "EUR"))
+    # a project signed in July whose agreed capital in dollars makes it high-level (1500万 × 7.10 ≥ 1亿)
+    c = ps.find_or_create("中粮集团", "大豆蛋白项目", "北安市", user=bei, contact_date=D(2026, 6, 1), now=T0)
+    ps.advance(c.id, "signed", D(2026, 7, 9), bei, T0)
+    ps.set_capital(c.id, bei, T0, as_of=D(2026, 7, 9), fx=FX_NOV, foreign_agreed=Money(15_000_000, "USD"))
+
+    def row(period):
+        return build_board(db, registry, period, D(2026, 12, 3), fx=FX_NOW).row("beian")
+
+    aug, sep = row(Period("month", 2026, 8)), row(Period("month", 2026, 9))
+    assert aug.figures["foreign"].value == 35_500_000
+    assert aug.foreign["converted"] == {"USD": 5_000_000}
+    assert [(r["rate"], r["date"]) for r in aug.foreign["rates"]] == [("7.10", D(2026, 11, 30))]
+    assert sep.figures["foreign"].value == 6_800_000 + 8_750_000
+    assert sep.foreign["converted"] == {"RUB": 100_000_000, "USD": 1_000_000}
+    assert sep.foreign["unconverted"] == {"EUR": 2_000_000}
+    assert {(r["currency"], r["rate"]) for r in sep.foreign["rates"]} == {("RUB", "0.0875"), ("USD", "7.05")}
+    jul = build_board(db, registry, Period("month", 2026, 7), D(2026, 12, 3), fx=FX_NOW)
+    assert jul.row("beian").figures["high_level"].value == 1
+    q3 = build_board(db, registry, Period("quarter", 2026, 3), D(2026, 12, 3), fx=FX_NOW)
+    assert q3.row("aihui").figures["foreign"].value == 0 and not q3.row("aihui").foreign["converted"]
+    assert q3.foreign_text() == ("其中 1亿卢布 @0.0875（2026-12-01 中国外汇交易中心 人民币汇率中间价）、600万美元 "
+                                 "@7.05（2026-06-30 中国外汇交易中心 人民币汇率中间价）/7.10（2026-11-30 中国人民银行 人民币汇率中间价）"
+                                 "；另有 200万欧元 未折算：未配置 EUR 汇率，不计入人民币数")
+    assert q3.row("beian").figures["foreign"].value == 42_300_000 + 8_750_000     # the parts add up
+    assert any("200万欧元" in n and "未折合人民币" in n for n in q3.notes)
+    # without the rate configured now, the roubles are not converted either
+    bare = build_board(db, registry, Period("month", 2026, 9), D(2026, 12, 3)).row("beian")
+    assert bare.figures["foreign"].value == 6_800_000 and bare.foreign["unconverted"] == {"EUR": 2_000_000, "RUB": 100_000_000}

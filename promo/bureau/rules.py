@@ -22,7 +22,9 @@ computed here from the raw records (projects, their stage dates, capital changes
    the record). A foreign amount recorded while its currency had no rate counts in yuan at the
    rate configured now, stated with the figure; while there is none it is not converted: it is
    shown in its currency in a "not converted" note and left out of every yuan figure (never
-   guessed). Per currency the amounts follow rule 3 like the yuan figures.
+   guessed). Rule 3 applies per currency: a group's cumulative figure is, in each currency, the
+   largest of its members' (its amount in the currency and its yuan at their rates), and its
+   yuan figure is the sum over the currencies — so the per-currency parts add up to the whole.
 5. **High-level projects** (高能级): groups signed in the period whose agreed capital
    (domestic + foreign) as of the period's end reaches the threshold (`PROMO_HIGH_LEVEL_YUAN`,
    default 1亿元).
@@ -97,7 +99,7 @@ Series = tuple[list[dt.date], list[int]]     # dates and running sums
 @dataclass
 class Raw:
     projects: list[ProjectRec]
-    capital: dict[tuple[int, str, str], Series]             # (project, origin, measure) → yuan
+    capital: dict[tuple[int, str, str, str], Series]        # (project, origin, measure, currency) → yuan
     meetings: list[MeetingRec]
     span: tuple[dt.date, dt.date] | None   # earliest and latest date of any record
     # (project, origin, measure, currency) → amounts of foreign currencies converted to yuan,
@@ -139,18 +141,17 @@ def load_raw(db, fx=None) -> Raw:
     rates: dict = {}
     for pid, origin, measure, as_of, delta, currency, amount, rate, rate_date, source in changes:
         cur = currency or "CNY"
-        if cur == "CNY":
-            _append(capital, (pid, origin, measure), as_of, delta if delta is not None else amount or 0)
-            continue
         key = (pid, origin, measure, cur)
+        if cur == "CNY":
+            _append(capital, key, as_of, delta if delta is not None else amount or 0)
+            continue
         if delta is None and cur in rates_now:     # recorded without a rate: the one configured now
             rate, rate_date, source = str(rates_now[cur]), getattr(fx, "date", None), getattr(fx, "source", None)
             delta = to_yuan(int(amount or 0), rate)
         if delta is None:
             _append(unconverted, key, as_of, amount or 0)
-            capital.setdefault((pid, origin, measure), ([], []))
             continue
-        _append(capital, (pid, origin, measure), as_of, delta)
+        _append(capital, key, as_of, delta)
         _append(converted, key, as_of, amount or 0)
         rates.setdefault(key, []).append((as_of, Rate(cur, str(rate), rate_date, source or None)))
     all_dates = [d for p in projects for d in p.dates.values() if d] + [m.date for m in meetings] + \
@@ -228,6 +229,7 @@ class Ledger:
         self.high_level_yuan = high_level_yuan
         self._resolve = resolve
         self.groups = [Group((ms[0].id,), ms) for ms in group_projects(raw.projects)]
+        self._currencies_of: dict[tuple, list[str]] = {}
         self.by_unit: dict[str, list[Group]] = defaultdict(list)
         for g in self.groups:
             self.by_unit[self.unit_of(g.owner.unit)].append(g)
@@ -251,11 +253,18 @@ class Ledger:
         i = bisect.bisect_right(dates, upto)
         return sums[i - 1] if i else 0
 
-    def _cum(self, pid: int, origin: str, measure: str, upto: dt.date) -> int:
-        return self._at(self.raw.capital.get((pid, origin, measure)), upto)
+    def _cum(self, pid: int, origin: str, measure: str, currency: str, upto: dt.date) -> int:
+        return self._at(self.raw.capital.get((pid, origin, measure, currency)), upto)
 
     def group_capital(self, g: Group, origin: str, upto: dt.date, measure: str = "in_place") -> int:
-        return max(0, *(self._cum(p.id, origin, measure, upto) for p in g.members))
+        """The group's cumulative capital in yuan: per currency the largest of its members'
+        (never below zero), summed over the currencies (rule 3, rule 4)."""
+        currencies = self._currencies_of.get((g.key, origin, measure))
+        if currencies is None:
+            ids = {p.id for p in g.members}
+            currencies = sorted({k[3] for k in self.raw.capital if k[0] in ids and k[1] == origin and k[2] == measure})
+            self._currencies_of[(g.key, origin, measure)] = currencies
+        return sum(max(0, *(self._cum(p.id, origin, measure, c, upto) for p in g.members)) for c in currencies)
 
     def capital_in(self, g: Group, origin: str, first: dt.date, last: dt.date) -> int:
         return self.group_capital(g, origin, last) - self.group_capital(g, origin, first - dt.timedelta(days=1))

@@ -114,11 +114,12 @@ class Board:
         last = self.totals_last_year.get(key)
         return round((self.totals[key] - last) / last, 4) if last else None
 
-    def foreign_text(self, detail: dict | None = None) -> str:
+    def foreign_text(self, detail: dict | None = None, short: bool = False) -> str:
         """Foreign capital per original currency, for after the yuan figure ('' when all of
-        it is in yuan): 其中 500万美元 @7.10，2026-11-30 中国人民银行中间价；另有 3000万卢布未折算（未配置 RUB 汇率）.
-        `detail`: a unit's `foreign` (default: the city's)."""
-        return foreign_text(self.foreign if detail is None else detail)
+        it is in yuan): 其中 500万美元 @7.10，2026-11-30 中国人民银行中间价；另有 3000万卢布 未折算：未配置 RUB 汇率….
+        `detail`: a unit's `foreign` (default: the city's); `short`: for a ranking row
+        (含 500万美元 @7.10；3000万卢布未折算), the rate line saying the rest."""
+        return foreign_text(self.foreign if detail is None else detail, short)
 
     def rate_line(self) -> str:
         """The rates the period's foreign figures were converted at, with date and source;
@@ -161,11 +162,16 @@ def _label(amount: int, currency: str) -> str:
     return ("-" if amount < 0 else "") + money_label(abs(amount), currency, "zh")
 
 
-def foreign_text(detail: dict | None) -> str:
+def foreign_text(detail: dict | None, short: bool = False) -> str:
     """See `Board.foreign_text`."""
     if not detail:
         return ""
     rates = detail.get("rates") or []
+    if short:
+        conv = [f"{_label(a, c)} @{'/'.join(r['rate'] for r in rates if r['currency'] == c)}"
+                for c, a in sorted((detail.get("converted") or {}).items())]
+        pend = [f"{_label(a, c)}未折算" for c, a in sorted((detail.get("unconverted") or {}).items())]
+        return ("含 " + "、".join(conv) if conv else "") + ("；" if conv and pend else "") + "、".join(pend)
     stamps = {(r["date"], r["source"]) for r in rates}
 
     def stamp(r) -> str:
