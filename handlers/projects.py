@@ -262,8 +262,11 @@ async def back(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data, v
 
 @officer_only(private=True)
 async def capital(update: Update, context: ContextTypes.DEFAULT_TYPE, user) -> None:
-    """/capital <project id> 内资到位 5000万 [外资协议 +200万 …]: set a cumulative figure, or
-    add to it with '+'. Private chats only (it answers with the project card)."""
+    """/capital <project id> 内资到位 5000万 [外资协议 +200万 外资到位 500万美元 …]: set a
+    cumulative figure (in its currency), or add to it with '+'. Foreign amounts are converted at
+    the configured rate (PROMO_FX_RATES), stated on the card; without one they are kept in their
+    currency and the card says the yuan figure is missing. Private chats only (it answers with
+    the project card)."""
     text = (update.effective_message.text or "").partition(" ")[2]
     try:
         pid, figures = parse_capital(text)

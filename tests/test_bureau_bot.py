@@ -235,7 +235,7 @@ async def test_capital_in_dollars_shows_on_the_board_with_its_rate_and_roubles_a
         page = fakebot.plain(texts(await fakebot.press(bot.app, bot.officer, None, "🏢 本单位")))
         assert "外资到位 3550万元（其中 500万美元 @7.10" in page
         recs = fakebot.plain(texts(await fakebot.press(bot.app, bot.officer, None, "🔎 外资到位")))
-        assert "#%d 对俄大豆加工项目" % p.id in recs and "3550万元（其中 500万美元 @7.10" in recs and "3000万卢布 未折算" in recs
+        assert f"#{p.id} 对俄大豆加工项目" in recs and "3550万元（其中 500万美元 @7.10" in recs and "3000万卢布 未折算" in recs
     got = s.projects.get(p.id)
     assert got.project.foreign_in_place_yuan == 35_500_000
     assert got.amounts()[("foreign", "in_place", "RUB")] == 30_000_000

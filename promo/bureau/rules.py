@@ -230,6 +230,9 @@ class Ledger:
         self._resolve = resolve
         self.groups = [Group((ms[0].id,), ms) for ms in group_projects(raw.projects)]
         self._currencies_of: dict[tuple, list[str]] = {}
+        self._held: dict[tuple[int, str, str], set[str]] = defaultdict(set)   # (project, origin, measure) → currencies
+        for pid, origin, measure, currency in raw.capital:
+            self._held[(pid, origin, measure)].add(currency)
         self.by_unit: dict[str, list[Group]] = defaultdict(list)
         for g in self.groups:
             self.by_unit[self.unit_of(g.owner.unit)].append(g)
@@ -261,8 +264,7 @@ class Ledger:
         (never below zero), summed over the currencies (rule 3, rule 4)."""
         currencies = self._currencies_of.get((g.key, origin, measure))
         if currencies is None:
-            ids = {p.id for p in g.members}
-            currencies = sorted({k[3] for k in self.raw.capital if k[0] in ids and k[1] == origin and k[2] == measure})
+            currencies = sorted({c for p in g.members for c in self._held.get((p.id, origin, measure), ())})
             self._currencies_of[(g.key, origin, measure)] = currencies
         return sum(max(0, *(self._cum(p.id, origin, measure, c, upto) for p in g.members)) for c in currencies)
 
