@@ -6,6 +6,7 @@ set is never read here), and one bot test for the card's list line and its widen
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from promo.matching import whom as whom_mod
 from promo.matching.matcher import place_ancestors
+from promo.lists.people import Where
 from promo.lists.validate import cross_check
 
 from .botkit import build_bot, running
@@ -154,12 +156,11 @@ def test_a_body_without_people_says_so(matcher):
 
 
 def test_check_warns_about_a_ministry_without_record(library):
+    # the library's people are columns and a Person is a copy: check a library with one changed
     person = next(p for p in library.people if p.ministry == "商务部")
-    person.ministry = "国家数据局"
-    try:
-        problems = cross_check(library, TODAY, {})
-    finally:
-        person.ministry = "商务部"
+    changed = [p.model_copy(update={"ministry": "国家数据局"}) if p.id == person.id else p for p in library.people]
+    problems = cross_check(dataclasses.replace(library, lists={**library.lists, "people": changed}, where=Where()),
+                           TODAY, {})
     assert any("国家数据局" in p.message and p.severity == "warning" for p in problems)
     assert not any("has no record" in p.message for p in cross_check(library, TODAY, {}))
 

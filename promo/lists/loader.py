@@ -15,11 +15,13 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 from promo.lists import cache, models
+from promo.lists.people import PeopleStore, Where
 from promo.suggest import closest
 from promo.bureau.models import BUREAU_LISTS
 from promo.tour.models import TOUR_LISTS
@@ -86,12 +88,14 @@ def _specs() -> list[FileSpec]:
 
 @dataclass(repr=False)
 class Library:
-    """All lists, validated. Records are pydantic models; `where` maps them back to file:line."""
+    """All lists, validated. Records are pydantic models, except the people: once loaded they
+    are a `PeopleStore` (columns; a read-only sequence that builds a `Person` for the record
+    looked at, see promo/lists/people.py). `where` maps records back to file:line."""
 
     root: Path
     fingerprint: str
-    lists: dict[str, list] = field(default_factory=dict)
-    where: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # record → file, line
+    lists: dict[str, Sequence[Any]] = field(default_factory=dict)
+    where: Where = field(default_factory=Where)  # (list, record id) → file, line
     warnings: list[Problem] = field(default_factory=list)
     # ids of records that failed their own validation (each reported once, at its own line):
     # references to them are not reported again as "unknown id" (only while loading fails)
@@ -99,6 +103,8 @@ class Library:
 
     def __post_init__(self):
         self._by_id: dict[str, dict[str, Any]] = {}
+        if not isinstance(self.where, Where):
+            self.where = Where(self.where)
 
     def __repr__(self) -> str:   # never the records: people lists must not reach logs
         counts = ", ".join(f"{k}={len(v)}" for k, v in self.lists.items() if v)
@@ -113,6 +119,8 @@ class Library:
         """The record of list `name` with this id, or None."""
         if record_id is None:
             return None
+        if name == "people":
+            return self.people.get(record_id)
         index = self._by_id.get(name)
         if index is None:
             index = self._by_id[name] = {r.id: r for r in self.lists.get(name, [])}
@@ -120,19 +128,29 @@ class Library:
 
     @property
     def chains(self) -> list[models.Chain]:
-        return self.lists.get("chains", [])
+        return self.lists.get("chains", [])  # type: ignore[return-value]
 
     @property
     def materials(self) -> list[models.Material]:
-        return self.lists.get("materials", [])
+        return self.lists.get("materials", [])  # type: ignore[return-value]
 
     @property
-    def people(self) -> list[models.Person]:
-        return self.lists.get("people", [])
+    def people(self) -> PeopleStore:
+        return self.compact()
+
+    def compact(self) -> PeopleStore:
+        """The people lists as columns: built from the models on first use (the loader does it
+        once the lists are checked), their file:line entries moved from `where` into the store."""
+        people = self.lists.get("people")
+        if not isinstance(people, PeopleStore):
+            people = PeopleStore(people or [], self.where.people_entries())
+            self.where.attach(people)
+            self.lists["people"] = people
+        return people
 
     @property
     def companies(self) -> list[models.Company]:
-        return self.lists.get("companies", [])
+        return self.lists.get("companies", [])  # type: ignore[return-value]
 
     def chain_name(self, chain_id: str) -> str:
         chain = self.get("chains", chain_id)
@@ -278,7 +296,7 @@ def _load_uncached(root: Path, files, key: str, today: dt.date) -> Library:
     for spec, path in files:
         rel = str(path.relative_to(root))
         records = _load_file(path, rel, spec, problems, lib, field_lines)
-        lib.lists.setdefault(spec.name, []).extend(records)
+        lib.lists.setdefault(spec.name, []).extend(records)  # type: ignore[attr-defined]
     for spec in _specs():
         lib.lists.setdefault(spec.name, [])
     if not lib.chains and not any(p.file.endswith("chains.yaml") for p in problems):
@@ -290,6 +308,7 @@ def _load_uncached(root: Path, files, key: str, today: dt.date) -> Library:
     if errors:
         raise DataError(problems)
     lib.warnings = problems
+    lib.compact()       # before the library is cached: the cache holds the columns
     return lib
 
 

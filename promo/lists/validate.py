@@ -154,7 +154,7 @@ def _check_people(lib: Library, at: At) -> list[Problem]:
 
 def _check_tour(lib: Library, field_lines: dict, material_ids: set[str], chain_ids: set[str]) -> list[Problem]:
     stems = {path.rsplit("/", 1)[-1].removesuffix(".yaml"): path for path in TOUR_LISTS}
-    lists = {stem: lib.lists.get(stem, []) for stem in stems}
+    lists = {stem: list(lib.lists.get(stem, [])) for stem in stems}
     problems = []
     for file, index, fname, message, fix in check_tour_references(
             lists, material_ids, chain_ids):

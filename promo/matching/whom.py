@@ -27,11 +27,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from promo.matching import vocab
 from promo.lists.models import Person, PersonList
+from promo.lists.people import PeopleStore
 from promo.matching.profile import VisitorProfile
 
 WEIGHTS = {"company": 0.75, "org": 0.7, "group": 0.5, "chain": 0.45, "origin": 0.5, "school": 0.55,
@@ -40,6 +42,19 @@ GOOD = 0.35
 LIST_LABELS = {PersonList.hometown: "乡贤", PersonList.alumni: "校友",
                PersonList.ministry: "部委", PersonList.agent: "委托招商"}
 _LIST_ORDER = [v.value for v in PersonList]
+
+
+class _Features(NamedTuple):
+    """The fields of a person the postings are built from (read as columns, no Person built)."""
+
+    company_id: str | None
+    ministry: str | None
+    organisation: str | None
+    chains: list[str]
+    city: str | None
+    hometown: str | None
+    school: str | None
+    regions: list[str]
 
 
 @dataclass
@@ -72,21 +87,23 @@ class PeopleIndex:
         for place_id, ups in self.ancestors.items():
             for up in ups:
                 self.descendants[up].append(place_id)
-        self.people: list[Person] = list(library.people)
-        order = sorted(range(len(self.people)), key=lambda i: self.people[i].id)
-        self.id_rank = np.empty(len(self.people), dtype=np.int64)
-        self.id_rank[order] = np.arange(len(self.people))
-        self.strength = np.array([p.strength for p in self.people], dtype=np.float64)
-        self.list_code = np.array([_LIST_ORDER.index(p.list.value) for p in self.people], dtype=np.int8)
+        # The people stay columns (promo/lists/people.py); a Person is built for the ones shown.
+        self.people: PeopleStore = library.people
+        n = len(self.people)
+        self.id_rank = np.empty(n, dtype=np.int64)
+        self.id_rank[self.people.id_order()] = np.arange(n)
+        self.strength = self.people.strengths()
+        self.list_code = self.people.list_codes()
         postings: dict[tuple[str, str], list[int]] = defaultdict(list)
-        self.covers: dict[int, str] = {}          # agent index → region that matched, for the why
-        for i, p in enumerate(self.people):
-            postings[("list", p.list.value)].append(i)
-            for feature, key in self._features(p, place_ids, school_ids):
+        lists = [v.value for v in self.people.values("list")]
+        rows = map(_Features, *(self.people.values(name) for name in _Features._fields))
+        for i, (list_value, row) in enumerate(zip(lists, rows)):
+            postings[("list", list_value)].append(i)
+            for feature, key in self._features(row, place_ids, school_ids):
                 postings[(feature, key)].append(i)
-        self.postings = {k: np.array(sorted(set(v)), dtype=np.int64) for k, v in postings.items()}
+        self.postings = {k: np.array(sorted(set(v)), dtype=np.int32) for k, v in postings.items()}
 
-    def _features(self, p: Person, place_ids, school_ids):
+    def _features(self, p: _Features, place_ids, school_ids):
         company = self.library.get("companies", p.company_id)
         if p.company_id:
             yield "company", p.company_id
@@ -128,8 +145,9 @@ class PeopleIndex:
         asked = set(profile.lists)
         # A body named with the list word (商务部 老乡): the natives who work there are on
         # whichever list holds that body's people (the ministry list).
-        for i in self.postings.get(("org", profile.organisation), []) if profile.organisation else []:
-            asked.add(self.people[int(i)].list.value)
+        if profile.organisation and ("org", profile.organisation) in self.postings:
+            codes = np.unique(self.list_code[self.postings[("org", profile.organisation)]])
+            asked.update(_LIST_ORDER[int(c)] for c in codes)
         result = self._rank(profile, top, offset, asked, True)
         if result.matched or not self._query(profile):
             return result
@@ -171,9 +189,7 @@ class PeopleIndex:
             matched = len(cand)
         good = score >= GOOD
         total = int(good.sum())
-        order = np.lexsort((self.id_rank[cand], -np.round(score, 6)))
-        order = order[good[order]]
-        chosen = order[offset: offset + top if top else None]
+        chosen = top_order(np.round(score, 6), self.id_rank[cand], good, offset, top)
         items = [self._explain(int(cand[j]), float(score[j]), {k: bool(h[j]) for k, h in hits.items()},
                                profile) for j in chosen]
         return WhomResult(profile, items, total, _none_message(total, searched), searched, from_text,
@@ -273,6 +289,23 @@ def _why_place(p: Person, hit: dict, profile: VisitorProfile, say) -> None:
         say(f"常驻{p.city}（属{profile.city}）", "within")
     elif hit.get(("region", profile.city_id)):
         say("业务覆盖" + "、".join(p.regions[:2]), "region")
+
+
+def top_order(score: np.ndarray, rank: np.ndarray, good: np.ndarray, offset: int, top: int | None) -> np.ndarray:
+    """Positions of the good candidates offset … offset + top, best score first, ties by `rank`
+    (the id's place in id order; unique, so the order is total): what
+    `lexsort((rank, -score))` restricted to `good` and sliced gives, without sorting everyone.
+
+    The k = offset + top best are found by a partition on the score; every candidate tied with
+    the k-th score is kept too, so the sort of that set by (score, rank) is exact."""
+    pos = np.flatnonzero(good)
+    k = offset + top if top else 0
+    if top and k < len(pos):
+        neg = -score[pos]
+        kth = neg[np.argpartition(neg, k - 1)[k - 1]]
+        pos = pos[neg <= kth]
+    order = pos[np.lexsort((rank[pos], -score[pos]))]
+    return order[offset: k if top else None]
 
 
 def _keep(query, hits: dict, n: int):
