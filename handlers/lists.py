@@ -20,14 +20,13 @@ import logging
 from dataclasses import dataclass, replace
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from promo.ask.intent import INTENTS, LABELS
 from promo.ask.answers import ask
 from promo.ask.cli import context_for
 
-from . import brief, problems
+from . import brief, jobs, problems
 from .answer import _ask, queries, show
 from .callbacks import CallbackData, CallbackDataError
 from .common import (
@@ -224,22 +223,30 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Monday 08:30 (PTB counts days from Sunday = 0): each subscriber gets the coming month's events (one message, split if long)."""
+    """Each subscriber gets the coming month's events (one message, split if long), once a week
+    across every worker process: each send is claimed in the database first (handlers/jobs.py)."""
     from promo.ask.events import coming_month
     from promo.ask.answers import event_item
     from promo.render import render, split_message
 
     s = svc(context)
     items = [event_item(e, s.library) for e in coming_month(s.library, s.today())]
-    text = render("event_digest.html.j2", kind="weekly", items=items)
+    parts = split_message(render("event_digest.html.j2", kind="weekly", items=items))
+    year, week, _ = s.today().isocalendar()
     for uid in await asyncio.to_thread(_digests(context).subscribers):
         if s.user(uid) is None:          # revoked meanwhile: nothing goes out
             continue
-        try:
-            for part in split_message(text):
-                await context.bot.send_message(uid, part, parse_mode="HTML")
-        except TelegramError as exc:
-            log.warning("event digest not delivered: %s", type(exc).__name__)
+        await jobs.send_once(context.application, "event-digest", f"{year}-W{week:02d}", uid, parts)
+
+
+DIGEST_AT = dt.time(8, 30)
+
+
+async def _digest_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Mondays from 08:30 (local): the week's digest, if no worker has sent it yet."""
+    local = svc(context).now().astimezone(svc(context).tz)
+    if local.isoweekday() == 1 and local.time() >= DIGEST_AT:
+        await digest_job(context)
 
 
 START_LINE = ("🔎 问清单：直接问「龙商回归大会哪天开」「用水用气能给什么支持」「黑河有什么矿」；"
@@ -258,8 +265,7 @@ async def post_init(app) -> None:
     app.bot_data.text_route = route
     app.bot_data.meeting_handover = not_a_meeting
     if app.job_queue is not None:
-        s = app.bot_data.services
-        app.job_queue.run_daily(digest_job, dt.time(8, 30, tzinfo=s.tz), days=(1,), name="event-digest")   # PTB: 0 = Sunday, 1 = Monday
+        app.job_queue.run_repeating(_digest_tick, jobs.TICK, first=60, name="event-digest")
 
 
 def handlers():

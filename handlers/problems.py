@@ -21,7 +21,6 @@ import secrets
 from dataclasses import dataclass
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes
 
 from promo.store.db import Conflict, InvalidTransition, NotFound, PermissionDenied
@@ -37,6 +36,7 @@ from promo.ask.problems import (
 )
 from promo.render import render
 
+from . import jobs
 from .callbacks import CallbackData, is_index
 from .projects import ProjPick
 from .switch import store_text, switch_rows
@@ -353,22 +353,29 @@ def overdue_digests(services, today: dt.date) -> list[tuple[int, str]]:
             for uid, rows in out.items()]
 
 
-async def _overdue_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    s = svc(context)
-    for uid, text in await asyncio.to_thread(overdue_digests, s, s.today()):
-        try:
-            from promo.render import split_message
+OVERDUE_AT = dt.time(9, 5)
 
-            for part in split_message(text):
-                await context.bot.send_message(uid, part, parse_mode="HTML")
-        except TelegramError as exc:       # a lead who never opened the chat: try again tomorrow
-            log.warning("overdue digest not delivered: %s", type(exc).__name__)
+
+async def _overdue_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Each lead's overdue problems, once a day across every worker process (each send claimed
+    in the database first, handlers/jobs.py); a lead who never opened the chat: tomorrow."""
+    from promo.render import split_message
+
+    s = svc(context)
+    today = s.today()
+    for uid, text in await asyncio.to_thread(overdue_digests, s, today):
+        await jobs.send_once(context.application, "problems-overdue", today.isoformat(), uid, split_message(text))
+
+
+async def _overdue_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    local = svc(context).now().astimezone(svc(context).tz)
+    if local.time() >= OVERDUE_AT:
+        await _overdue_job(context)
 
 
 async def post_init(app) -> None:
     if app.job_queue is not None:
-        s = app.bot_data.services
-        app.job_queue.run_daily(_overdue_job, dt.time(9, 5, tzinfo=s.tz), name="problems-overdue")
+        app.job_queue.run_repeating(_overdue_tick, jobs.TICK, first=90, name="problems-overdue")
 
 
 def handlers():

@@ -67,6 +67,18 @@ class KVStore:
             row = s.get(KeyValue, (namespace, key))
             return row.updated_at if row else None
 
+    def keep_newest(self, namespace: str, keep: int) -> int:
+        """Delete all but the `keep` most recently set keys of `namespace` (a bounded namespace,
+        e.g. the answer card's queries); the number deleted. Keys set in the same microsecond as
+        the `keep`-th newest are kept too."""
+        with self.db.session() as s:
+            cutoff = s.scalar(select(KeyValue.updated_at).where(KeyValue.namespace == namespace)
+                              .order_by(KeyValue.updated_at.desc()).offset(max(0, keep - 1)).limit(1))
+            if cutoff is None:
+                return 0
+            return rowcount(s.execute(delete(KeyValue).where(KeyValue.namespace == namespace,
+                                                             KeyValue.updated_at < cutoff)))
+
     def clear(self, namespace: str) -> int:
         with self.db.session() as s:
             return rowcount(s.execute(delete(KeyValue).where(KeyValue.namespace == namespace)))
