@@ -10,7 +10,9 @@ name, alias and keyword of the lists becomes a *surface* in a gazetteer, indexed
 2. full pinyin and (for long names) pinyin initials: reach homophone typos (飞和 → 飞鹤) and
    pinyin typed in Latin letters ("feihe", "fei he", "zcl");
 3. Russian by shared stem, so inflected forms (логистики, Благовещенска) still meet;
-4. a bounded rapidfuzz fallback for what is left (one wrong character, a Latin typo).
+4. a bounded rapidfuzz fallback for what is left (one wrong character, a Latin typo), over a
+   q-gram index that skips the keys that cannot reach the cutoff (`FuzzyKeys`: the same answer as
+   scanning every key).
 
 Each match carries how it was found and a confidence in [0, 1]; ranking multiplies by it, so a
 guess counts less than an exact name.
@@ -21,9 +23,12 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from promo.matching import vocab
@@ -71,7 +76,112 @@ class LinkResult:
     latin_other: int = 0         # Latin words read as English / unknown
 
 
+class FuzzyKeys:
+    """The fuzzy keys of one script, for `process.extractOne(query, keys, scorer=fuzz.ratio,
+    score_cutoff=cutoff)` (no processor: the keys and queries are normalised already). `best` gives
+    exactly what that full scan gives (`scan`), scoring only the keys that can reach the cutoff.
+
+    Why it is exact. rapidfuzz's `fuzz.ratio(a, b)` is the normalised Indel similarity,
+    100·(1 − (m + n − 2L)/(m + n)) = 200·L/(m + n), with m = |a|, n = |b| and L their longest
+    common subsequence. A score ≥ c therefore needs L ≥ L_min = ⌈c·(m + n)/200⌉ (c an integer, so
+    this is integer arithmetic), and L ≤ min(m, n).
+
+    Fix an alignment of an LCS: L matched pairs (i, j), increasing in both strings. A window of q
+    consecutive positions of `a` is *kept* when all its positions are matched to q consecutive
+    positions of `b`; then the same q-gram occurs there in `b`, and distinct windows land on
+    distinct positions of `b`, so the q-grams the two strings share (a multiset intersection:
+    Σ over grams of min(count in a, count in b)) number at least the kept windows. Of the
+    m − q + 1 windows of `a`, one is lost only (1) by holding one of the m − L unmatched positions
+    of `a` (each is in at most q windows), or (2) by holding two neighbours i, i + 1 matched to
+    j < j' − 1: the positions j + 1 … j' − 1 of `b` are then unmatched and belong to no other such
+    pair, so there are at most n − L such pairs, each in at most q − 1 windows. Hence
+
+        shared q-grams ≥ (m − q + 1) − q·(m − L) − (q − 1)·(n − L),
+
+    and the same with a and b swapped; both grow with L, so they hold at L_min. A key sharing fewer
+    q-grams with the query than the larger bound scores below the cutoff. For q = 1 the bound is
+    L_min itself: the LCS is at most the characters the two share, with multiplicity.
+
+    The keys left keep their order, and a key below the cutoff never takes part in extractOne's
+    choice (the first key with the highest score ≥ cutoff), so the answer is the same key with the
+    same score. `tests/test_linker_index.py` checks this on random keys and on full link results.
+
+    Chinese keys are indexed by character (q = 1: a character is selective, and the keys are short,
+    so pairs would leave too small a bound); Latin and Cyrillic keys by pairs of characters (q = 2:
+    single letters are shared by nearly every key).
+    """
+
+    def __init__(self, keys: Iterable[str], q: int):
+        self.keys = list(keys)
+        self.q = q
+        self._lens = np.array([len(k) for k in self.keys], dtype=np.intp)
+        self._max_len = int(self._lens.max()) if self.keys else 0
+        levels: dict[str, list[list[int]]] = defaultdict(list)
+        for i, key in enumerate(self.keys):
+            for gram, count in Counter(_grams(key, q)).items():
+                lv = levels[gram]
+                while len(lv) < count:
+                    lv.append([])
+                for j in range(count):
+                    lv[j].append(i)
+        # For each gram, the keys holding it at least once, twice, …: taking the first t lists for
+        # a gram the query holds t times counts min(t, count in the key) for every key.
+        self._postings = {g: [np.array(ids, dtype=np.int32) for ids in lv] for g, lv in levels.items()}
+
+    def scan(self, query: str, cutoff: int) -> tuple[str, float] | None:
+        """The full scan over every key."""
+        best = process.extractOne(query, self.keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return (best[0], best[1]) if best else None
+
+    def best(self, query: str, cutoff: int) -> tuple[str, float] | None:
+        """The same as `scan`, scoring only the keys whose shared q-grams reach the bound."""
+        cand = self.candidates(query, cutoff)
+        if not len(cand):
+            return None
+        keys = self.keys
+        best = process.extractOne(query, [keys[i] for i in cand], scorer=fuzz.ratio, score_cutoff=cutoff)
+        return (best[0], best[1]) if best else None
+
+    def candidates(self, query: str, cutoff: int) -> np.ndarray:
+        """The positions, in order, of the keys that may score ≥ cutoff against the query."""
+        if not self.keys:
+            return np.zeros(0, dtype=np.intp)
+        need = _needed(self.q, self._max_len, len(query), cutoff)
+        parts = [post for gram, times in Counter(_grams(query, self.q)).items()
+                 for post in self._postings.get(gram, ())[:times]]
+        if parts:
+            shared = np.bincount(np.concatenate(parts), minlength=len(self.keys))
+        else:
+            shared = np.zeros(len(self.keys), dtype=np.intp)
+        return np.flatnonzero(shared >= need[self._lens])
+
+
+def _grams(s: str, q: int) -> list[str]:
+    return [s[i:i + q] for i in range(len(s) - q + 1)]
+
+
+@lru_cache(maxsize=4096)
+def _needed(q: int, max_len: int, m: int, cutoff: int) -> np.ndarray:
+    """For every key length n ≤ max_len, the q-grams a key must share with a query of length m
+    to reach the cutoff (FuzzyKeys); a length that cannot reach it needs more than any key holds."""
+    if cutoff != int(cutoff):
+        raise ValueError(f"the bound needs an integer cutoff, not {cutoff}")
+    c = int(cutoff)
+    need = np.full(max_len + 1, max_len + 1, dtype=np.intp)
+    for n in range(1, max_len + 1):
+        lcs = -(-c * (m + n) // 200)          # ⌈c·(m + n)/200⌉, the shortest LCS that reaches c
+        if lcs <= min(m, n):
+            need[n] = max(m - q + 1 - q * (m - lcs) - (q - 1) * (n - lcs),
+                          n - q + 1 - q * (n - lcs) - (q - 1) * (m - lcs))
+    need.flags.writeable = False
+    return need
+
+
 class Gazetteer:
+    # False: every fuzzy fallback scans all its keys (FuzzyKeys.scan), for the tests that the index
+    # changes nothing.
+    fuzzy_index = True
+
     def __init__(self):
         self.exact: dict[str, list[Term]] = defaultdict(list)
         self.pinyin: dict[str, list[Term]] = defaultdict(list)
@@ -127,8 +237,9 @@ class Gazetteer:
         self._cjk_keys = list(self._fuzzy_cjk)
         self._cjk_blob = "\n".join(self._cjk_keys) + "\n"
         self._cjk_starts = list(itertools.accumulate([len(k) + 1 for k in self._cjk_keys], initial=0))
-        self._lat_keys = list(self._fuzzy_lat)
-        self._cyr_keys = list(self._fuzzy_cyr)
+        self._cjk_fuzzy = FuzzyKeys(self._cjk_keys, 1)
+        self._lat_fuzzy = FuzzyKeys(self._fuzzy_lat, 2)
+        self._cyr_fuzzy = FuzzyKeys(self._fuzzy_cyr, 2)
         self._frozen = True
 
     # ------------------------------------------------------------------ linking
@@ -223,10 +334,10 @@ class Gazetteer:
     def _fuzzy_whole_run(self, run: str, offset: int, result: LinkResult) -> bool:
         """飞鹌乳业: an exact part (乳业) leaves a gap, but the whole run is one wrong character
         away from a name. Then the name replaces the parts."""
-        best = process.extractOne(run, self._cjk_keys, scorer=fuzz.ratio, score_cutoff=75)
+        best = self._best(self._cjk_fuzzy, run, 75)
         if not best or len(best[0]) < len(run) - 1:
             return False
-        key, score, _ = best
+        key, score = best
         result.matches[:] = [m for m in result.matches if not offset <= m.start < offset + len(run)]
         result.matches.append(Match(offset, offset + len(run), run, self._fuzzy_cjk[key],
                                     round(score / 100 * 0.85, 3), "fuzzy"))
@@ -241,11 +352,11 @@ class Gazetteer:
             if len(piece) < 2:
                 continue
             if len(piece) >= 3 and self._cjk_keys:
-                best = process.extractOne(piece, self._cjk_keys, scorer=fuzz.ratio, score_cutoff=70)
+                best = self._best(self._cjk_fuzzy, piece, 70)
                 # A short guess (3 characters) needs the piece to be a word of its own: the whole
                 # gap, not a piece cut out of a longer unknown run.
                 if best and (len(piece) >= 4 or len(pieces) == 1 and whole) and not self._common_part(piece):
-                    key, score, _ = best
+                    key, score = best
                     factor = 1.0 if whole and len(pieces) == 1 else FRAGMENT
                     result.matches.append(Match(start, start + len(piece), piece, self._fuzzy_cjk[key],
                                                 round(score / 100 * 0.85 * factor, 3), "fuzzy"))
@@ -352,12 +463,12 @@ class Gazetteer:
                 return self.initials[compact], "initials", SCORE["initials"]
             # A short Latin word is too often an ordinary English word one letter from a keyword.
             if len(span) == 1 and len(compact) >= 5:
-                return self._fuzzy(compact, self._lat_keys, self._fuzzy_lat, 80)
+                return self._fuzzy(compact, self._lat_fuzzy, self._fuzzy_lat, 80)
             if len(span) > 1 and len(compact) >= 8:   # "colld testing": a typo inside a phrase
-                return self._fuzzy(phrase, self._lat_keys, self._fuzzy_lat, 88)
+                return self._fuzzy(phrase, self._lat_fuzzy, self._fuzzy_lat, 88)
             return None
         if len(span) == 1:
-            return self._cyr_stem(compact) or self._fuzzy(compact, self._cyr_keys, self._fuzzy_cyr, 82)
+            return self._cyr_stem(compact) or self._fuzzy(compact, self._cyr_fuzzy, self._fuzzy_cyr, 82)
         return None
 
     def _cyr_stem(self, word: str):
@@ -377,14 +488,14 @@ class Gazetteer:
             return best[1], "stem", SCORE["stem"]
         return None
 
-    @staticmethod
-    def _fuzzy(word, keys, index, cutoff):
-        if not keys:
-            return None
-        best = process.extractOne(word, keys, scorer=fuzz.ratio, score_cutoff=cutoff)
+    def _best(self, keys: FuzzyKeys, query: str, cutoff: int) -> tuple[str, float] | None:
+        return keys.best(query, cutoff) if self.fuzzy_index else keys.scan(query, cutoff)
+
+    def _fuzzy(self, word, keys: FuzzyKeys, index, cutoff):
+        best = self._best(keys, word, cutoff)
         if not best:
             return None
-        key, score, _ = best
+        key, score = best
         return index[key], "fuzzy", round(score / 100 * 0.85, 3)
 
 
