@@ -16,12 +16,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from promo.bureau.milestones import MILESTONE_KINDS as MILESTONE_LABELS
-from promo.bureau.dispatch import DispatchLedger, due_month, due_week, process_token
+from promo.bureau.dispatch import DispatchLedger, due_month, due_week
 from promo.bureau.present import FORMATS
 from promo.bureau.scoreboard import COLUMNS, INDICATORS
 from promo.meetings.store import STAGE_LABELS
 from promo.render import render
 
+from . import jobs
 from .callbacks import CallbackData
 from .common import Command, keyboard, pressed, require_user, send, svc
 
@@ -330,9 +331,8 @@ async def dispatch(app: Application, token: str | None = None) -> int:
         return 0           # PROMO_BOARD_CHAT turns the dispatch on
     now = s.now()
     local = now.astimezone(s.tz)
-    if token is None:   # one per application (a restarted process gets a new one)
-        token = getattr(app.bot_data, "dispatch_token", None) or process_token()
-        app.bot_data.dispatch_token = token
+    if token is None:
+        token = jobs.claim_token(app)
     ledger = DispatchLedger(s.db)
     bureau = s.bureau
     sent = 0

@@ -31,10 +31,9 @@ TICK = 900            # seconds between checks whether a periodic message is due
 def claim_token(app) -> str:
     """One token per application (a restarted process gets a new one), shared with the board's
     dispatch."""
-    token = getattr(app.bot_data, "dispatch_token", None)
-    if not token:
-        token = app.bot_data.dispatch_token = process_token()
-    return token
+    if not app.bot_data.dispatch_token:
+        app.bot_data.dispatch_token = process_token()
+    return app.bot_data.dispatch_token
 
 
 async def send_once(app, kind: str, period: str, chat_id: int, parts: list[str]) -> bool:

@@ -31,6 +31,7 @@ class BotState:
     start_lines: list[str] = field(default_factory=list)           # every feature's START_LINES
     queries: QueryStore | None = None                              # the answer card's, made on first use
     last_errors: list[str] = field(default_factory=list)           # error references told to officers
+    dispatch_token: str | None = None      # this process's claims of periodic sends (handlers/jobs.py)
     # issue 13 (handlers/lists.py sets both in post_init): the route of a plain private text by
     # its intent, and the meeting form's hand-over of a "meeting" text that is something else
     text_route: Callable[..., Any] | None = None

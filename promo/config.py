@@ -39,7 +39,7 @@ class Settings:
     reload_seconds: int = 30
     keep_in_touch_days: int = 90
     log_level: str = "INFO"
-    fx: FxRates = field(default_factory=FxRates)     # PROMO_FX_RATES / _DATE / _SOURCE, for /export
+    fx: FxRates = field(default_factory=FxRates)     # PROMO_FX_RATES / _DATE / _SOURCE: /export, /capital, the board
     # the bureau's view (promo/bureau): 高能级 threshold, the monthly dispatch, milestone checks
     high_level_yuan: int = 100_000_000               # PROMO_HIGH_LEVEL_YUAN
     board_chat_id: int | None = None                 # PROMO_BOARD_CHAT: the leaders' chat

@@ -14,6 +14,7 @@ import types
 
 import pytest
 
+from handlers.common import STALE
 from tests.botkit import build_bot, running, texts
 from tests.fakebot import FakeBotAPI
 from tests.pg import database_url
@@ -67,7 +68,7 @@ async def test_a_card_still_works_after_a_restart_but_not_on_other_lists(tmp_pat
         restarted.services.matcher.library.fingerprint = "other lists"
         stale = await fake.press(restarted.app, restarted.officer, card, "全部")
         assert [c.method for c in stale] == ["answerCallbackQuery"]
-        assert stale[0].params.get("show_alert") or stale[0].params.get("text")
+        assert stale[0].params.get("show_alert") and stale[0].params.get("text") == STALE
     restarted.services.stop()
 
 

@@ -14,6 +14,7 @@ import io
 
 from promo.render import render
 
+from promo.meetings.fx import CURRENCY_NAMES
 from promo.bureau.charts import money_label
 from promo.bureau.milestones import CHECK_LABELS
 from promo.bureau.scoreboard import INDICATORS
@@ -108,9 +109,7 @@ def bulletin_xlsx(snap: Snapshot, registry) -> bytes:
                [("数据截至", "@"), (board.today.isoformat(), "@"), ("", "@")]]
     if board.demo:
         summary.insert(0, [("演示数据", "@"), ("本通报由演示数据生成", "@"), ("", "@")])
-    from promo.meetings.fx import CURRENCY_NAMES
-
-    at = summary.index([("外资到位（折人民币）", "@"), (round(t["foreign"] / 10_000, 2), "#,##0.00"), ("万元", "@")]) + 1
+    at = next(i for i, row in enumerate(summary) if row[0][0] == "外资到位（折人民币）") + 1
     per_currency = [[(f"　其中 {CURRENCY_NAMES.get(c, c)}（原币）", "@"), (round(a / 10_000, 2), "#,##0.00"), (f"万{c}", "@")]
                     for c, a in board.foreign.get("converted", {}).items()]
     per_currency += [[(f"　未折算 {CURRENCY_NAMES.get(c, c)}（原币，未配置汇率）", "@"), (round(a / 10_000, 2), "#,##0.00"),

@@ -46,6 +46,7 @@ from typing import Any
 from sqlalchemy import select
 
 from promo.meetings.funnel import to_yuan
+from promo.meetings.fx import FxRates
 from promo.meetings.store import STAGES, company_key
 from promo.store.tables import Meeting, Project, ProjectCapital
 
@@ -119,10 +120,11 @@ def _append(series: dict, key, day: dt.date, value: int) -> None:
     sums.append((sums[-1] if sums else 0) + int(value))
 
 
-def load_raw(db, fx=None) -> Raw:
-    """The records; `fx` (promo.meetings.fx.FxRates, the configured rates) converts foreign
-    amounts recorded without a rate (rule 4)."""
-    rates_now: dict[str, Decimal] = dict(getattr(fx, "rates", None) or {})
+def load_raw(db, fx: FxRates | None = None) -> Raw:
+    """The records; `fx` (the configured rates) converts foreign amounts recorded without a
+    rate (rule 4)."""
+    fx = fx or FxRates()
+    rates_now: dict[str, Decimal] = dict(fx.rates)
     with db.read() as s:
         projects = [ProjectRec(p.id, p.name, p.company, p.company_id, p.company_key, p.unit, p.stage,
                                {st: getattr(p, col) for st, col in _DATE.items()}, list(p.chain_ids or []))
@@ -146,7 +148,7 @@ def load_raw(db, fx=None) -> Raw:
             _append(capital, key, as_of, delta if delta is not None else amount or 0)
             continue
         if delta is None and cur in rates_now:     # recorded without a rate: the one configured now
-            rate, rate_date, source = str(rates_now[cur]), getattr(fx, "date", None), getattr(fx, "source", None)
+            rate, rate_date, source = str(rates_now[cur]), fx.date, fx.source
             delta = to_yuan(int(amount or 0), rate)
         if delta is None:
             _append(unconverted, key, as_of, amount or 0)

@@ -234,10 +234,10 @@ class Gazetteer:
         self.pinyin = dict(self.pinyin)
         self.folded = dict(self.folded)
         self.cyr_prefix = dict(self.cyr_prefix)
-        self._cjk_keys = list(self._fuzzy_cjk)
+        self._cjk_fuzzy = FuzzyKeys(self._fuzzy_cjk, 1)
+        self._cjk_keys = self._cjk_fuzzy.keys
         self._cjk_blob = "\n".join(self._cjk_keys) + "\n"
         self._cjk_starts = list(itertools.accumulate([len(k) + 1 for k in self._cjk_keys], initial=0))
-        self._cjk_fuzzy = FuzzyKeys(self._cjk_keys, 1)
         self._lat_fuzzy = FuzzyKeys(self._fuzzy_lat, 2)
         self._cyr_fuzzy = FuzzyKeys(self._fuzzy_cyr, 2)
         self._frozen = True

@@ -107,7 +107,8 @@ def build_gazetteer(library: Library) -> Gazetteer:
             g.add(surface, Term("org", org.name, org.name, "alias"))
     # The bodies people work in (商务部, 深圳市黑龙江商会): "商务部 老乡" asks for them.
     known = organisation_names(library)
-    for body in sorted({b for person in library.people for b in (person.ministry, person.organisation)
+    people = library.people
+    for body in sorted({b for b in (*people.values("ministry"), *people.values("organisation"))
                         if b and b not in known}):
         g.add(body, Term("org", body, body, "name"))
         for form in strip_company(body):

@@ -1,5 +1,5 @@
-"""Exchange rates for the Excel export: foreign amounts are shown beside their yuan value at a
-stated rate, never summed with yuan as if they were yuan.
+"""Exchange rates (the Excel export, /capital and the scoreboard): foreign amounts are shown
+beside their yuan value at a stated rate, never summed with yuan as if they were yuan.
 
 Configured with `PROMO_FX_RATES` (yuan for one unit, e.g. "USD=7.10, EUR=7.80, RUB=0.088"),
 `PROMO_FX_DATE` (YYYY-MM-DD) and `PROMO_FX_SOURCE` (e.g. "中国外汇交易中心 人民币汇率中间价"):

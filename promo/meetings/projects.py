@@ -99,10 +99,6 @@ class ProjectService:
                 correction: bool = False):
         return self.store.advance(project_id, to_stage, date, user, now, correction=correction)
 
-    def set_capital(self, project_id: int, user: Any, now: dt.datetime, *, as_of: dt.date,
-                    fx: FxRates | None = None, **values):
-        return self.store.set_capital(project_id, user, now, as_of=as_of, fx=fx, **values)
-
     def record_capital(self, project_id: int, user: Any, now: dt.datetime, *, as_of: dt.date,
                        fx: FxRates | None = None, **values):
         """The project and the capital changes recorded (`ProjectStore.record_capital`)."""
@@ -131,13 +127,6 @@ class ProjectService:
                 current[f"{origin}_in_place"] = held.get((origin, "in_place", placed.currency), 0)
                 check[f"{origin}_in_place"] = placed.amount
         return values, capital_without_agreement(current, check)
-
-    @staticmethod
-    def current_capital(view: ProjectView) -> dict[str, int]:
-        """The project's capital figures under parse_capital's keys."""
-        p = view.project
-        return {"domestic_in_place": p.domestic_in_place_yuan, "foreign_in_place": p.foreign_in_place_yuan,
-                "domestic_agreed": p.domestic_agreed_yuan, "foreign_agreed": p.foreign_agreed_yuan}
 
 
 def capital_lines(view: ProjectView, fx: FxRates | None = None) -> list[dict[str, Any]]:

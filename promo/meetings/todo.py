@@ -46,18 +46,14 @@ class FollowUpService:
         """Whose nudge is it: the person's liaison names the officer ("刘专员" in "北安市 刘专员")
         or the officer's unit ("北安市 刘主任" for any officer of 北安市). A sensitive person
         (ministry natives) only goes to the liaison named, never to the whole unit."""
-        liaison = (person.liaison or "").strip()
-        if not liaison:
-            return False
-        if user.display_name and len(user.display_name) >= 2 and user.display_name in liaison:
-            return True
-        if person.sensitive:
-            return False
-        unit = liaison.split()[0] if " " in liaison else None
-        return bool(user.unit and unit and unit == user.unit)
+        return _liaison_is(person.liaison, person.sensitive, user)
 
     def nudges(self, user: Any, today: dt.date, limit: int = 5) -> list[Nudge]:
-        people = [p for p in self.svc.library.people if self.liaison_matches(p, user)]
+        # The match reads two columns of the people store; a Person is built only for the
+        # officer's own people, not for everyone on the lists.
+        store = self.svc.library.people
+        rows = zip(store.values("liaison"), store.values("sensitive"))
+        people = [store[i] for i, (liaison, sensitive) in enumerate(rows) if _liaison_is(liaison, sensitive, user)]
         if not people:
             return []
         met = self.store.meetings_by_person(people)
@@ -110,3 +106,16 @@ class FollowUpService:
         if not self.store.reminder_sent(meeting_id, when, now):
             return None                              # another job sent it already
         return m
+
+
+def _liaison_is(liaison: str | None, sensitive: bool, user: Any) -> bool:
+    """`FollowUpService.liaison_matches` on the two fields it reads."""
+    liaison = (liaison or "").strip()
+    if not liaison:
+        return False
+    if user.display_name and len(user.display_name) >= 2 and user.display_name in liaison:
+        return True
+    if sensitive:
+        return False
+    unit = liaison.split()[0] if " " in liaison else None
+    return bool(user.unit and unit and unit == user.unit)
