@@ -13,6 +13,11 @@ calls) against 30/s, has no limit per private chat, and a 429 in one chat pauses
 - a 429 is retried after its `retry_after` (+0.1 s), up to `max_retries` times; only the chat
   that got it waits (other chats go on), unless the request named no chat.
 
+A courtesy message (`rate_limit_args=COURTESY`: the busy notices of handlers/processor.py) never
+waits and never takes a token someone waits for: it is sent only if its chat's and the overall
+bucket have a token now and no request is queued for them, else `NoSpareBudget` is raised (and
+it is not retried after a 429). So busy notices use only what the replies leave over.
+
 A request waits for its chat first and for the overall bucket second, so a chat at its own
 limit does not hold an overall token. Buckets are token buckets on a monotonic clock; each is
 FIFO (a lock), so one chat's messages leave in order. `clock` and `sleep` are injectable for
@@ -28,13 +33,21 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
 
+COURTESY = -1      # rate_limit_args of a message sent only on spare budget
 _MESSAGE_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
 _NOT_MESSAGES = ("sendChatAction",)
+
+
+class NoSpareBudget(TelegramError):
+    """A courtesy message found no spare token (it is dropped, not queued)."""
+
+    def __init__(self) -> None:
+        super().__init__("no spare rate budget for a courtesy message")
 
 
 def is_message(endpoint: str) -> bool:
@@ -59,6 +72,16 @@ class Bucket:
     def idle(self, now: float) -> bool:
         self._refill(now)
         return self.tokens >= self.capacity and not self.lock.locked() and now >= self.paused_until
+
+    def try_take(self, now: float) -> bool:
+        """A token now, if one is free and nobody waits for this bucket."""
+        if self.lock.locked() or now < self.paused_until:
+            return False
+        self._refill(now)
+        if self.tokens >= 1 - 1e-9:
+            self.tokens = max(0.0, self.tokens - 1)
+            return True
+        return False
 
     async def take(self, clock: Callable[[], float], sleep: Callable[[float], Any]) -> None:
         async with self.lock:
@@ -107,14 +130,41 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
             self._chats[chat_id] = bucket
         return bucket
 
+    def _spare(self, chat_id: int | str) -> bool:
+        now = self.clock()
+        if now < self._global_pause:
+            return False
+        chat = self._chat_bucket(chat_id)
+        if not chat.try_take(now):
+            return False
+        if self.overall_per_second:
+            if self._overall is None:
+                self._overall = Bucket(self.overall_per_second, self.overall_per_second, now)
+            if not self._overall.try_take(now):
+                chat.tokens += 1          # (give the chat's token back)
+                return False
+        return True
+
     async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
                               kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
                               rate_limit_args: int | None) -> Any:
-        max_retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        courtesy = rate_limit_args == COURTESY
+        max_retries = self.max_retries if rate_limit_args is None else max(0, rate_limit_args)
         chat_id: int | str | None = data.get("chat_id")
         with contextlib.suppress(ValueError, TypeError):
             chat_id = int(chat_id)   # type: ignore[arg-type]
         counted = chat_id is not None and is_message(endpoint) and not data.get("allow_paid_broadcast")
+        if courtesy:
+            if chat_id is not None and counted and not self._spare(chat_id):
+                raise NoSpareBudget
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                until = self.clock() + exc._retry_after.total_seconds() + 0.1
+                if chat_id is not None:
+                    bucket = self._chat_bucket(chat_id)
+                    bucket.paused_until = max(bucket.paused_until, until)
+                raise
         for attempt in range(max_retries + 1):
             now = self.clock()
             if now < self._global_pause:

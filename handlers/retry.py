@@ -10,8 +10,13 @@
   Its failure is logged and swallowed here, for every handler, so the work behind a button
   (the save, the refined card) never depends on it; the bot remembers which queries it has
   answered (or tried to), so the error handler does not answer twice. Before a reply it writes
-  the officer's state (handlers/persistence.py: `write_before_reply`).
-- `PromoBuilder`: an ApplicationBuilder that builds these (and `DurableApplication`).
+  the officer's state (handlers/persistence.py: `write_before_reply`). With a gate (issue 16,
+  item 4: `OfficerUpdateProcessor.admit_raw`), getUpdates results are filtered on their raw
+  JSON before PTB parses them: a refused update is never turned into an `Update`. The next
+  getUpdates confirms it all the same (its offset is raised past every update received, also
+  when the last ones of a batch were refused, so Telegram does not send them again).
+- `PromoBuilder`: an ApplicationBuilder that builds these (and `DurableApplication`), and gives
+  the bot the update processor's gate when that is an `OfficerUpdateProcessor`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
 
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.ext import ApplicationBuilder, ExtBot
@@ -73,12 +80,18 @@ class RetryingRequest(BaseRequest):
 class PromoBot(ExtBot):
     """ExtBot with courtesy callback answers and state written before each reply."""
 
-    __slots__ = ("_answered",)
+    __slots__ = ("_answered", "_gate", "_next_offset")
     REMEMBERED = 2048   # query ids kept (a callback query lives a few minutes at most)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._answered: OrderedDict[str, None] = OrderedDict()
+        self._gate: Callable[[dict], bool] | None = None    # raw update -> admitted?
+        self._next_offset = 0        # past the last update received (admitted or not)
+
+    def set_gate(self, gate: Callable[[dict], bool] | None) -> None:
+        """Filter getUpdates results with `gate(raw update) -> admitted?` before they are parsed."""
+        self._gate = gate
 
     def answered(self, callback_query_id: str) -> bool:
         """True once an answer to this query was sent (whether or not it arrived)."""
@@ -97,11 +110,32 @@ class PromoBot(ExtBot):
             return False
 
     async def _do_post(self, endpoint: str, data, **kwargs):
+        if endpoint == "getUpdates" and self._gate is not None:
+            return await self._gated_updates(data, **kwargs)
         if endpoint.startswith(REPLIES):
             from .persistence import write_before_reply
 
             await write_before_reply()
         return await super()._do_post(endpoint, data, **kwargs)
+
+    async def _gated_updates(self, data, **kwargs) -> Any:
+        """getUpdates, the refused updates dropped before `Update.de_list` sees them."""
+        offset = data.get("offset")
+        if self._next_offset and (offset is None or 0 <= offset < self._next_offset):
+            data["offset"] = self._next_offset     # (confirms what the gate refused)
+        result = await super()._do_post("getUpdates", data, **kwargs)
+        if not isinstance(result, list) or not result:
+            return result
+        gate = self._gate
+        assert gate is not None
+        admitted = []
+        for raw in result:
+            update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            if isinstance(update_id, int):
+                self._next_offset = max(self._next_offset, update_id + 1)
+            if not isinstance(raw, dict) or gate(raw):
+                admitted.append(raw)
+        return admitted
 
 
 class PromoBuilder(ApplicationBuilder):
@@ -112,6 +146,16 @@ class PromoBuilder(ApplicationBuilder):
         from .persistence import DurableApplication
 
         self.application_class(DurableApplication)
+
+    def build(self):
+        from .processor import OfficerUpdateProcessor
+
+        app = super().build()
+        processor = app.update_processor
+        if isinstance(processor, OfficerUpdateProcessor) and isinstance(app.bot, PromoBot):
+            processor.attach(app.bot)
+            app.bot.set_gate(processor.admit_raw)     # refused updates are dropped before parsing
+        return app
 
     def _build_ext_bot(self) -> PromoBot:   # PTB 22.8's ApplicationBuilder._build_ext_bot, our class
         from telegram._utils.defaultvalue import DefaultValue
