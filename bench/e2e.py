@@ -63,6 +63,13 @@ class FakeBotAPI:
         self.delay = delay
         self.counts: dict[str, int] = {}
         self.message_id = 0
+        # The polling load (overload variant): updates waiting for getUpdates, their arrival times.
+        self.pending: list[dict] = []
+        self.arrivals: dict[int, float] = {}
+        self.new_updates = asyncio.Event()
+        self.load: dict = {}
+        self.last_qid: dict[int, str] = {}
+        self.load_task: asyncio.Task | None = None
 
     def answer(self, method: str, body: bytes):
         self.counts[method] = self.counts.get(method, 0) + 1
@@ -71,6 +78,8 @@ class FakeBotAPI:
         if method in ("sendMessage", "editMessageText", "sendDocument", "sendPhoto"):
             form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()} if body[:1] != b"-" else {}
             chat_id = int(form.get("chat_id", 0) or 0)
+            if self.load and "reply_markup" in form:
+                self._watch_markup(chat_id, form["reply_markup"])
             if method == "editMessageText":
                 message_id = int(form.get("message_id", 0) or 0)
             else:
@@ -80,9 +89,55 @@ class FakeBotAPI:
                        "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
                        "text": form.get("text", "")[:64]}
             return message
-        if method == "getUpdates":
-            return []
         return True
+
+    def _watch_markup(self, chat_id: int, markup: str) -> None:
+        """The query id of the chat's last answer card, for the load's button presses."""
+        prefixes = self.load["prefixes"]
+        try:
+            rows = json.loads(markup).get("inline_keyboard", [])
+        except (ValueError, AttributeError):
+            return
+        for row in rows:
+            for button in row:
+                data = str(button.get("callback_data", ""))
+                if data.startswith(prefixes):
+                    self.last_qid[chat_id] = data.split(":")[1]
+                    return
+
+    async def get_updates(self, body: bytes) -> list[dict]:
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        offset = int(form.get("offset", 0) or 0)
+        if offset > 0:
+            self.pending = [u for u in self.pending if u["update_id"] >= offset]
+        if not self.pending:
+            self.new_updates.clear()
+            try:
+                await asyncio.wait_for(self.new_updates.wait(), min(float(form.get("timeout", 0) or 0), 2.0))
+            except TimeoutError:
+                pass
+        return self.pending[:int(form.get("limit", 100) or 100)]
+
+    async def run_load(self) -> None:
+        """Poisson arrivals at the load's rate for its seconds, from its officers."""
+        load = self.load
+        rng = random.Random(load["seed"])
+        presses = load["presses"]
+        update_id = load["first_update_id"]
+        t0 = due = time.monotonic()
+        while True:
+            due += rng.expovariate(load["rate"])
+            if due - t0 > load["seconds"]:
+                break
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            uid = rng.randrange(load["first_id"], load["first_id"] + load["count"])
+            update_id += 1
+            raw, _ = raw_update(update_id, uid, rng, load["texts"], self.last_qid.get(uid), presses)
+            self.pending.append(raw)
+            self.arrivals[update_id] = due
+            self.new_updates.set()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -98,9 +153,25 @@ class FakeBotAPI:
                 name = path.rsplit(b"/", 1)[-1].decode()
                 if path.startswith(b"/control/"):
                     parts = path.decode().split("/")
+                    result: object = self.counts
                     if parts[2] == "delay":
                         self.delay = float(parts[3]) / 1000
-                    payload = json.dumps({"ok": True, "result": self.counts}).encode()
+                    elif parts[2] == "load":          # start the polling load (JSON body)
+                        self.load = json.loads(body)
+                        self.load["prefixes"] = tuple(self.load["prefixes"])
+                        self.arrivals.clear()
+                        self.load_task = asyncio.get_running_loop().create_task(self.run_load())
+                        result = {"started": time.monotonic()}
+                    elif parts[2] == "arrivals":
+                        result = {"arrivals": self.arrivals, "running": bool(self.load_task and
+                                                                             not self.load_task.done())}
+                    payload = json.dumps({"ok": True, "result": result}).encode()
+                elif name == "getUpdates":
+                    self.counts[name] = self.counts.get(name, 0) + 1
+                    if self.delay:
+                        await asyncio.sleep(self.delay)
+                    result = await self.get_updates(body)
+                    payload = json.dumps({"ok": True, "result": result}, ensure_ascii=False).encode()
                 else:
                     if self.delay:
                         await asyncio.sleep(self.delay)
@@ -134,10 +205,11 @@ def start_server(delay_ms: float = 0.0, cpu_index: int = 1) -> tuple[subprocess.
     return proc, int(line.split()[1])
 
 
-def control(port: int, what: str) -> dict:
+def control(port: int, what: str, payload: dict | None = None) -> dict:
     import urllib.request
 
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/control/{what}", timeout=5) as r:
+    data = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else None
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/control/{what}", data=data, timeout=5) as r:
         return json.loads(r.read())["result"]
 
 
@@ -151,6 +223,39 @@ def _proc_cpu(pid: int) -> float:
 
 
 # --------------------------------------------------------------------------- the load
+
+def press_templates() -> list[str]:
+    """Callback data of the answer card's buttons, the query id as "QID"."""
+    from handlers.answer import AskKind, AskLang, AskMinutes, AskSayPage, AskView
+
+    return [cls("QID", arg).pack() for cls, arg in ((AskKind, "video"), (AskLang, "en"), (AskMinutes, 15),
+                                                     (AskView, "say"), (AskSayPage, 1))]
+
+
+def raw_update(update_id: int, uid: int, rng: random.Random, texts: list[str], qid: str | None,
+               presses: list[str]) -> tuple[dict, str]:
+    """One officer's update as Telegram sends it (JSON): a button press on the last card (20 %
+    when there is one), else an answer-card text, /whom or /say."""
+    chat = {"id": uid, "type": "private", "first_name": f"官员{uid}"}
+    user = {"id": uid, "is_bot": False, "first_name": f"官员{uid}", "language_code": "zh-hans"}
+    r = rng.random()
+    if qid and r < 0.2:
+        data = rng.choice(presses).replace("QID", qid)
+        return {"update_id": update_id, "callback_query": {
+            "id": str(update_id), "from": user, "chat_instance": str(uid), "data": data,
+            "message": {"message_id": 1, "date": int(time.time()), "chat": chat, "from": BOT, "text": "…"}}}, "press"
+    text = rng.choice(texts)
+    kind = "card"
+    entities = None
+    if r > 0.9:
+        command = "/say" if r > 0.95 else "/whom"
+        text, kind = f"{command} {text}", command[1:]
+        entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    message = {"message_id": update_id, "date": int(time.time()), "chat": chat, "from": user, "text": text}
+    if entities:
+        message["entities"] = entities
+    return {"update_id": update_id, "message": message}, kind
+
 
 class Officers:
     """Officers' updates: answer cards, /say, /whom and button presses on their last card."""
@@ -169,32 +274,9 @@ class Officers:
     def next_update(self, uid: int):
         from telegram import Update
 
-        from handlers.answer import AskKind, AskLang, AskMinutes, AskSayPage, AskView
-
         self.update_id += 1
-        chat = {"id": uid, "type": "private", "first_name": f"官员{uid}"}
-        r = self.rng.random()
-        qid = self.last_qid.get(uid)
-        if qid and r < 0.2:
-            cls, arg = self.rng.choice([(AskKind, "video"), (AskLang, "en"), (AskMinutes, 15), (AskView, "say"),
-                                        (AskSayPage, 1)])
-            data = {"update_id": self.update_id, "callback_query": {
-                "id": str(self.update_id), "from": self.user(uid), "chat_instance": str(uid),
-                "data": cls(qid, arg).pack(),
-                "message": {"message_id": 1, "date": int(time.time()), "chat": chat, "from": BOT, "text": "…"}}}
-            return Update.de_json(data, self.app.bot), "press"
-        text = self.rng.choice(self.texts)
-        kind = "card"
-        entities = None
-        if r > 0.9:
-            command = "/say" if r > 0.95 else "/whom"
-            text, kind = f"{command} {text}", command[1:]
-            entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        message = {"message_id": self.update_id, "date": int(time.time()), "chat": chat,
-                   "from": self.user(uid), "text": text}
-        if entities:
-            message["entities"] = entities
-        return Update.de_json({"update_id": self.update_id, "message": message}, self.app.bot), kind
+        raw, kind = raw_update(self.update_id, uid, self.rng, self.texts, self.last_qid.get(uid), press_templates())
+        return Update.de_json(raw, self.app.bot), kind
 
     def watch_replies(self) -> None:
         """Read the query id of each officer's last card off the buttons the bot sends: wrap the
@@ -423,10 +505,12 @@ async def run_variants(root: Path, seconds: float, users: int, rate: float, vari
 
         app.add_error_handler(count_error)
         done_times: dict[int, float] = {}
+        done_mono: dict[int, float] = {}     # (time.monotonic: comparable with the fake server's clock)
         done_waiters.clear()
 
         async def mark_done(update, context):
             done_times[update.update_id] = time.perf_counter()
+            done_mono[update.update_id] = time.monotonic()
             waiter = done_waiters.pop(update.update_id, None)
             if waiter is not None:
                 waiter.set()
@@ -469,7 +553,7 @@ async def run_variants(root: Path, seconds: float, users: int, rate: float, vari
             await app.start()
             try:
                 await _variants(app, officers, variants, results, users, rate, seconds, errors, done_times,
-                                db_write, server, port)
+                                db_write, server, port, done_mono)
             finally:
                 if app.running:
                     await app.stop()
@@ -483,7 +567,7 @@ async def run_variants(root: Path, seconds: float, users: int, rate: float, vari
 
 
 async def _variants(app, officers, variants, results, users, rate, seconds, errors, done_times, db_write,
-                    server, port) -> None:
+                    server, port, done_mono=None) -> None:
     """Run the variants one after the other on the running application."""
     # Warm up: the templates, the pool's connections, the matcher's small caches.
     await closed_loop(app, officers, min(users, 20), min(2.0, seconds / 5), [])
@@ -514,7 +598,8 @@ async def _variants(app, officers, variants, results, users, rate, seconds, erro
         elif base.startswith("sequential"):
             r = await sequential(app, officers, min(seconds, 15.0), errors, done_times)
         elif base.startswith(("queue", "overload")):
-            r = await _queue_variant(app, officers, base, results, users, seconds, errors, done_times)
+            r = await _queue_variant(app, officers, base, results, users, seconds, errors, done_times, port,
+                                     done_mono)
         else:
             raise ValueError(variant)
         r["bot_cpu_per_update_ms"] = round((time.process_time() - cpu0) * 1000 / max(1, r.get("answered", r["updates"])), 2)
@@ -587,54 +672,80 @@ async def queue_closed_loop(app, officers: Officers, users: int, seconds: float,
     return r
 
 
-async def queue_open_loop(app, officers: Officers, rate: float, seconds: float, errors: list,
-                          done_times: dict) -> dict:
-    """Poisson arrivals at `rate` through the update queue; what the processor refuses is
-    answered busy and never handled. Answered = handled within the window + 5 s."""
-    rng = random.Random(13)
-    sent: dict[int, float] = {}
+async def polling_open_loop(app, officers: Officers, rate: float, seconds: float, errors: list, port: int,
+                            done_mono: dict) -> dict:
+    """Poisson arrivals at `rate`, generated by the fake Bot API itself and fetched by the
+    application's own Updater (getUpdates long polling, PTB's parsing, the update queue and the
+    processor), as production runs: the bot process does nothing a production bot would not.
+    Latency from the arrival at the fake server (both processes read CLOCK_MONOTONIC).
+    Answered = handled within the window; the backlog gets 5 s more to be counted in p99."""
     processor = app.update_processor
     refused0 = getattr(processor, "refused", 0)
-    t0 = due = time.perf_counter()
-    while True:
-        due += rng.expovariate(rate)
-        if due - t0 > seconds:
-            break
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        update, _ = officers.next_update(rng.choice(officers.ids))
-        sent[update.update_id] = due
-        await app.update_queue.put(update)
-    end = t0 + seconds
-    drain = time.perf_counter() + 5
-    while time.perf_counter() < drain and len(sent.keys() & done_times.keys()) < len(sent) - (
-            getattr(processor, "refused", 0) - refused0):
-        await asyncio.sleep(0.02)
-    handled = [done_times[u] - sent[u] for u in sent.keys() & done_times.keys()]
-    in_window = sum(1 for u in sent.keys() & done_times.keys() if done_times[u] <= end)
+    refused_raw0 = getattr(processor, "refused_raw", 0)
+    refused_ids: set = set()
+
+    def refused(what) -> None:
+        refused_ids.add(getattr(what, "update_id", None))
+
+    processor.on_refused = refused
+    first_update_id = 10_000_000 + officers.update_id * 10      # (above any in-process update id)
+    load = {"rate": rate, "seconds": seconds, "seed": 13, "first_id": officers.ids[0], "count": len(officers.ids),
+            "texts": officers.texts, "presses": press_templates(), "first_update_id": first_update_id,
+            "prefixes": sorted({t.split(":")[0] + ":" for t in press_templates()})}
+    await app.updater.start_polling(poll_interval=0.0, timeout=2)
+    try:
+        started = (await asyncio.to_thread(control, port, "load", load))["started"]
+        end = started + seconds
+        await asyncio.sleep(max(0.0, end - time.monotonic()))
+        while (await asyncio.to_thread(control, port, "arrivals"))["running"]:
+            await asyncio.sleep(0.05)
+        arrivals = {int(k): v for k, v in (await asyncio.to_thread(control, port, "arrivals"))["arrivals"].items()}
+        drain = time.monotonic() + 5
+        while time.monotonic() < drain and len(arrivals.keys() & done_mono.keys()) + len(refused_ids) < len(arrivals):
+            await asyncio.sleep(0.02)
+    finally:
+        await app.updater.stop()
+        processor.on_refused = None
+    handled = [done_mono[u] - arrivals[u] for u in arrivals.keys() & done_mono.keys()]
+    in_window = sum(1 for u in arrivals.keys() & done_mono.keys() if done_mono[u] <= end)
     r = _summary(handled, seconds, {}, len(errors))
-    r.update({"offered_per_second": round(rate, 1), "offered": len(sent), "answered_in_window": in_window,
-              "per_second": round(in_window / seconds, 1),
-              "refused_busy": getattr(processor, "refused", 0) - refused0})
+    r.update({"offered_per_second": round(rate, 1), "offered": len(arrivals), "answered_in_window": in_window,
+              "answered": len(handled), "per_second": round(in_window / seconds, 1),
+              "refused_busy": getattr(processor, "refused", 0) - refused0,
+              "refused_unparsed": getattr(processor, "refused_raw", 0) - refused_raw0,
+              "unanswered": len(arrivals) - len(handled) - len(refused_ids & arrivals.keys()),
+              "busy_notices": getattr(processor, "notices", None), "busy_toasts": getattr(processor, "toasts", None),
+              "intake": "polling (getUpdates from the fake Bot API)"})
     return r
 
 
-async def _queue_variant(app, officers, base, results, users, seconds, errors, done_times) -> dict:
+async def _queue_variant(app, officers, base, results, users, seconds, errors, done_times, port=None,
+                         done_mono=None) -> dict:
     """queue[-10|-100][+limit][+slow]@50ms: closed loop through the processor; overload@50ms: an
-    open loop at 3× the capacity the queue-100+limit variant measured."""
+    open loop through getUpdates polling at 3× the capacity that queue-100+limit@50ms (or, when
+    only that ran, queue-100@50ms) measured in this run, with the same rate limiter as that
+    variant (`overload+limit` / `overload-nolimit` choose the source explicitly)."""
     from handlers.ratelimit import TelegramRateLimiter
 
+    if base.startswith("overload"):
+        sources = {"+limit": ["queue-100+limit@50ms"], "-nolimit": ["queue-100@50ms"]}
+        wanted = next((v for k, v in sources.items() if k in base), ["queue-100+limit@50ms", "queue-100@50ms"])
+        source = next((k for k in wanted if k in results), None)
+        if source is None:
+            raise ValueError(f"{base} needs one of {wanted} earlier in the same run (its capacity)")
+        capacity = results[source]["per_second"]
+        limited = bool(results[source].get("rate_limiter"))
+        app.bot._rate_limiter = TelegramRateLimiter() if limited else None
+        try:
+            r = await polling_open_loop(app, officers, 3 * capacity, seconds, errors, port, done_mono)
+        finally:
+            app.bot._rate_limiter = None
+        r.update({"capacity_per_second": capacity, "capacity_from": source, "rate_limiter": limited,
+                  "answered_share_of_capacity": round(r["per_second"] / capacity, 2) if capacity else None})
+        return r
     limited = "+limit" in base
     app.bot._rate_limiter = TelegramRateLimiter() if limited else None
     try:
-        if base.startswith("overload"):
-            capacity = next((results[k]["per_second"] for k in ("queue-100+limit@50ms", "queue-100@50ms",
-                                                                  "queue@50ms") if k in results), 30.0)
-            r = await queue_open_loop(app, officers, 3 * capacity, seconds, errors, done_times)
-            r["capacity_per_second"] = capacity
-            r["answered_share_of_capacity"] = round(r["per_second"] / capacity, 2) if capacity else None
-            return r
         n = 100 if base.startswith("queue-100") else 10 if base.startswith("queue-10") else users
         SLOW["on"] = "+slow" in base
         try:
