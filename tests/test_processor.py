@@ -41,6 +41,8 @@ async def test_a_slow_update_of_one_officer_does_not_hold_up_another_and_each_ke
     bot = build_bot(fakebot, tmp_path)
     app = bot.app
     assert isinstance(app.update_processor, OfficerUpdateProcessor)   # as production builds it
+    assert app.bot._gate == app.update_processor.admit_raw            # polling drops refused updates unparsed
+    assert app.update_processor.bot is app.bot                        # which the gate's busy answers use
     events: list[tuple[str, int, str]] = []
     release = asyncio.Event()
 
