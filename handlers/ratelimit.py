@@ -14,9 +14,11 @@ calls) against 30/s, has no limit per private chat, and a 429 in one chat pauses
   that got it waits (other chats go on), unless the request named no chat.
 
 A courtesy message (`rate_limit_args=COURTESY`: the busy notices of handlers/processor.py) never
-waits and never takes a token someone waits for: it is sent only if its chat's and the overall
-bucket have a token now and no request is queued for them, else `NoSpareBudget` is raised (and
-it is not retried after a 429). So busy notices use only what the replies leave over.
+waits and never takes a token someone waits for: it is sent only if no request is queued for its
+chat's or the overall bucket, its chat has a token now and the overall bucket keeps
+`courtesy_headroom` (a third of its burst) after it, else `NoSpareBudget` is raised (and it is
+not retried after a 429). So busy notices use only what the replies leave over: replies at
+r/s leave 30 − r/s, and always find a third of the burst.
 
 A request waits for its chat first and for the overall bucket second, so a chat at its own
 limit does not hold an overall token. Buckets are token buckets on a monotonic clock; each is
@@ -73,12 +75,12 @@ class Bucket:
         self._refill(now)
         return self.tokens >= self.capacity and not self.lock.locked() and now >= self.paused_until
 
-    def try_take(self, now: float) -> bool:
-        """A token now, if one is free and nobody waits for this bucket."""
+    def try_take(self, now: float, keep: float = 0.0) -> bool:
+        """A token now, if one is free beyond `keep` and nobody waits for this bucket."""
         if self.lock.locked() or now < self.paused_until:
             return False
         self._refill(now)
-        if self.tokens >= 1 - 1e-9:
+        if self.tokens >= 1 + keep - 1e-9:
             self.tokens = max(0.0, self.tokens - 1)
             return True
         return False
@@ -140,7 +142,7 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         if self.overall_per_second:
             if self._overall is None:
                 self._overall = Bucket(self.overall_per_second, self.overall_per_second, now)
-            if not self._overall.try_take(now):
+            if not self._overall.try_take(now, keep=self.overall_per_second / 3):
                 chat.tokens += 1          # (give the chat's token back)
                 return False
         return True

@@ -254,9 +254,20 @@ async def test_a_courtesy_message_takes_only_spare_budget():
     with pytest.raises(NoSpareBudget):                         # chat 7's burst of 1 is used: not waited for
         await courtesy(7)
     assert calls == ["sent"] and clock.slept == []
-    # a reply waiting for the overall bucket: the courtesy message does not take its token
-    for chat_id in range(100, 129):
+    # replies used the overall burst down to its last third (10 of 30): that is kept for replies
+    for chat_id in range(100, 119):
         await lim.process_request(call, (), {}, "sendMessage", {"chat_id": chat_id}, None)
+    assert len(calls) == 20 and clock.slept == []
     with pytest.raises(NoSpareBudget):
         await courtesy(8)
-    assert len(calls) == 30 and clock.slept == []
+    clock.now += 0.05                                          # 11.5 tokens: one is spare
+    assert await courtesy(8) and len(calls) == 21
+    with pytest.raises(NoSpareBudget):
+        await courtesy(9)
+    # a reply waiting for the overall bucket (it holds its lock): the courtesy message never goes first
+    clock.now += 10                                            # (the bucket is full again)
+    assert lim._overall is not None
+    async with lim._overall.lock:
+        with pytest.raises(NoSpareBudget):
+            await courtesy(10)
+    assert await courtesy(10) and len(calls) == 22 and clock.slept == []
