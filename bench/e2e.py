@@ -18,6 +18,11 @@ Two processes, so the fake server does not eat the bot's core:
     from the arrival (so queueing is included): the p99 at a given load;
   * sequential: through `app.update_queue` and PTB's own update fetcher, as the application is
     configured today (`concurrent_updates` off: one update at a time).
+  * queue*: closed loops through `app.update_queue`, PTB's fetcher and the update processor;
+  * overload: an open loop at 3× the capacity a queue-100 variant measured in the same run, with
+    that variant's rate limiter, delivered the production way: the fake Bot API generates the
+    arrivals itself and the application's own Updater fetches them with getUpdates (so refused
+    updates cost what they cost in production: nothing is parsed in the bench's process).
 
   A variant adds a database write per update (a meeting logged with `MeetingStore.add`, or a
   `KVStore.set` when the meeting store is not there) in a handler group before the others.

@@ -176,7 +176,11 @@ class NoticeLane:
         if len(self._queue) >= self.size:
             self.dropped += 1
             return False
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:            # (called off the event loop: nothing can be sent from here)
+            self.dropped += 1
+            return False
         if self._task is None or self._task.done():
             self._wake = asyncio.Event()
             # (an empty context: the lane must not inherit the update being handled, whose state

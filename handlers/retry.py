@@ -118,6 +118,17 @@ class PromoBot(ExtBot):
             await write_before_reply()
         return await super()._do_post(endpoint, data, **kwargs)
 
+    async def get_updates(self, *args, **kwargs):
+        """As ExtBot's; when PTB cannot parse a batch the gate let through, the batch is fetched
+        again (as without the gate): the offset stays where it was. The gate admits the
+        redelivered updates it already counted once (their reservations stand)."""
+        before = self._next_offset
+        try:
+            return await super().get_updates(*args, **kwargs)
+        except Exception:
+            self._next_offset = before
+            raise
+
     async def _gated_updates(self, data, **kwargs) -> Any:
         """getUpdates, the refused updates dropped before `Update.de_list` sees them."""
         offset = data.get("offset")

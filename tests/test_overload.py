@@ -10,6 +10,7 @@ and requests, never on time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -271,3 +272,23 @@ async def test_a_courtesy_message_takes_only_spare_budget():
         with pytest.raises(NoSpareBudget):
             await courtesy(10)
     assert await courtesy(10) and len(calls) == 22 and clock.slept == []
+
+
+async def test_a_batch_ptb_cannot_parse_is_fetched_again_and_counted_once(fakebot):
+    processor = OfficerUpdateProcessor(workers=1, queue_limit=5, notice_after=3600)
+    app, gate, handled = polling_app(fakebot, processor)
+    good = fakebot.queue_text(fakebot.user(8101, "甲"), "你好")["update_id"]
+    bad = fakebot.queue_update({"message": {"message_id": 1}})["update_id"]       # no date, no chat
+    async with app:
+        await app.start()
+        try:
+            await app.updater.start_polling(poll_interval=0)
+            await until(lambda: len(fakebot.requests("getUpdates")) >= 4, "a few polls")
+        finally:
+            with contextlib.suppress(KeyError):   # (PTB's last getUpdates on stop fails to parse it too)
+                await app.updater.stop()
+            await app.stop()
+    offsets = [c.params.get("offset") for c in fakebot.requests("getUpdates")]
+    assert all(o is None or o <= good for o in offsets), offsets      # never confirmed past the batch
+    assert [u["update_id"] for u in fakebot._queue] == [good, bad]     # Telegram would send it again
+    assert processor.admitted == 2 and processor.refused == 0 and handled == []   # counted once each
