@@ -241,6 +241,7 @@ class OfficerUpdateProcessor(BaseUpdateProcessor):
         self._reserved: dict[int, tuple[list[tuple[str, int]], float]] = {}
         self._last_notice: dict[int, float] = {}
         self._unsent: set[int] = set()    # chats whose notice is in the lane
+        self._texts: dict[str, str] = {}  # busy.html.j2 rendered, per kind
         self.waiting = 0          # admitted, not started (in do_process_update)
         self.running = 0
         self.started = 0
@@ -386,6 +387,12 @@ class OfficerUpdateProcessor(BaseUpdateProcessor):
         if isinstance(update, Update):
             self._tell(refused_of(update), "queued", update.get_bot())
 
+    def _text(self, kind: str) -> str:
+        text = self._texts.get(kind)
+        if text is None:
+            text = self._texts[kind] = render("busy.html.j2", kind=kind, seconds=self.retry_seconds)
+        return text
+
     def _may_notice(self, chat_id: int) -> bool:
         if chat_id in self._unsent:
             return False
@@ -402,7 +409,7 @@ class OfficerUpdateProcessor(BaseUpdateProcessor):
         if info.kind == "callback_query":
             query_id = info.callback_query_id
             if kind == "refused" and query_id and self.lane.put(False, lambda: bot.answer_callback_query(
-                    query_id, render("busy.html.j2", kind="toast", seconds=self.retry_seconds))):
+                    query_id, self._text("toast"))):
                 self.toasts += 1
             return
         if info.kind == "inline_query":
@@ -418,7 +425,7 @@ class OfficerUpdateProcessor(BaseUpdateProcessor):
             return
         async def send() -> None:
             self._last_notice[chat_id] = time.monotonic()
-            text = render("busy.html.j2", kind=kind, seconds=self.retry_seconds)
+            text = self._text(kind)
             try:
                 if isinstance(bot, ExtBot) and bot.rate_limiter is not None:
                     await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, rate_limit_args=COURTESY)
