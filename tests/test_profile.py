@@ -159,6 +159,24 @@ def test_russian_city(parse):
     assert parse("海兰泡").city_id == "blagoveshchensk"
 
 
+def test_russian_phrase_meets_a_name_of_several_words_by_stem(parse):
+    """Харбинского политеха (genitive) is Харбинский политех, HIT: the words as one name, not
+    Harbin the city and полигон (a testing ground) from a shared поли-."""
+    p = parse("выпускники Харбинского политеха бизнесмены")
+    assert p.school_id == "hit" and p.lists == ["alumni"]
+    assert p.city_id is None and p.chain_ids == []
+
+
+@pytest.mark.parametrize("text, chain", [
+    ("политеха", None),                 # shares only поли- with полигон
+    ("полигона", "cold_testing"),       # полигон in the genitive
+    ("логистики", "cross_border"),
+    ("молочная", "dairy"),              # молоко → молоч-: a stem alternation of two letters
+])
+def test_russian_stem_allows_an_ending_not_another_word(parse, text, chain):
+    assert (parse(text).chain_ids[:1] or [None])[0] == chain
+
+
 # =========================================================================== school
 
 @pytest.mark.parametrize("text", ["哈工大", "hgd", "HIT", "hit 校友", "Harbin Institute of Technology",
@@ -285,6 +303,28 @@ def test_noise_is_not_recognised(parse, text):
 ])
 def test_common_words_are_not_taken_for_names(parse, text, field):
     assert getattr(parse(text), field) is None
+
+
+@pytest.mark.parametrize("text", ["international", "international trade", "processing", "development"])
+def test_one_word_of_a_longer_name_is_not_the_name(parse, text):
+    """`international` is one word of COFCO International (and of Wilmar International): a
+    fragment, not a fuzzy reading of the company."""
+    p = parse(text)
+    assert p.company_id is None and p.chain_ids == []
+
+
+@pytest.mark.parametrize("text, company", [
+    ("cofco internationl", "cofco_trading"),        # a typo of the whole name still meets it
+    ("wilmar internatonal", "wilmar"),
+    ("duobaoshancoper", "duobaoshan_copper"),         # a run-together typo of a two-word name
+])
+def test_a_typo_of_a_whole_name_still_meets_it(parse, text, company):
+    assert parse(text).company_id == company
+
+
+def test_gas_processing_is_the_energy_chain(parse):
+    p = parse("gazprom director gas processing")
+    assert p.company_id == "gazprom" and "energy" in p.chain_ids and "corn" not in p.chain_ids
 
 
 def test_profile_to_dict_is_json(parse):
