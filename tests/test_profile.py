@@ -322,6 +322,16 @@ def test_a_typo_of_a_whole_name_still_meets_it(parse, text, company):
     assert parse(text).company_id == company
 
 
+@pytest.mark.parametrize("text, org, company", [
+    ("广东 黑龙江商会", ("广州市黑龙江商会", "深圳市黑龙江商会"), ("net-hlj-chamber-gz", "net-hlj-chamber-sz")),
+    ("今天在广州见了黑龙江商会会长", ("广州市黑龙江商会",), ("net-hlj-chamber-gz",)),
+    ("黑龙江商会 上海", ("上海市黑龙江商会",), ("net-hlj-chamber-sh",)),   # the place may come after
+])
+def test_a_shared_short_form_means_the_body_in_the_named_place(parse, text, org, company):
+    p = parse(text)
+    assert p.organisation in org and p.company_id in company
+
+
 def test_gas_processing_is_the_energy_chain(parse):
     p = parse("gazprom director gas processing")
     assert p.company_id == "gazprom" and "energy" in p.chain_ids and "corn" not in p.chain_ids
