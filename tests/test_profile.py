@@ -152,6 +152,21 @@ def test_origin_marker_does_not_leak_to_the_next_place(parse, text, origin, city
     assert (p.origin_id, p.city_id) == (origin, city)
 
 
+@pytest.mark.parametrize("text, city", [
+    ("黑龙江的大学毕业 在广东做企业的", "guangdong"),    # 在X is where they work, not the first place named
+    ("哈尔滨 在深圳", "shenzhen"),
+    ("北京 深圳", "beijing"),                          # without 在 the first place stays the base
+    ("在北京 深圳也有公司", "beijing"),                  # ... and a later bare place does not displace 在X
+])
+def test_a_place_after_zai_is_the_base_city(parse, text, city):
+    assert parse(text).city_id == city
+
+
+@pytest.mark.parametrize("text", ["黑龙江的大学毕业 在广东做企业的", "毕业于黑河学院", "哈工大毕业的 在深圳"])
+def test_graduated_asks_for_alumni(parse, text):
+    assert parse(text).lists == ["alumni"]
+
+
 def test_russian_city(parse):
     p = parse("Благовещенск")
     assert p.city_id == "blagoveshchensk" and p.origin_id is None

@@ -211,6 +211,7 @@ def _apply_places(p: VisitorProfile, places, norm: str, library) -> bool:
     from promo.matching.vocab import ORIGIN_AFTER, ORIGIN_BEFORE
 
     home_native = False
+    city_at = False      # the base city came from 在X (在广东做企业): an earlier bare place yields to it
     for m, terms in places:
         place = library.get("places", terms[0].ref)
         label = place.name if place else terms[0].label
@@ -224,8 +225,11 @@ def _apply_places(p: VisitorProfile, places, norm: str, library) -> bool:
         if (place is not None and place.local) or marked:
             if p.origin is None:
                 p.origin, p.origin_id, p.origin_local = label, terms[0].ref, bool(place and place.local)
-        elif p.city is None:
-            p.city, p.city_id = label, terms[0].ref
+            continue
+        # 在X says where they are (黑龙江的大学毕业 在广东做企业的: 广东, not 黑龙江).
+        at = norm[max(0, m.start - 1):m.start] == "在"
+        if p.city is None or (at and not city_at):
+            p.city, p.city_id, city_at = label, terms[0].ref, at
     return home_native
 
 
