@@ -5,13 +5,14 @@ workers it starts, handlers/webhook.py) against the strict fake Bot API served o
 (tests/fakebot/http.py) and one PostgreSQL schema. The test is Telegram: it delivers each
 update to the dispatcher and delivers it again while the answer is not 2xx.
 
-Four officers, two per worker (routing is user id % 2). One fills the step-by-step /log form;
-another logs a meeting in one message, and the moment the fake has put "已保存" on that
-officer's screen — the meeting committed, the update not yet answered — worker 1 is killed with
-SIGKILL. The dispatcher restarts it; the form is finished on the new process; the other
-worker's officers log their meetings meanwhile, unaffected. Then: every meeting the bot
+Four officers, two per worker (routing is user id % 2). B fills the step-by-step /log form;
+A logs a meeting in one message, and the moment the fake has put "已保存" on A's screen — the
+meeting committed, the update not yet answered — worker 1 is killed with SIGKILL. D (worker 0)
+logs a meeting meanwhile, unaffected. C's ✅ kills worker 0 right after its "正在保存…" toast,
+before anything is saved. The dispatcher restarts both; B's form is finished on the new
+process; Telegram's redeliveries of the two ✅ are taken by the new ones. Then: every meeting the bot
 confirmed is in the database exactly once and nothing else is; every officer's updates were
-handled by the one worker; Telegram's redelivery of the ✅ did not log a second meeting; a
+handled by the one worker; the redelivered ✅ of A did not log a second meeting, C's was not lost; a
 duplicate delivery of an answered update is not handled again; the webhook was set once (by the
 dispatcher, not by the restarted worker). Afterwards two applications on the same database stand
 for the two workers when the follow-up reminders and the weekly digest fall due: each goes out
@@ -168,27 +169,42 @@ async def test_two_workers_one_postgresql_kill_9_loses_and_doubles_nothing(tmp_p
             await press(B, "昨天")
             assert "第 3/5 步" in fake.plain(fake.sent(B)[-1].params["text"])
 
-            # A (worker 1) logs a meeting; worker 1 dies right when "已保存" is on A's screen
+            # Kills, each once, at the moment the fake has done what a call asked and the worker
+            # waits for the answer: "已保存" on A's screen (the meeting committed, the update not yet
+            # answered) kills worker 1; the "正在保存…" toast on C's ✅ (nothing saved yet) worker 0.
+            killed: dict[int, int] = {}
+
+            def kills(call) -> None:
+                chat = str(call.params.get("chat_id"))
+                text = call.params.get("text") or ""
+                if 1 not in killed and call.method == "editMessageText" and chat == str(A) and "已保存" in text:
+                    victim = 1
+                elif 0 not in killed and call.method == "answerCallbackQuery" and text == "正在保存…" \
+                        and call.params["callback_query_id"] == save_c["callback_query"]["id"]:
+                    victim = 0
+                else:
+                    return
+                killed[victim] = first_pids[victim]
+                os.kill(first_pids[victim], signal.SIGKILL)
+
+            fake.after_call(kills)
+            save_c: dict = {"callback_query": {"id": None}}
             await say(A, TEXTS[A])
-            killed: list[int] = []
-
-            def kill_on_saved(call) -> None:
-                if (not killed and call.method == "editMessageText" and str(call.params.get("chat_id")) == str(A)
-                        and "已保存" in (call.params.get("text") or "")):
-                    os.kill(first_pids[1], signal.SIGKILL)
-                    killed.append(first_pids[1])
-
-            fake.after_call(kill_on_saved)
             save_a = api.press_update(users[A], None, "✅ 保存")
             retry_a = asyncio.create_task(tg.deliver(A, save_a))      # Telegram keeps trying
-            await _wait(lambda: bool(killed), 30, "the kill")
+            await _wait(lambda: 1 in killed, 30, "worker 1 killed")
 
-            # worker 0's officers are not held up: first delivery answered, meetings saved
-            for uid in (C, D):
-                await say(uid, TEXTS[uid])
-                await press(uid, "✅ 保存")
-                assert tg.retried[uid] == 0
+            # worker 0's officer D is not held up meanwhile: each update answered at once
+            await say(D, TEXTS[D])
+            await press(D, "✅ 保存")
             await say(D, "/digest")                                       # D subscribes to the weekly digest
+            assert tg.retried[D] == 0
+
+            # C's ✅: worker 0 dies before saving; Telegram delivers the ✅ again
+            await say(C, TEXTS[C])
+            save_c = api.press_update(users[C], None, "✅ 保存")
+            retry_c = asyncio.create_task(tg.deliver(C, save_c))
+            await _wait(lambda: 0 in killed, 30, "worker 0 killed")
 
             # B goes on (delivered again until the restarted worker 1 takes it)
             await say(B, "液态奶工厂扩建")
@@ -196,7 +212,8 @@ async def test_two_workers_one_postgresql_kill_9_loses_and_doubles_nothing(tmp_p
             await press(B, "跳过")
             await press(B, "✅ 保存")
             await retry_a
-            assert tg.retried[A] >= 1                                     # the ✅ was not answered before the kill
+            await retry_c
+            assert tg.retried[A] >= 1 and tg.retried[C] >= 1              # neither ✅ was answered before its kill
 
             # a duplicate delivery of an answered update: 200, not handled again
             dup = api.press_update(users[C], None, "✏️ 修改这条记录")
@@ -206,8 +223,8 @@ async def test_two_workers_one_postgresql_kill_9_loses_and_doubles_nothing(tmp_p
             assert again.text == "duplicate" and len(fake.calls) == calls
 
             health = (await tg.client.get(f"http://127.0.0.1:{dport}/health")).json()
-            assert health["restarts"] == [0, 1] and health["pids"][0] == first_pids[0]
-            assert health["pids"][1] not in (None, first_pids[1])
+            assert health["restarts"] == [1, 1]
+            assert all(p not in (None, old) for p, old in zip(health["pids"], first_pids))
             later_pids = health["pids"]
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -250,10 +267,11 @@ async def test_two_workers_one_postgresql_kill_9_loses_and_doubles_nothing(tmp_p
         finally:
             db.dispose()
 
-        # the only refused requests: the redelivered ✅'s answers (Telegram had its answer already)
+        # the only refused requests: the redelivered ✅s' answers (Telegram had their answers already)
         failed = [c for c in fake.calls if not c.ok]
-        assert failed and all(c.method == "answerCallbackQuery" and
-                              c.params["callback_query_id"] == save_a["callback_query"]["id"] for c in failed)
+        redelivered = {save_a["callback_query"]["id"], save_c["callback_query"]["id"]}
+        assert {c.params.get("callback_query_id") for c in failed} == redelivered
+        assert all(c.method == "answerCallbackQuery" for c in failed)
         fake.take_violations()
         assert not fake.problems()
 
