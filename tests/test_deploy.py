@@ -15,7 +15,7 @@ from promo.cli import build_parser
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
-OURS = {"POSTGRES_PASSWORD", "PROMO_DOMAIN", "PROMO_WORKERS", "PROMO_DATA"}    # compose's own
+OURS = {"COMPOSE_PROJECT_NAME", "POSTGRES_PASSWORD", "PROMO_DOMAIN", "PROMO_WORKERS", "PROMO_DATA"}   # compose-only
 
 
 def _bot_settings() -> set[str]:
