@@ -143,7 +143,12 @@ class Intake:
             log.warning("update %s: ledger unreadable (%s), not taken", update_id, type(exc).__name__)
             return 503, "database unavailable"
         app = self.app
-        update = Update.de_json(raw, app.bot)
+        try:
+            update = Update.de_json(raw, app.bot)
+        except Exception as exc:  # noqa: BLE001 - never redelivered forever: dropped, logged
+            self.failed += 1
+            log.warning("update %s unreadable (%s): dropped", update_id, type(exc).__name__)
+            return 200, "unreadable"
         await app.update_processor.process_update(update, app.process_update(update))
         try:
             await asyncio.to_thread(self.ledger.record, update_id)

@@ -102,7 +102,7 @@ async def test_gate_bad_bodies_and_a_failed_record(bot, monkeypatch):
 
         def gate(raw: dict) -> bool:
             admitted.append(raw["update_id"])
-            return raw["message"]["from"]["id"] != 999
+            return (raw.get("message") or {}).get("from", {}).get("id") != 999
 
         intake = Intake(bot.app, UpdateLedger(bot.services.db, "t"), gate)
         stranger = fake.user(999, "陌生人")
@@ -113,6 +113,9 @@ async def test_gate_bad_bodies_and_a_failed_record(bot, monkeypatch):
         assert not await asyncio.to_thread(intake.ledger.seen, 601)        # not recorded: not handled
         assert (await intake.take(b"{not json"))[0] == 400
         assert (await intake.take(b'{"message": {}}'))[0] == 400
+        # an update PTB cannot read is dropped (200), not delivered again and again
+        assert await intake.take(b'{"update_id": 604, "message": {"message_id": "x", "chat": 5}}') == \
+            (200, "unreadable")
 
         def refuse(*args, **kwargs):
             raise RuntimeError("database down")

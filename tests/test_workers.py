@@ -82,7 +82,7 @@ class Telegram:
         self.retried: dict[int, int] = defaultdict(int)         # user → non-2xx answers
         self.bodies: list[str] = []
 
-    async def deliver(self, user: int, update: dict, *, deadline: float = 45.0) -> httpx.Response:
+    async def deliver(self, user: int, update: dict, *, deadline: float = 90.0) -> httpx.Response:
         body = json.dumps(update, ensure_ascii=False).encode()
         end = time.monotonic() + deadline
         while True:
