@@ -223,6 +223,7 @@ async def serve(settings: Settings, *, workers: int = 0, worker_urls: list[str] 
             env["PROMO_WEBHOOK_SECRET"] = settings.secret_token   # not on the command line (ps)
         if settings.api_url:
             env["BOT_API_URL"] = settings.api_url
+        env["PROMO_WORKERS"] = str(workers)          # they share Telegram's overall budget
         env["PROMO_DB_URL"] = settings.db_url
         env["PROMO_DATA_DIR"] = str(settings.data_dir)
         supervisor = Supervisor(workers, worker_port or settings.port + 1, env)
@@ -231,6 +232,10 @@ async def serve(settings: Settings, *, workers: int = 0, worker_urls: list[str] 
         urls = list(worker_urls or [])
     if not urls:
         raise ValueError("no workers: --workers N or --worker-url URL")
+    if not workers and settings.workers != len(urls):
+        log.warning("PROMO_WORKERS is %d but there are %d worker URLs: set PROMO_WORKERS=%d for the workers, "
+                    "so that together they keep to Telegram's 30 messages a second", settings.workers, len(urls),
+                    len(urls))
     router = Router(urls, settings.secret_token, timeout)
     path = webhook_path(settings.token)
     app = tornado.web.Application([(f"/{path}", _Front, {"router": router, "secret": settings.secret_token}),

@@ -15,7 +15,7 @@ from promo.cli import build_parser
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
-OURS = {"COMPOSE_PROJECT_NAME", "POSTGRES_PASSWORD", "PROMO_DOMAIN", "PROMO_WORKERS", "PROMO_DATA"}   # compose-only
+OURS = {"COMPOSE_PROJECT_NAME", "POSTGRES_PASSWORD", "PROMO_DOMAIN", "PROMO_DATA"}   # compose-only
 
 
 def _bot_settings() -> set[str]:
@@ -78,6 +78,7 @@ def test_systemd_units():
     assert set(env) <= _bot_settings(), set(env) - _bot_settings()
     urls = env["PROMO_WORKER_URLS"].split(",")
     assert urls == [f"http://127.0.0.1:{p}/update" for p in range(8444, 8448)]
+    assert int(env["PROMO_WORKERS"]) == len(urls)
     for unit in (worker, dispatcher):
         assert unit["Service"]["EnvironmentFile"] == "/etc/promo/promo.env"
         assert unit["Service"]["KillSignal"] == "SIGTERM" and unit["Service"]["Restart"] == "always"

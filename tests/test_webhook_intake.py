@@ -166,3 +166,19 @@ def test_workers_starting_together_seed_once(backend, tmp_path):
         finally:
             for d in dbs:
                 d.dispose()
+
+
+def test_workers_share_telegrams_overall_budget(tmp_path):
+    """N workers: each keeps to 30/N messages a second, so together they keep to the bot's 30."""
+    from handlers.app import build_application
+    from promo.services import Services
+    from tests.botkit import settings_for
+
+    for workers, rate in (("1", 30), ("4", 7.5)):
+        services = Services(settings_for(tmp_path, PROMO_WORKERS=workers))
+        services.start()
+        try:
+            app = build_application(services.settings, services, request=FakeBotAPI())
+            assert app.bot.rate_limiter.overall_per_second == rate
+        finally:
+            services.stop()
