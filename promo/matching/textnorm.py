@@ -5,16 +5,23 @@ letters, traditional characters, capitals) meet in one form. Pinyin comes from a
 table: pypinyin's phrase analysis costs ~0.5 ms a string (see ../shared/notes/MATCHING.md),
 and using the same per-character reading on both sides keeps homophones equal, which is all the
 matcher needs.
+
+The table (`pinyin_chars.txt`, beside this module) is pypinyin's own first reading of every
+character `is_cjk` accepts, written by `python -m promo.matching.textnorm`. Reading it takes a
+few milliseconds and a few MB, where importing pypinyin costs ~0.3 s and ~50 MB of phrase tables
+that the matcher never uses (issue 16, item 7); `tests/test_textnorm.py` checks that it equals
+pypinyin's answer for every character, so an upgrade of pypinyin that changes a reading fails
+there until the table is regenerated.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache
+from pathlib import Path
 
 import opencc
-from pypinyin import Style, lazy_pinyin
 
 # tw2sp also rewrites Taiwan wording (軟體 → 软件); plain t2s keeps it.
 _T2S = opencc.OpenCC("tw2sp")
@@ -63,12 +70,52 @@ def tokens(text: str) -> list[tuple[str, str, int, int]]:
     return out
 
 
-@lru_cache(maxsize=65536)
+# The code points `is_cjk` accepts, in the order of the table.
+CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+PINYIN_TABLE = Path(__file__).with_name("pinyin_chars.txt")
+_NO_READING = "-"
+
+
+def cjk_chars() -> list[str]:
+    return [chr(o) for lo, hi in CJK_RANGES for o in range(lo, hi + 1)]
+
+
+@cache
+def _readings() -> dict[str, str]:
+    words = [w for line in PINYIN_TABLE.read_text(encoding="utf-8").splitlines()
+             if not line.startswith("#") for w in line.split()]
+    chars = cjk_chars()
+    if len(words) != len(chars):
+        raise RuntimeError(f"{PINYIN_TABLE}: {len(words)} readings for {len(chars)} characters; "
+                           "regenerate it with `python -m promo.matching.textnorm`")
+    return {ch: w for ch, w in zip(chars, words) if w != _NO_READING}
+
+
 def char_pinyin(ch: str) -> str:
-    if not is_cjk(ch):
-        return ch
+    """The first pinyin reading of a character without tones (pypinyin's Style.NORMAL); the
+    character itself when it has none or is not Chinese."""
+    return _readings().get(ch, ch)
+
+
+def pypinyin_reading(ch: str) -> str:
+    """What pypinyin itself says (Style.NORMAL, first reading); the table's source."""
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
-    return syllables[0] if syllables else ch
+    return syllables[0] if syllables else _NO_READING
+
+
+def write_pinyin_table(path: Path = PINYIN_TABLE) -> int:
+    from importlib.metadata import version
+
+    chars = cjk_chars()
+    words = [pypinyin_reading(ch) for ch in chars]
+    ranges = " ".join(f"{lo:04X}-{hi:04X}" for lo, hi in CJK_RANGES)
+    lines = [f"# The first pinyin reading (pypinyin {version('pypinyin')}, Style.NORMAL) of code points {ranges},",
+             f"# in order, '{_NO_READING}' for none. Written by `python -m promo.matching.textnorm`; do not edit."]
+    lines += [" ".join(words[i:i + 32]) for i in range(0, len(words), 32)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(chars)
 
 
 def pinyin_syllables(text: str, name: bool = False) -> list[str]:
@@ -114,3 +161,7 @@ def script_of(text: str) -> str:
     counts["zh"] *= 3
     best = max(counts, key=counts.__getitem__)
     return best if counts[best] else "zh"
+
+
+if __name__ == "__main__":
+    print(f"{PINYIN_TABLE}: {write_pinyin_table()} characters")
