@@ -10,10 +10,13 @@ forwards each update to one of N worker processes, all on one database.
   officer go to one worker, so its conversation, its forms and the order of its updates are that
   worker's (`OfficerUpdateProcessor` orders them there). Updates without either (polls) go to
   worker 0.
-- It answers with the worker's status. A worker that is down, refuses the connection or does
-  not answer within `timeout` seconds gets Telegram a 503/504, and Telegram delivers the update
-  again later (it retries any non-2xx); the worker answers 200 only once the update is handled
-  (handlers/webhook.py), so none is lost across a kill -9.
+- It answers with the worker's status. While the worker cannot be reached (killed, restarting)
+  the update is forwarded again for up to `hold` seconds (20): a restart of a few seconds costs
+  Telegram a wait, not an error (Telegram slows delivery to a webhook that keeps failing). After
+  that, or when the worker takes longer than `timeout` (55 s; Telegram gives up waiting at 60 s),
+  Telegram gets a 503/504 and delivers the update again later (it retries any non-2xx). The
+  worker answers 200 only once the update is handled (handlers/webhook.py), so none is lost
+  across a kill -9, and a second delivery is not handled twice.
 - `--workers N`: it starts the N workers itself (`bot.py --worker <i>` on 127.0.0.1, ports
   `worker_port + i`), restarts one that dies (after 1 s, doubling up to 30 s while it keeps
   dying at once) and stops them on SIGTERM. With `--worker-url` (repeatable, or
@@ -47,6 +50,7 @@ from .webhook import SECRET_HEADER, WORKER_HEADER, WORKER_PATH
 log = logging.getLogger("promo.dispatcher")
 
 TIMEOUT = 55.0          # s a worker may take to handle an update before Telegram is told 504
+HOLD = 20.0             # s an update waits for an unreachable worker (a restart) before a 503
 
 
 def webhook_path(token: str) -> str:
@@ -82,8 +86,10 @@ class Router:
     urls: list[str]
     secret: str | None = None
     timeout: float = TIMEOUT
+    hold: float = HOLD
     forwarded: list[int] = field(default_factory=list)     # per worker
-    unavailable: int = 0
+    unavailable: int = 0          # answered 503/504 to Telegram
+    reforwarded: int = 0          # forwarded again while a worker was unreachable
 
     def __post_init__(self) -> None:
         self.forwarded = [0] * len(self.urls)
@@ -91,6 +97,10 @@ class Router:
                                         limits=httpx.Limits(max_connections=200, max_keepalive_connections=40))
 
     async def forward(self, body: bytes) -> tuple[int, bytes, dict[str, str]]:
+        """The worker's answer; while the worker cannot be reached (down, restarting, shutting
+        down: refused, reset, its 503) the update is forwarded again for up to `hold` seconds,
+        so a restart costs Telegram a wait, not an error. All within `timeout` (Telegram waits
+        60 s for an answer, then delivers again)."""
         try:
             raw = json.loads(body)
         except ValueError:
@@ -101,16 +111,30 @@ class Router:
         headers = {"Content-Type": "application/json"}
         if self.secret:
             headers[SECRET_HEADER] = self.secret
-        try:
-            answer = await self.client.post(self.urls[i], content=body, headers=headers)
-        except httpx.TimeoutException:
-            self.unavailable += 1
-            log.warning("worker %d did not answer in %.0f s: 504, Telegram will deliver again", i, self.timeout)
-            return 504, b"worker timeout", {}
-        except httpx.TransportError as exc:
-            self.unavailable += 1
-            log.warning("worker %d unavailable (%s): 503, Telegram will deliver again", i, type(exc).__name__)
-            return 503, b"worker unavailable", {}
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        pause = 0.1
+        while True:
+            left = self.timeout - (loop.time() - start)
+            try:
+                answer = await self.client.post(self.urls[i], content=body, headers=headers, timeout=max(left, 0.1))
+            except httpx.TimeoutException:
+                self.unavailable += 1
+                log.warning("worker %d did not answer in time: 504, Telegram will deliver again", i)
+                return 504, b"worker timeout", {}
+            except httpx.TransportError as exc:
+                why = type(exc).__name__
+            else:
+                if answer.status_code != 503:
+                    break
+                why = "503"
+            if loop.time() - start + pause > min(self.hold, self.timeout):
+                self.unavailable += 1
+                log.warning("worker %d unavailable (%s): 503, Telegram will deliver again", i, why)
+                return 503, b"worker unavailable", {}
+            self.reforwarded += 1
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
         self.forwarded[i] += 1
         passed = {WORKER_HEADER: answer.headers[WORKER_HEADER]} if WORKER_HEADER in answer.headers else {}
         return answer.status_code, answer.content, passed
@@ -150,7 +174,7 @@ class _Health(tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         sup = self.supervisor
         self.finish(json.dumps({"workers": len(self.router.urls), "forwarded": self.router.forwarded,
-                                "unavailable": self.router.unavailable,
+                                "unavailable": self.router.unavailable, "reforwarded": self.router.reforwarded,
                                 "pids": sup.pids() if sup else None, "restarts": sup.restarts if sup else None}))
 
 
@@ -210,7 +234,7 @@ class Supervisor:
 
 
 async def serve(settings: Settings, *, workers: int = 0, worker_urls: list[str] | None = None,
-                worker_port: int | None = None, timeout: float = TIMEOUT) -> None:
+                worker_port: int | None = None, timeout: float = TIMEOUT, hold: float = HOLD) -> None:
     """The dispatcher until SIGTERM/SIGINT. `workers`: spawn that many; else route to `worker_urls`."""
     from telegram import Bot, Update
 
@@ -236,7 +260,7 @@ async def serve(settings: Settings, *, workers: int = 0, worker_urls: list[str] 
         log.warning("PROMO_WORKERS is %d but there are %d worker URLs: set PROMO_WORKERS=%d for the workers, "
                     "so that together they keep to Telegram's 30 messages a second", settings.workers, len(urls),
                     len(urls))
-    router = Router(urls, settings.secret_token, timeout)
+    router = Router(urls, settings.secret_token, timeout, hold)
     path = webhook_path(settings.token)
     app = tornado.web.Application([(f"/{path}", _Front, {"router": router, "secret": settings.secret_token}),
                                    ("/health", _Health, {"router": router, "supervisor": supervisor})],

@@ -48,7 +48,7 @@ def run(argv: list[str]) -> int:
     worker_urls = args.worker_url or [u.strip() for u in os.environ.get("PROMO_WORKER_URLS", "").split(",")
                                       if u.strip()]
     if args.worker is None and settings.webhook_url and (args.workers or worker_urls):
-        return run_dispatcher(settings, args.workers, worker_urls, args.worker_port)
+        return run_dispatcher(settings, args.workers, worker_urls, args.worker_port, args.hold_seconds)
     if args.worker is not None and not settings.token:
         print("configuration error: a worker needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
         return 2
@@ -103,7 +103,8 @@ def run(argv: list[str]) -> int:
     return 0
 
 
-def run_dispatcher(settings: Settings, workers: int, worker_urls: list[str], worker_port: int | None) -> int:
+def run_dispatcher(settings: Settings, workers: int, worker_urls: list[str], worker_port: int | None,
+                   hold: float | None = None) -> int:
     """`--webhook URL --workers N` or `--webhook URL --worker-url …`: the dispatcher
     (handlers/dispatcher.py); it loads no lists and opens no database."""
     from . import dispatcher
@@ -114,7 +115,8 @@ def run_dispatcher(settings: Settings, workers: int, worker_urls: list[str], wor
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        asyncio.run(dispatcher.serve(settings, workers=workers, worker_urls=worker_urls, worker_port=worker_port))
+        asyncio.run(dispatcher.serve(settings, workers=workers, worker_urls=worker_urls, worker_port=worker_port,
+                                     hold=dispatcher.HOLD if hold is None else hold))
     except KeyboardInterrupt:
         pass
     return 0

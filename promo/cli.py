@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--worker-port", type=int, help="first port of the workers --workers starts (default --port + 1)")
     run.add_argument("--worker-url", action="append", default=[], metavar="URL",
                      help="with --webhook: route to this worker (repeatable; default PROMO_WORKER_URLS)")
+    run.add_argument("--hold-seconds", type=float, default=None, metavar="S",
+                     help="dispatcher: how long an update waits for an unreachable worker before a 503 (default 20)")
     run.add_argument("--worker", metavar="NAME", help="run as a worker behind the dispatcher (no setWebhook)")
     run.add_argument("--api-url", help="Bot API server, e.g. http://127.0.0.1:8081 (default BOT_API_URL)")
     check = sub.add_parser("check", help="validate all lists; print file:line: problem — fix")

@@ -37,6 +37,50 @@ def test_route_key_user_else_chat():
     assert spread == {0, 1, 2, 3}
 
 
+@pytest.mark.asyncio
+async def test_the_dispatcher_holds_an_update_while_its_worker_restarts():
+    """A worker that is down for a moment: the update is forwarded again until it answers
+    (within `hold`), or Telegram gets a 503 (and delivers it again later)."""
+    import socket
+
+    import tornado.httpserver
+    import tornado.web
+
+    from handlers.dispatcher import Router
+
+    got: list[bytes] = []
+
+    class Worker(tornado.web.RequestHandler):
+        def post(self):
+            got.append(self.request.body)
+            self.set_header("X-Promo-Worker", "w")
+            self.finish("ok")
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    body = b'{"update_id": 1, "message": {"from": {"id": 4}}}'
+    short = Router([f"http://127.0.0.1:{port}/update"], hold=0.3)
+    assert (await short.forward(body))[0] == 503 and short.unavailable == 1 and short.reforwarded >= 1
+    router = Router([f"http://127.0.0.1:{port}/update"], hold=10)
+    server = tornado.httpserver.HTTPServer(tornado.web.Application([("/update", Worker)]))
+
+    async def start_late():
+        await asyncio.sleep(0.6)
+        server.listen(port, "127.0.0.1")
+
+    late = asyncio.create_task(start_late())
+    try:
+        status, answer, headers = await router.forward(body)
+        assert (status, answer, headers) == (200, b"ok", {"X-Promo-Worker": "w"})
+        assert got == [body] and router.reforwarded >= 2 and router.unavailable == 0
+    finally:
+        await late
+        server.stop()
+        await short.close()
+        await router.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def bot(request, tmp_path):
     fake = FakeBotAPI()

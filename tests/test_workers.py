@@ -3,7 +3,10 @@
 `python bot.py --webhook … --workers 2` (the dispatcher, handlers/dispatcher.py, and the two
 workers it starts, handlers/webhook.py) against the strict fake Bot API served over HTTP
 (tests/fakebot/http.py) and one PostgreSQL schema. The test is Telegram: it delivers each
-update to the dispatcher and delivers it again while the answer is not 2xx.
+update to the dispatcher and delivers it again while the answer is not 2xx. The dispatcher holds
+an update for an unreachable worker for 1 s here (20 s by default: a restart would then cost
+Telegram a wait instead of errors), so Telegram's redelivery is what carries the updates
+across the restarts.
 
 Four officers, two per worker (routing is user id % 2). B fills the step-by-step /log form;
 A logs a meeting in one message, and the moment the fake has put "已保存" on A's screen — the
@@ -108,7 +111,7 @@ def _start_dispatcher(tmp_path, db_url: str, api_url: str, port: int, worker_por
     log = open(tmp_path / "dispatcher.log", "w")  # noqa: SIM115 - closed by the test after the process
     proc = subprocess.Popen([sys.executable, "bot.py", "--webhook", "https://bot.example.org/hook",
                              "--workers", "2", "--listen", "127.0.0.1", "--port", str(port),
-                             "--worker-port", str(worker_port)],
+                             "--worker-port", str(worker_port), "--hold-seconds", "1"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     return proc, log
 
@@ -223,7 +226,7 @@ async def test_two_workers_one_postgresql_kill_9_loses_and_doubles_nothing(tmp_p
             assert again.text == "duplicate" and len(fake.calls) == calls
 
             health = (await tg.client.get(f"http://127.0.0.1:{dport}/health")).json()
-            assert health["restarts"] == [1, 1]
+            assert health["restarts"] == [1, 1] and health["reforwarded"] > 0
             assert all(p not in (None, old) for p, old in zip(health["pids"], first_pids))
             later_pids = health["pids"]
         finally:
