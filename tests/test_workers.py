@@ -61,6 +61,7 @@ TEXTS = {A: "今天在北京见了飞鹤张总，谈奶粉工厂扩产，投资�
          C: "今天在哈尔滨见了北大荒李总，谈大豆深加工，投资约3亿，下周三回访",
          D: "今天在呼和浩特见了伊利王总，谈液态奶工厂扩建，投资约2亿，下周三回访"}
 SAVED = re.compile(r"已保存 · 记录 #(\d+)")
+HOLD_ARGS = ["--hold-seconds", "1"]          # the dispatcher waits 1 s for a restarting worker
 RETRY = {502, 503, 504}                       # what Telegram delivers again (it retries any non-2xx)
 
 
@@ -111,7 +112,7 @@ def _start_dispatcher(tmp_path, db_url: str, api_url: str, port: int, worker_por
     log = open(tmp_path / "dispatcher.log", "w")  # noqa: SIM115 - closed by the test after the process
     proc = subprocess.Popen([sys.executable, "bot.py", "--webhook", "https://bot.example.org/hook",
                              "--workers", "2", "--listen", "127.0.0.1", "--port", str(port),
-                             "--worker-port", str(worker_port), "--hold-seconds", "1"],
+                             "--worker-port", str(worker_port), *HOLD_ARGS],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     return proc, log
 
