@@ -189,3 +189,50 @@ def test_false_links(library):
                              {"places": ["shenzhen"]}, library) == []
     assert blind.false_links([("place", "greater_bay_area")], {"places": ["beijing"]}, library) == [
         ("place", "greater_bay_area")]
+
+
+def test_chains_that_come_with_a_company_or_project_are_not_links_of_their_own(library):
+    """粮食物流园 → the project grain_import_hub, whose chains are grain logistics and cross-border:
+    the project is the link (judged by its chains), its second chain is not a separate one."""
+    profile = VisitorProfile(raw="x", chain_ids=["grain_logistics", "cross_border"],
+                             inherited_chain_ids=["grain_logistics", "cross_border"], project_id="grain_import_hub")
+    assert blind.profile_links(profile) == [("project", "grain_import_hub")]
+    assert blind.false_links(blind.profile_links(profile), {"chains": ["grain_logistics"]}, library) == []
+    # a chain named outright stays a link, and is false when the gold does not use it
+    named = VisitorProfile(raw="x", chain_ids=["dairy", "copper"], inherited_chain_ids=["copper"], company_id="feihe")
+    assert blind.profile_links(named) == [("chain", "dairy"), ("company", "feihe")]
+    assert blind.false_links([("chain", "copper")], {"chains": ["dairy"]}, library) == [("chain", "copper")]
+
+
+@pytest.mark.parametrize("place, text, named", [
+    ("beijing", "飞鹤乳业 副总 北京 奶粉", True),
+    ("beijing", "去北京拜访央企总部", True),
+    ("harbin", "九三粮油 董事长 哈爾濱 大豆", True),              # traditional, normalised like the linker
+    ("blagoveshchensk", "Благовещенск логистика", True),
+    ("russia", "cross border logistics Russia deck", True),
+    ("shenzhen", "xx sz", True),                                  # a Latin alias as a whole word
+    ("shenzhen", "xiangxiansz", False),                           # ... not inside another word
+    ("hohhot", "客户是俄罗斯阿穆尔州的 做大豆进口", False),         # the old misreading of 阿穆尔
+    ("harbin", "выпускники Харбинского политеха", False),         # an inflected stem is not the name
+    ("nowhere", "北京", False),
+])
+def test_a_place_named_outright(library, place, text, named):
+    assert blind.named_outright(place, text, library) is named
+
+
+def test_named_places_are_say_false_places_only(library):
+    row = {"task": "say", "query": "客户是俄罗斯的 哈尔滨", "false_links": [("place", "russia"), ("place", "hohhot"),
+                                                                          ("company", "feihe")]}
+    assert blind.named_places(row, library) == [("place", "russia")]
+    assert blind.named_places({**row, "task": "whom"}, library) == []
+
+
+def test_the_link_line_counts_named_places_apart():
+    rows = [{"task": "say", "gap": False, "false_links": [("place", "beijing"), ("company", "x")],
+             "named_places": [("place", "beijing")], "relaxed_top1": False},
+            {"task": "whom", "gap": False, "false_links": [("place", "beijing")], "named_places": [],
+             "relaxed_top1": False}]
+    say, whom = blind.gap_and_link_lines(rows)
+    assert "false links 2 in 1/1 queries (place 1, company 1); of them 1 a place the query names outright" in say
+    assert say.endswith("so 1 other")
+    assert "names outright" not in whom

@@ -152,11 +152,44 @@ def test_origin_marker_does_not_leak_to_the_next_place(parse, text, origin, city
     assert (p.origin_id, p.city_id) == (origin, city)
 
 
+@pytest.mark.parametrize("text, city", [
+    ("黑龙江的大学毕业 在广东做企业的", "guangdong"),    # 在X is where they work, not the first place named
+    ("哈尔滨 在深圳", "shenzhen"),
+    ("北京 深圳", "beijing"),                          # without 在 the first place stays the base
+    ("在北京 深圳也有公司", "beijing"),                  # ... and a later bare place does not displace 在X
+])
+def test_a_place_after_zai_is_the_base_city(parse, text, city):
+    assert parse(text).city_id == city
+
+
+@pytest.mark.parametrize("text", ["黑龙江的大学毕业 在广东做企业的", "毕业于黑河学院", "哈工大毕业的 在深圳"])
+def test_graduated_asks_for_alumni(parse, text):
+    assert parse(text).lists == ["alumni"]
+
+
 def test_russian_city(parse):
     p = parse("Благовещенск")
     assert p.city_id == "blagoveshchensk" and p.origin_id is None
     assert parse("布市").city_id == "blagoveshchensk"
     assert parse("海兰泡").city_id == "blagoveshchensk"
+
+
+def test_russian_phrase_meets_a_name_of_several_words_by_stem(parse):
+    """Харбинского политеха (genitive) is Харбинский политех, HIT: the words as one name, not
+    Harbin the city and полигон (a testing ground) from a shared поли-."""
+    p = parse("выпускники Харбинского политеха бизнесмены")
+    assert p.school_id == "hit" and p.lists == ["alumni"]
+    assert p.city_id is None and p.chain_ids == []
+
+
+@pytest.mark.parametrize("text, chain", [
+    ("политеха", None),                 # shares only поли- with полигон
+    ("полигона", "cold_testing"),       # полигон in the genitive
+    ("логистики", "cross_border"),
+    ("молочная", "dairy"),              # молоко → молоч-: a stem alternation of two letters
+])
+def test_russian_stem_allows_an_ending_not_another_word(parse, text, chain):
+    assert (parse(text).chain_ids[:1] or [None])[0] == chain
 
 
 # =========================================================================== school
@@ -285,6 +318,38 @@ def test_noise_is_not_recognised(parse, text):
 ])
 def test_common_words_are_not_taken_for_names(parse, text, field):
     assert getattr(parse(text), field) is None
+
+
+@pytest.mark.parametrize("text", ["international", "international trade", "processing", "development"])
+def test_one_word_of_a_longer_name_is_not_the_name(parse, text):
+    """`international` is one word of COFCO International (and of Wilmar International): a
+    fragment, not a fuzzy reading of the company."""
+    p = parse(text)
+    assert p.company_id is None and p.chain_ids == []
+
+
+@pytest.mark.parametrize("text, company", [
+    ("cofco internationl", "cofco_trading"),        # a typo of the whole name still meets it
+    ("wilmar internatonal", "wilmar"),
+    ("duobaoshancoper", "duobaoshan_copper"),         # a run-together typo of a two-word name
+])
+def test_a_typo_of_a_whole_name_still_meets_it(parse, text, company):
+    assert parse(text).company_id == company
+
+
+@pytest.mark.parametrize("text, org, company", [
+    ("广东 黑龙江商会", ("广州市黑龙江商会", "深圳市黑龙江商会"), ("net-hlj-chamber-gz", "net-hlj-chamber-sz")),
+    ("今天在广州见了黑龙江商会会长", ("广州市黑龙江商会",), ("net-hlj-chamber-gz",)),
+    ("黑龙江商会 上海", ("上海市黑龙江商会",), ("net-hlj-chamber-sh",)),   # the place may come after
+])
+def test_a_shared_short_form_means_the_body_in_the_named_place(parse, text, org, company):
+    p = parse(text)
+    assert p.organisation in org and p.company_id in company
+
+
+def test_gas_processing_is_the_energy_chain(parse):
+    p = parse("gazprom director gas processing")
+    assert p.company_id == "gazprom" and "energy" in p.chain_ids and "corn" not in p.chain_ids
 
 
 def test_profile_to_dict_is_json(parse):

@@ -15,6 +15,7 @@ from promo.matching.linker import Gazetteer, Term, strip_company, strip_place, v
 from promo.lists.loader import Library, discover, fingerprint, load_library
 from promo.matching.profile import VisitorProfile, build_profile
 from promo.matching.say import MaterialIndex, SayResult
+from promo.matching.textnorm import is_cjk, normalize
 from promo.matching.whom import PeopleIndex, WhomResult
 
 
@@ -24,8 +25,10 @@ class Matcher:
         self.gazetteer = build_gazetteer(library)
         self._place_ids = lru_cache(maxsize=None)(self._ids_of("place"))
         self._school_ids = lru_cache(maxsize=None)(self._ids_of("school"))
+        self.ancestors = place_ancestors(library)
+        self._place_prefixes = place_prefixes(library)
         self.people = PeopleIndex(library, self._place_ids, self._school_ids,
-                                  place_ancestors(library), organisation_names(library))
+                                  self.ancestors, organisation_names(library))
         self.materials = MaterialIndex(library)
         self._place_ids.cache_clear()
         self._school_ids.cache_clear()
@@ -53,7 +56,12 @@ class Matcher:
 
     # ------------------------------------------------------------------ queries
     def profile(self, text: str) -> VisitorProfile:
-        return build_profile(text, self.gazetteer.link(text), self.library)
+        return build_profile(text, self.gazetteer.link(text), self.library, self.place_of_name, self.ancestors)
+
+    def place_of_name(self, name: str) -> str | None:
+        """The place a name starts with, the longest form first (深圳市黑龙江商会 → shenzhen)."""
+        norm = normalize(name)
+        return next((pid for form, pid in self._place_prefixes if norm.startswith(form)), None)
 
     def say(self, text_or_profile, today: dt.date | None = None, top: int | None = 10, offset: int = 0,
             **overrides) -> SayResult:
@@ -128,6 +136,18 @@ def organisation_names(library: Library) -> dict[str, str]:
                 out.setdefault(surface, org.name)
                 out.setdefault(normalize(surface), org.name)
     return out
+
+
+def place_prefixes(library: Library) -> list[tuple[str, str]]:
+    """(normalised Chinese name or alias, place id) of every place, the longest first: what a
+    record's name may start with to say where it is (上海市黑龙江商会 → shanghai)."""
+    out: dict[str, str] = {}
+    for p in library.lists.get("places", []):
+        for form in (p.name, *p.aliases, *strip_place(p.name)):
+            f = normalize(form) if form else ""
+            if len(f) >= 2 and any(is_cjk(c) for c in f):
+                out.setdefault(f, p.id)
+    return sorted(out.items(), key=lambda kv: (-len(kv[0]), kv[0]))
 
 
 def place_ancestors(library: Library) -> dict[str, list[str]]:

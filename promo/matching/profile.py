@@ -76,16 +76,22 @@ class VisitorProfile:
 _SENIOR_SUFFIX = "总董"          # 张总, 李董: how a senior manager is addressed
 
 
-def build_profile(text: str, link, library) -> VisitorProfile:
-    """Read a VisitorProfile off a `linker.LinkResult` of `text`."""
+def build_profile(text: str, link, library, place_of=None, ancestors=None) -> VisitorProfile:
+    """Read a VisitorProfile off a `linker.LinkResult` of `text`. `place_of(name)` gives the
+    place a record's name starts with and `ancestors` the places containing each place
+    (`matcher.place_ancestors`); with them a short form several records share is read as the
+    one in the place the text names (`_prefer_named_place`)."""
     p = VisitorProfile(raw=text, minutes=link.minutes, min_minutes=link.min_minutes, words=list(link.leftovers))
     places: list[tuple[object, object]] = []
     company_score = 0.0
+    named_places = {t.ref for m in link.matches for t in m.terms if t.kind == "place"}
     for m in link.matches:
         by_kind: dict[str, list] = {}
         for t in m.terms:
             by_kind.setdefault(t.kind, []).append(t)
         for kind, terms in by_kind.items():
+            if kind in ("company", "org") and place_of is not None:
+                terms = _prefer_named_place(terms, named_places, place_of, ancestors or {})
             term = terms[0]
             p.evidence.append(Evidence(m.text, kind, term.ref, term.label, m.score, m.how, term.how))
             if kind == "company":
@@ -152,6 +158,22 @@ def _apply(p: VisitorProfile, kind: str, terms, m, library, places) -> None:
         p.language, p.language_explicit = term.ref, True
 
 
+def _prefer_named_place(terms, named: set[str], place_of, ancestors: dict[str, list[str]]) -> list:
+    """A short form that several records share (黑龙江商会: the chambers of Shanghai, Guangzhou,
+    Shenzhen) means the ones in a place the text names (广东 黑龙江商会 → Guangzhou's or
+    Shenzhen's, not Shanghai's): they come first. A record's place is the place its name starts
+    with (深圳市黑龙江商会 → 深圳市), or one inside it. Without such a place the order stays."""
+    if len(terms) < 2 or not named:
+        return terms
+
+    def inside(term) -> bool:
+        pid = place_of(term.label)
+        return pid is not None and (pid in named or any(a in named for a in ancestors.get(pid, ())))
+
+    first = [t for t in terms if inside(t)]
+    return first + [t for t in terms if t not in first] if first else terms
+
+
 def _apply_lists(p: VisitorProfile, link, home_native: bool = False) -> None:
     """The people lists the words name: strong words (乡贤, 校友, 部委, 中介) choose; a weak one
     (在京) only when no strong one is there. 黑河人 / 黑河籍 (a native of the home city itself)
@@ -189,6 +211,7 @@ def _apply_places(p: VisitorProfile, places, norm: str, library) -> bool:
     from promo.matching.vocab import ORIGIN_AFTER, ORIGIN_BEFORE
 
     home_native = False
+    city_at = False      # the base city came from 在X (在广东做企业): an earlier bare place yields to it
     for m, terms in places:
         place = library.get("places", terms[0].ref)
         label = place.name if place else terms[0].label
@@ -202,8 +225,11 @@ def _apply_places(p: VisitorProfile, places, norm: str, library) -> bool:
         if (place is not None and place.local) or marked:
             if p.origin is None:
                 p.origin, p.origin_id, p.origin_local = label, terms[0].ref, bool(place and place.local)
-        elif p.city is None:
-            p.city, p.city_id = label, terms[0].ref
+            continue
+        # 在X says where they are (黑龙江的大学毕业 在广东做企业的: 广东, not 黑龙江).
+        at = norm[max(0, m.start - 1):m.start] == "在"
+        if p.city is None or (at and not city_at):
+            p.city, p.city_id, city_at = label, terms[0].ref, at
     return home_native
 
 
