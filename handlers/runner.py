@@ -47,6 +47,10 @@ def run(argv: list[str]) -> int:
         return 2
     worker_urls = args.worker_url or [u.strip() for u in os.environ.get("PROMO_WORKER_URLS", "").split(",")
                                       if u.strip()]
+    if args.worker is None and (args.workers or args.worker_url) and not settings.webhook_url:
+        print("configuration error: --workers and --worker-url need --webhook URL (or PROMO_WEBHOOK_URL)",
+              file=sys.stderr)
+        return 2
     if args.worker is None and settings.webhook_url and (args.workers or worker_urls):
         return run_dispatcher(settings, args.workers, worker_urls, args.worker_port, args.hold_seconds)
     if args.worker is not None and not settings.token:

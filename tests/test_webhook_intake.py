@@ -226,3 +226,16 @@ def test_workers_share_telegrams_overall_budget(tmp_path):
             assert app.bot.rate_limiter.overall_per_second == rate
         finally:
             services.stop()
+
+
+def test_workers_without_a_webhook_is_a_configuration_error(monkeypatch, capsys, tmp_path):
+    from handlers.runner import run
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:x")
+    monkeypatch.setenv("PROMO_ENV_FILE", str(tmp_path / "none"))
+    monkeypatch.delenv("PROMO_WEBHOOK_URL", raising=False)
+    assert run(["--workers", "2"]) == 2
+    assert "need --webhook" in capsys.readouterr().err
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
+    assert run(["--worker", "w1", "--port", "8444"]) == 2          # a worker needs the token
+    assert "needs TELEGRAM_BOT_TOKEN" in capsys.readouterr().err
