@@ -239,3 +239,14 @@ def test_workers_without_a_webhook_is_a_configuration_error(monkeypatch, capsys,
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
     assert run(["--worker", "w1", "--port", "8444"]) == 2          # a worker needs the token
     assert "needs TELEGRAM_BOT_TOKEN" in capsys.readouterr().err
+
+
+def test_the_ledger_keeps_two_days(db):
+    import datetime as dt
+
+    ledger = UpdateLedger(db, "w0")
+    now = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.timezone.utc)
+    assert ledger.record(1, now - dt.timedelta(days=3)) and ledger.record(2, now - dt.timedelta(hours=47))
+    assert not ledger.record(2, now)                  # recorded once
+    assert ledger.prune(now) == 1
+    assert not ledger.seen(1) and ledger.seen(2)
