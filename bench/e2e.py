@@ -37,12 +37,13 @@ import asyncio
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.memory import peak_rss_mb
 from urllib.parse import parse_qs
 
 BOT = {"id": 4242, "is_bot": True, "first_name": "招商助手", "username": "promo_bench_bot",
@@ -564,7 +565,7 @@ async def run_variants(root: Path, seconds: float, users: int, rate: float, vari
                     await app.stop()
                 await app.post_shutdown(app)
         results["meeting_store"] = meetings is not None
-        results["maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        results["maxrss_mb"] = peak_rss_mb()
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -611,7 +612,7 @@ async def _variants(app, officers, variants, results, users, rate, seconds, erro
         r["bot_cpu_share"] = round((time.process_time() - cpu0) / (time.perf_counter() - wall0), 2)
         r["server_cpu_per_update_ms"] = round((_proc_cpu(server.pid) - scpu0) * 1000 / max(1, r["updates"]), 2)
         r["loadavg"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
-        r["maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        r["maxrss_mb"] = peak_rss_mb()
         after = control(port, "delay/0")
         r["api_calls"] = {k: after.get(k, 0) - before.get(k, 0) for k in after
                           if after.get(k, 0) - before.get(k, 0)}

@@ -4,7 +4,7 @@ For every size: synthetic lists are generated (bench/generate.py) into a tempora
 each measurement runs in a fresh subprocess pinned to one core (the bot is single-threaded):
 
 1. cold start from YAML (no cache) and from the warm cache: `promo.matching.matcher.load_matcher`, its
-   time and the peak RSS (`resource.getrusage(...).ru_maxrss`), and the RSS after serving;
+   time and the peak RSS (VmHWM, `peak_rss_mb`), and the RSS after serving;
 2. say / whom latency over a query mix with messy queries (p50 / p99 / max, wall clock and CPU
    time of the thread), and in the same process the two baselines of bench/baselines.py on the
    same queries and data;
@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.memory import peak_rss_mb
+
 REPO = Path(__file__).resolve().parent.parent
 RESULT_TAG = "BENCH-RESULT "
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
@@ -49,12 +51,6 @@ def _pin() -> int | None:
         return cpu
     except (AttributeError, OSError):
         return None
-
-
-def _maxrss_mb() -> float:
-    import resource
-
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _pct(values, q) -> float:
@@ -163,7 +159,7 @@ def worker_cold(root: str, mode: str, serve: int = 200, today: str | None = None
     pm.load_library, pm.Matcher.__init__ = original_load, original_init
     after = {p.name: p.stat().st_mtime for p in folder.glob("*.pickle")}
     result = {"mode": mode, "cpu": cpu, "imports_s": round(imports, 3), "load_s": round(load, 3),
-              "ready_s": round(imports + load, 3), "maxrss_mb": _maxrss_mb(),
+              "ready_s": round(imports + load, 3), "maxrss_mb": peak_rss_mb(),
               "cache_hit": after == before and bool(before), "cache_mb": round(sum(
                   (folder / n).stat().st_size for n in after) / 1e6, 1),
               **{k: round(v, 3) for k, v in timings.items()}}
@@ -177,7 +173,7 @@ def worker_cold(root: str, mode: str, serve: int = 200, today: str | None = None
             matcher.whom(profile)
         result["served"] = len(queries)
         result["serve_s"] = round(time.perf_counter() - t, 3)
-        result["maxrss_after_serving_mb"] = _maxrss_mb()
+        result["maxrss_after_serving_mb"] = peak_rss_mb()
     return result
 
 
@@ -244,7 +240,7 @@ def worker_latency(root: str, n_queries: int, naive_budget: float, today: str) -
             "ours_over_floor_p99": round(s_ours["p99"] / s_floor["p99"], 1),
             "slowest": sorted(((round(w, 2), q["kind"]) for w, q in zip(ours[task]["wall"], queries)),
                               reverse=True)[:5]}
-    out["maxrss_mb"] = _maxrss_mb()
+    out["maxrss_mb"] = peak_rss_mb()
     return out
 
 

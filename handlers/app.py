@@ -77,7 +77,8 @@ def build_application(settings: Settings, services: Services, *, request: BaseRe
     builder = builder.get_updates_request(RetryingRequest(updates_request or request or HTTPXRequest(),
                                                           backoff=retry_backoff))
     if rate_limiter:
-        builder = builder.rate_limiter(TelegramRateLimiter())   # issue 16: Telegram's limits, 429 retried
+        # issue 16: Telegram's limits, 429 retried; N worker processes share the bot's 30/s
+        builder = builder.rate_limiter(TelegramRateLimiter(overall_per_second=30 / max(1, settings.workers)))
     builder = builder.concurrent_updates(OfficerUpdateProcessor())   # issue 16: concurrent, per-officer order
     if persistence is None:
         persistence = SQLPersistence(KVStore(services.db))

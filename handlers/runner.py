@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
+import os
 import sys
 
 from telegram import Update
@@ -14,8 +14,11 @@ from promo.config import ConfigError, Settings
 from promo.lists.loader import DataError
 from promo.services import Services
 
+from . import webhook
 from .app import build_application
 from .console import CONSOLE_USER, LOG_FORMAT, ConsoleBotAPI, console_logging, run_console
+from .dispatcher import webhook_path
+from .webhook import WORKER_PATH
 
 log = logging.getLogger("promo")
 
@@ -41,6 +44,17 @@ def run(argv: list[str]) -> int:
         settings = settings_from(args)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    worker_urls = args.worker_url or [u.strip() for u in os.environ.get("PROMO_WORKER_URLS", "").split(",")
+                                      if u.strip()]
+    if args.worker is None and (args.workers or args.worker_url) and not settings.webhook_url:
+        print("configuration error: --workers and --worker-url need --webhook URL (or PROMO_WEBHOOK_URL)",
+              file=sys.stderr)
+        return 2
+    if args.worker is None and settings.webhook_url and (args.workers or worker_urls):
+        return run_dispatcher(settings, args.workers, worker_urls, args.worker_port, args.hold_seconds)
+    if args.worker is not None and not settings.token:
+        print("configuration error: a worker needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
         return 2
     console = args.console or not settings.token
     if console:
@@ -68,12 +82,45 @@ def run(argv: list[str]) -> int:
             pass
         return 0
     app = build_application(settings, services)
-    log.info("starting the bot (%s)", "webhook" if settings.webhook_url else "long polling")
-    if settings.webhook_url:
-        path = hashlib.sha256(settings.token.encode()).hexdigest()[:24]   # never the token in a URL
-        app.run_webhook(listen=settings.listen, port=settings.port, url_path=path,
-                        webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}",
-                        secret_token=settings.secret_token, allowed_updates=Update.ALL_TYPES)
+    mode = f"worker {args.worker}" if args.worker is not None else "webhook" if settings.webhook_url else "long polling"
+    log.info("starting the bot (%s)", mode)
+    # admission on the raw update, when the update processor offers it (handlers/webhook.py)
+    gate = getattr(app.update_processor, "admit_raw", None)
+    if args.worker is not None or settings.webhook_url:
+        if args.worker is not None:        # behind the dispatcher: the same intake, no setWebhook
+            parent = os.environ.get("PROMO_SUPERVISED_BY")
+            serving = webhook.serve(app, listen=settings.listen, port=settings.port, path=WORKER_PATH,
+                                    secret=settings.secret_token, gate=gate, name=args.worker,
+                                    parent_pid=int(parent) if parent and parent.isdigit() else None)
+        else:
+            assert settings.token and settings.webhook_url
+            path = webhook_path(settings.token)   # never the token in a URL
+            serving = webhook.serve(app, listen=settings.listen, port=settings.port, path=path,
+                                    secret=settings.secret_token, gate=gate,
+                                    webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}")
+        try:
+            asyncio.run(serving)
+        except KeyboardInterrupt:      # Ctrl-C before the signal handlers were set
+            pass
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def run_dispatcher(settings: Settings, workers: int, worker_urls: list[str], worker_port: int | None,
+                   hold: float | None = None) -> int:
+    """`--webhook URL --workers N` or `--webhook URL --worker-url …`: the dispatcher
+    (handlers/dispatcher.py); it loads no lists and opens no database."""
+    from . import dispatcher
+
+    if not settings.token:
+        print("configuration error: the dispatcher needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        asyncio.run(dispatcher.serve(settings, workers=workers, worker_urls=worker_urls, worker_port=worker_port,
+                                     hold=dispatcher.HOLD if hold is None else hold))
+    except KeyboardInterrupt:
+        pass
     return 0

@@ -40,6 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--listen", help="webhook listening address (default 127.0.0.1)")
     run.add_argument("--port", type=int, help="webhook listening port (default 8443)")
     run.add_argument("--secret-token", help="webhook secret token (default PROMO_WEBHOOK_SECRET)")
+    run.add_argument("--workers", type=int, default=0, metavar="N",
+                     help="with --webhook: a dispatcher in front of N worker processes it starts (one database)")
+    run.add_argument("--worker-port", type=int, help="first port of the workers --workers starts (default --port + 1)")
+    run.add_argument("--worker-url", action="append", default=[], metavar="URL",
+                     help="with --webhook: route to this worker (repeatable; default PROMO_WORKER_URLS)")
+    run.add_argument("--hold-seconds", type=float, default=None, metavar="S",
+                     help="dispatcher: how long an update waits for an unreachable worker before a 503 (default 20)")
+    run.add_argument("--worker", metavar="NAME", help="run as a worker behind the dispatcher (no setWebhook)")
     run.add_argument("--api-url", help="Bot API server, e.g. http://127.0.0.1:8081 (default BOT_API_URL)")
     check = sub.add_parser("check", help="validate all lists; print file:line: problem — fix")
     add_data_option(check)

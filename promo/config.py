@@ -34,6 +34,7 @@ class Settings:
     listen: str = "127.0.0.1"
     port: int = 8443
     secret_token: str | None = None
+    workers: int = 1                                 # PROMO_WORKERS: processes sharing Telegram's 30 messages/s
     language: str = "zh"
     timezone: str = "Asia/Shanghai"
     reload_seconds: int = 30
@@ -77,6 +78,7 @@ class Settings:
             listen=get("PROMO_LISTEN", "127.0.0.1"),
             port=_int(get("PROMO_PORT", "8443"), "PROMO_PORT"),
             secret_token=get("PROMO_WEBHOOK_SECRET") or None,
+            workers=max(1, _int(get("PROMO_WORKERS", "1"), "PROMO_WORKERS")),
             language=get("PROMO_LANGUAGE", "zh"),
             timezone=get("PROMO_TZ", "Asia/Shanghai"),
             reload_seconds=_int(get("PROMO_RELOAD_SECONDS", "30"), "PROMO_RELOAD_SECONDS"),

@@ -47,11 +47,12 @@ class Services:
         self.db = Database(self.settings.db_url)
         self.db.migrate()
         self.access = AccessStore(self.db)
-        self.access.seed(self.settings.users, now=self.now())
-        self.meetings = MeetingStore(self.db)
-        self.projects = ProjectStore(self.db)
-        self.bureau = BureauService(self.db, lambda: self.library, self.settings)
-        self._start_problems()
+        with self.db.startup_lock():       # workers starting together seed once (issue 16, item 8)
+            self.access.seed(self.settings.users, now=self.now())
+            self.meetings = MeetingStore(self.db)
+            self.projects = ProjectStore(self.db)
+            self.bureau = BureauService(self.db, lambda: self.library, self.settings)
+            self._start_problems()
 
     def _start_problems(self) -> None:
         """Investor problems (issue 13): the store, and the ledger's problems imported once."""

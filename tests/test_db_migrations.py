@@ -22,7 +22,7 @@ from tests.pg import database_url, make_database
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"users", "invites", "access_audit", "meetings", "meeting_history", "projects",
           "investor_problems", "investor_problem_history",
-          "project_stages", "project_capital", "followup_reminders", "kv"}
+          "project_stages", "project_capital", "followup_reminders", "kv", "processed_updates"}
 
 
 def _diff(database: Database, metadata: sa.MetaData = Base.metadata) -> list:

@@ -437,3 +437,34 @@ async def test_handler_errors_are_raised_not_just_logged(fakebot):
         with pytest.raises(BadRequest, match="(?i)message_too_long"):
             await fakebot.send_text(app, fakebot.user(), "/long")
     assert fakebot.take_violations() == ["sendMessage: Bad Request: MESSAGE_TOO_LONG"]
+
+
+@pytest.mark.asyncio
+async def test_the_fake_over_http_decodes_as_telegram_does():
+    """tests/fakebot/http.py: PTB's real HTTP requests (a form, multipart with a file) reach the
+    same strict fake; a text of digits stays a string, a keyboard is decoded, the file comes back."""
+    import io
+
+    from telegram import Bot
+
+    from tests.fakebot.http import FakeBotHTTP
+
+    fake = FakeBotAPI()
+    api = await FakeBotHTTP(fake).start()
+    try:
+        fake.user(77, "x")
+        async with Bot("123:ABC", base_url=f"{api.url}/bot", base_file_url=f"{api.url}/file/bot") as bot:
+            doc = await bot.send_document(77, io.BytesIO(b"hello"), filename="a.xlsx", caption="<b>x</b>",
+                                          parse_mode="HTML", reply_markup=InlineKeyboardMarkup(
+                                              [[InlineKeyboardButton("b", callback_data="d")]]))
+            assert (doc.document.file_name, doc.caption) == ("a.xlsx", "x")
+            data = await (await bot.get_file(doc.document.file_id)).download_as_bytearray()
+            assert bytes(data) == b"hello"
+            await bot.send_message(77, "123")
+            with pytest.raises(BadRequest):
+                await bot.send_message(77, "<b>unclosed", parse_mode="HTML")
+        assert fake.last_text(77) == "123"
+        assert fake.buttons(fake.sent(77)[0]) == [[("b", "d")]]
+        assert len(fake.take_violations()) == 1 and not fake.problems()
+    finally:
+        await api.stop()

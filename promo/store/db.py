@@ -36,6 +36,7 @@ from promo.store.tables import Base  # noqa: F401  (re-exported: the one declara
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # pg_advisory_xact_lock key: two bot processes starting at once migrate one after the other.
 _PG_MIGRATE_LOCK = 0x70726F6D6F  # "promo"
+_PG_STARTUP_LOCK = 0x70726F6D6F01
 
 
 # --------------------------------------------------------------------------- record ids
@@ -184,6 +185,24 @@ class Database:
             s.expunge_all()  # detach first: a rollback would expire what the caller keeps
             s.rollback()
             s.close()
+
+    @contextmanager
+    def startup_lock(self) -> Iterator[None]:
+        """One process at a time through the start-up writes (seeding the allow-list and the
+        problems ledger), so workers starting together do not insert the same rows twice.
+        PostgreSQL: a session advisory lock; SQLite: nothing — its write transactions begin
+        IMMEDIATE, so the second seed already sees the first one's rows."""
+        if self.dialect != "postgresql":
+            yield
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_STARTUP_LOCK})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_STARTUP_LOCK})
+                conn.commit()
 
     # ----------------------------------------------------------------------- migrations
 

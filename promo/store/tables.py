@@ -364,3 +364,17 @@ class ProblemHistory(Base):
     note: Mapped[str | None] = mapped_column(Text)
     changed_by: Mapped[int | None] = mapped_column(BigInteger)
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --------------------------------------------------------------------------- webhook updates
+
+class ProcessedUpdate(Base):
+    """A Telegram update a worker has handled (handlers/webhook.py): a redelivery of the same
+    update_id is answered without being handled again. Rows older than two days are pruned
+    (Telegram keeps an undelivered update for 24 hours)."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    worker: Mapped[str | None] = mapped_column(String(64))
