@@ -24,8 +24,11 @@ and
 
 - True: the update is admitted and counted now (a reservation under its `update_id`); when it
   reaches `do_process_update` it takes that reservation and is never refused again for the
-  bound. Hand it to the application (parse it, put it in `update_queue`) soon: a reservation not
-  taken within `reserve_ttl` seconds is given back;
+  bound. Hand it to the application (parse it, put it in `update_queue` or call
+  `process_update`) at once; if it will not get there (a duplicate, unparseable, the intake
+  closing), call `release_raw(update_id)`. A reservation not taken within `reserve_ttl` seconds
+  (10) is given back anyway. An update id seen again while reserved, or after it was handed
+  over (a redelivery), is admitted without a second reservation;
 - False: the update is refused and must be dropped unparsed; the gate has already counted it
   and queued the officer's busy answer from the few fields it kept (`Refused`: kind, chat id and
   type, callback query id, inline query id).
@@ -221,10 +224,12 @@ class NoticeLane:
 
 
 class OfficerUpdateProcessor(BaseUpdateProcessor):
+    REMEMBERED = 4096     # update ids handed over, kept to recognise a redelivery
+
     def __init__(self, workers: int = 32, queue_limit: int = 96, per_user_limit: int = 10,
                  notice_after: float = 5.0, notice_every: float = 30.0, retry_seconds: int = 30,
                  notice_rate: float = 5.0, toast_rate: float = 10.0, lane_size: int = 32,
-                 reserve_ttl: float = 60.0):
+                 reserve_ttl: float = 10.0):
         if workers < 1 or queue_limit < 0 or per_user_limit < 1:
             raise ValueError("workers and per_user_limit must be ≥ 1, queue_limit ≥ 0")
         # PTB's own semaphore only counts what is inside do_process_update; the bounds are ours.
@@ -239,6 +244,7 @@ class OfficerUpdateProcessor(BaseUpdateProcessor):
         self._per_key: dict[tuple[str, int], int] = defaultdict(int)
         # admitted by the gate, not yet in do_process_update: update_id -> (keys, when)
         self._reserved: dict[int, tuple[list[tuple[str, int]], float]] = {}
+        self._handed: collections.OrderedDict[int, None] = collections.OrderedDict()   # ids seen by do_process_update
         self._last_notice: dict[int, float] = {}
         self._unsent: set[int] = set()    # chats whose notice is in the lane
         self._texts: dict[str, str] = {}  # busy.html.j2 rendered, per kind
@@ -289,8 +295,10 @@ class OfficerUpdateProcessor(BaseUpdateProcessor):
         admitted and counted (hand it to the application); False = refused, drop it unparsed (its
         busy answer is already queued). See the module docstring."""
         update_id = payload.get("update_id")
-        if isinstance(update_id, int) and update_id in self._reserved:
-            return True                   # delivered again (getUpdates after a failed parse): admitted once
+        if isinstance(update_id, int) and (update_id in self._reserved or update_id in self._handed):
+            # delivered again (getUpdates after a failed parse, a webhook redelivery): admitted once;
+            # one already handed over is not reserved again (the last guard checks it if it comes)
+            return True
         self._expire_reservations()
         keys, info = raw_keys(payload)
         if self.full_for(keys):
@@ -304,7 +312,8 @@ class OfficerUpdateProcessor(BaseUpdateProcessor):
         return True
 
     def release_raw(self, update_id: int) -> None:
-        """Give back an admitted update that will not reach the application."""
+        """Give back an admitted update that will not reach the application (an intake that
+        finds it a duplicate, cannot parse it or cannot take it now should call this)."""
         held = self._reserved.pop(update_id, None)
         if held is not None:
             self._release_keys(held[0])
@@ -331,7 +340,12 @@ class OfficerUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         update_id = getattr(update, "update_id", None)
-        held = self._reserved.pop(update_id, None) if isinstance(update_id, int) else None
+        held = None
+        if isinstance(update_id, int):
+            held = self._reserved.pop(update_id, None)
+            self._handed[update_id] = None
+            if len(self._handed) > self.REMEMBERED:
+                self._handed.popitem(last=False)
         if held is not None:
             keys = held[0]                # admitted by the gate: counted there, not checked again
         else:

@@ -222,6 +222,23 @@ async def test_the_gate_counts_once_and_gives_back_what_is_not_handed_over(fakeb
     assert gate(_message(5, fakebot.user(9102, "乙"))) and processor.admitted == 1
 
 
+async def test_a_redelivery_of_an_update_already_handed_over_is_not_reserved_again(fakebot):
+    processor = OfficerUpdateProcessor(workers=1, queue_limit=1, per_user_limit=10, reserve_ttl=3600)
+    user = fakebot.user(9201, "甲")
+    raw = _message(1, user)
+    assert processor.admit_raw(raw)
+    ran: list[int] = []
+
+    async def handle():
+        ran.append(1)
+
+    await processor.do_process_update(Update.de_json(raw, None), handle())    # taken and finished
+    assert ran == [1] and processor.admitted == 0
+    assert processor.admit_raw(raw) and processor.admitted == 0             # (a webhook redelivery)
+    assert processor.admit_raw(_message(2, user)) and processor.admit_raw(_message(3, user))
+    assert processor.admitted == 2 and processor.refused == 0
+
+
 async def test_the_lane_is_bounded_and_drops_when_full():
     lane = NoticeLane(rate=5, toast_rate=10, size=2)
     sent: list[int] = []
