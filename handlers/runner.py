@@ -18,6 +18,7 @@ from . import webhook
 from .app import build_application
 from .console import CONSOLE_USER, LOG_FORMAT, ConsoleBotAPI, console_logging, run_console
 from .dispatcher import webhook_path
+from .processor import OfficerUpdateProcessor
 from .webhook import WORKER_PATH
 
 log = logging.getLogger("promo")
@@ -84,19 +85,19 @@ def run(argv: list[str]) -> int:
     app = build_application(settings, services)
     mode = f"worker {args.worker}" if args.worker is not None else "webhook" if settings.webhook_url else "long polling"
     log.info("starting the bot (%s)", mode)
-    # admission on the raw update, when the update processor offers it (handlers/webhook.py)
-    gate = getattr(app.update_processor, "admit_raw", None)
+    # admission on the raw update (issue 16 item 4; handlers/processor.py, handlers/webhook.py)
+    admission = app.update_processor if isinstance(app.update_processor, OfficerUpdateProcessor) else None
     if args.worker is not None or settings.webhook_url:
         if args.worker is not None:        # behind the dispatcher: the same intake, no setWebhook
             parent = os.environ.get("PROMO_SUPERVISED_BY")
             serving = webhook.serve(app, listen=settings.listen, port=settings.port, path=WORKER_PATH,
-                                    secret=settings.secret_token, gate=gate, name=args.worker,
+                                    secret=settings.secret_token, admission=admission, name=args.worker,
                                     parent_pid=int(parent) if parent and parent.isdigit() else None)
         else:
             assert settings.token and settings.webhook_url
             path = webhook_path(settings.token)   # never the token in a URL
             serving = webhook.serve(app, listen=settings.listen, port=settings.port, path=path,
-                                    secret=settings.secret_token, gate=gate,
+                                    secret=settings.secret_token, admission=admission,
                                     webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}")
         try:
             asyncio.run(serving)

@@ -18,8 +18,11 @@ id was recorded — is closed where it matters by the effect's own idempotency: 
 card twice gives the same meeting (`MeetingService._already_saved`), a stale card's button is
 answered as stale, reminders and digests are claimed in the database (handlers/jobs.py).
 
-`gate(raw_json) -> bool` is an admission check on the raw update before it is parsed (False:
-answered 200, not handled, not recorded); None admits everything.
+`admission` (the update processor, `OfficerUpdateProcessor`) decides on the raw update before
+it is parsed: `admit_raw(raw) -> bool` (False: answered 200, not handled, not recorded, the
+officer told by the processor that the bot is busy), and `release_raw(update_id)` gives back the
+place of an admitted update that will not be handled after all (a duplicate, unreadable, the
+database unavailable); None admits everything.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import json
 import logging
 import os
 import signal
-from collections.abc import Callable
+from typing import Protocol
 
 import tornado.httpserver
 import tornado.web
@@ -49,7 +52,10 @@ WORKER_PATH = "update"          # the path a worker serves behind the dispatcher
 KEEP = dt.timedelta(days=2)     # processed ids kept this long (Telegram keeps an update 24 h)
 PRUNE_EVERY = 1000              # records between two prunes
 
-Gate = Callable[[dict], bool]
+class Admission(Protocol):
+    def admit_raw(self, payload: dict) -> bool: ...
+
+    def release_raw(self, update_id: int) -> None: ...
 
 
 class UpdateLedger:
@@ -87,10 +93,10 @@ class UpdateLedger:
 class Intake:
     """Takes the raw JSON of one update and answers (HTTP status, reason)."""
 
-    def __init__(self, app: Application, ledger: UpdateLedger, gate: Gate | None = None):
+    def __init__(self, app: Application, ledger: UpdateLedger, admission: Admission | None = None):
         self.app = app
         self.ledger = ledger
-        self.gate = gate
+        self.admission = admission
         self.closing = False
         self._inflight: dict[int, asyncio.Future] = {}
         self._records = 0
@@ -113,7 +119,7 @@ class Intake:
             return 400, "not an update"
         if self.closing:
             return 503, "shutting down"
-        if self.gate is not None and not self.gate(raw):
+        if self.admission is not None and not self.admission.admit_raw(raw):
             self.refused += 1
             return 200, "not admitted"
         update_id = raw["update_id"]
@@ -124,6 +130,8 @@ class Intake:
         self._inflight[update_id] = future
         try:
             result = await self._handle(update_id, raw)
+            if result[1] != "ok" and self.admission is not None:   # admitted, not handed over
+                self.admission.release_raw(update_id)
         except BaseException:
             future.set_result((503, "interrupted"))
             raise
@@ -209,7 +217,7 @@ def web_app(intake: Intake, path: str, secret: str | None, name: str = "") -> to
 
 
 async def serve(app: Application, *, listen: str, port: int, path: str, secret: str | None,
-                gate: Gate | None = None, name: str = "", webhook_url: str | None = None,
+                admission: Admission | None = None, name: str = "", webhook_url: str | None = None,
                 parent_pid: int | None = None, drain_seconds: float = 20.0) -> None:
     """Run `app` behind the intake until SIGTERM/SIGINT (or, with `parent_pid`, until that
     process is gone): initialize, post_init, start (job queue, persistence), listen; with
@@ -217,7 +225,7 @@ async def serve(app: Application, *, listen: str, port: int, path: str, secret: 
     dispatcher does not). On the way out: stop taking updates, let the running ones finish,
     stop and shut the application down as PTB's run_* do."""
     db = app.bot_data.services.db
-    intake = Intake(app, UpdateLedger(db, name or f"{listen}:{port}"), gate)
+    intake = Intake(app, UpdateLedger(db, name or f"{listen}:{port}"), admission)
     await app.initialize()
     if app.post_init:
         await app.post_init(app)

@@ -109,6 +109,13 @@ async def test_handled_once_redelivered_not_again(bot):
         assert await other.take(_body(update)) == (200, "duplicate")
         assert len(fake.calls) == before
         assert intake.handled == 1 and intake.duplicates == 1
+        # with the processor's own admission: a duplicate and an unreadable update hold no place
+        processor = bot.app.update_processor
+        gated = Intake(bot.app, UpdateLedger(bot.services.db, "v"), processor)
+        assert await gated.take(_body(update)) == (200, "duplicate")
+        assert await gated.take(b'{"update_id": 505, "message": {"message_id": "x", "chat": 5}}') == \
+            (200, "unreadable")
+        assert processor.admitted == 0
     assert not fake.problems()
 
 
@@ -143,12 +150,17 @@ async def test_gate_bad_bodies_and_a_failed_record(bot, monkeypatch):
     fake = bot.fake
     async with running(bot):
         admitted: list[int] = []
+        released: list[int] = []
 
-        def gate(raw: dict) -> bool:
-            admitted.append(raw["update_id"])
-            return (raw.get("message") or {}).get("from", {}).get("id") != 999
+        class Gate:      # the processor's admission, seen from the intake
+            def admit_raw(self, raw: dict) -> bool:
+                admitted.append(raw["update_id"])
+                return (raw.get("message") or {}).get("from", {}).get("id") != 999
 
-        intake = Intake(bot.app, UpdateLedger(bot.services.db, "t"), gate)
+            def release_raw(self, update_id: int) -> None:
+                released.append(update_id)
+
+        intake = Intake(bot.app, UpdateLedger(bot.services.db, "t"), Gate())
         stranger = fake.user(999, "陌生人")
         update = {"update_id": 601, "message": fake.store_user_message(stranger, PROFILE).data_copy}
         before = len(fake.calls)
@@ -160,6 +172,7 @@ async def test_gate_bad_bodies_and_a_failed_record(bot, monkeypatch):
         # an update PTB cannot read is dropped (200), not delivered again and again
         assert await intake.take(b'{"update_id": 604, "message": {"message_id": "x", "chat": 5}}') == \
             (200, "unreadable")
+        assert released == [604]          # admitted, never handed over: its place is given back
 
         def refuse(*args, **kwargs):
             raise RuntimeError("database down")
@@ -169,6 +182,7 @@ async def test_gate_bad_bodies_and_a_failed_record(bot, monkeypatch):
         assert await intake.take(_body(update)) == (500, "not recorded")   # Telegram delivers it again
         monkeypatch.setattr(intake.ledger, "seen", refuse)
         assert await intake.take(_body(update)) == (503, "database unavailable")
+        assert released == [604, 602, 602]   # (the first 602 was handed over: a no-op for the processor)
         intake.closing = True
         assert (await intake.take(_body({"update_id": 603, "message": {}})))[0] == 503
     assert not fake.problems()
