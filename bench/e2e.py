@@ -386,7 +386,20 @@ async def open_loop(app, officers: Officers, rate: float, seconds: float, errors
 
 
 async def sequential(app, officers: Officers, seconds: float, errors: list, done_times: dict) -> dict:
-    """Through app.update_queue: PTB's fetcher handles one update at a time (as configured)."""
+    """Through app.update_queue, one update at a time: the baseline of issue 16 (PTB's default,
+    `concurrent_updates(False)`). The application's own processor (concurrent, per officer) is
+    swapped for PTB's `SimpleUpdateProcessor(1)` while it runs."""
+    from telegram.ext import SimpleUpdateProcessor
+
+    own = app._update_processor
+    app._update_processor = SimpleUpdateProcessor(1)
+    try:
+        return await _sequential(app, officers, seconds, errors, done_times)
+    finally:
+        app._update_processor = own
+
+
+async def _sequential(app, officers: Officers, seconds: float, errors: list, done_times: dict) -> dict:
     kinds: dict[str, int] = {}
     backlog = 20
     sent: dict[int, float] = {}
