@@ -13,8 +13,9 @@ afterwards) through `search_path`, so runs are repeatable and can share one data
 from __future__ import annotations
 
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -110,3 +111,25 @@ def make_database(backend: str, tmp_path: Path, *, migrate: bool = True):
             yield database
         finally:
             database.dispose()
+
+
+def run_at_once(fn: Callable[[object], None], items: Iterable[object], timeout: float = 60) -> list[BaseException]:
+    """`fn(item)` for every item, each in its own thread, all released together (a barrier):
+    what two processes starting at the same moment do to one database. The errors raised."""
+    items = list(items)
+    barrier = threading.Barrier(len(items))
+    errors: list[BaseException] = []
+
+    def run(item: object) -> None:
+        try:
+            barrier.wait()
+            fn(item)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return errors

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from alembic.migration import MigrationContext
 
 from promo.store.db import Database, as_utc
 from promo.store.tables import Base, KeyValue
-from tests.pg import database_url, make_database
+from tests.pg import database_url, make_database, run_at_once
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {"users", "invites", "access_audit", "meetings", "meeting_history", "projects",
@@ -80,21 +79,7 @@ def test_two_starts_at_once_migrate_once(backend, tmp_path):
     """Two bot processes starting together: both migrate calls succeed, one chain applied."""
     with database_url(backend, tmp_path) as url:
         dbs = [Database(url) for _ in range(3)]
-        errors: list[BaseException] = []
-        barrier = threading.Barrier(len(dbs))
-
-        def run(d):
-            try:
-                barrier.wait()
-                d.migrate()
-            except BaseException as exc:  # noqa: BLE001
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run, args=(d,)) for d in dbs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        errors = run_at_once(lambda d: d.migrate(), dbs)
         try:
             assert errors == []
             assert all(d.current_revision() == d.head_revision() for d in dbs)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 
 import pytest
 
@@ -13,7 +12,7 @@ from handlers.dispatcher import route_key, worker_index
 from handlers.webhook import Intake, UpdateLedger
 from tests.botkit import build_bot, running
 from tests.fakebot import FakeBotAPI
-from tests.pg import database_url
+from tests.pg import database_url, run_at_once
 
 PROFILE = "飞鹤乳业 副总 北京 奶粉"
 
@@ -201,22 +200,11 @@ def test_workers_starting_together_seed_once(backend, tmp_path):
     with database_url(backend, tmp_path) as url:
         dbs = [Database(url) for _ in range(4)]
         dbs[0].migrate()
-        barrier = threading.Barrier(len(dbs))
-        errors: list[BaseException] = []
+        def start(db) -> None:
+            with db.startup_lock():
+                AccessStore(db).seed(users)
 
-        def start(db: Database) -> None:
-            try:
-                barrier.wait()
-                with db.startup_lock():
-                    AccessStore(db).seed(users)
-            except BaseException as exc:  # noqa: BLE001
-                errors.append(exc)
-
-        threads = [threading.Thread(target=start, args=(d,)) for d in dbs]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        errors = run_at_once(start, dbs)
         try:
             assert errors == []
             with dbs[0].read() as s:
