@@ -74,7 +74,7 @@ async def brief_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if got is None:
         return
     user, data = got
-    query = queries(context).get(data.qid)
+    query = await queries(context).get(data.qid)
     if query is None:
         await answer_stale(update)
         return

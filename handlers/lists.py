@@ -72,7 +72,7 @@ async def route(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -
         return
     s = svc(context)
     decided = await asyncio.to_thread(_decide, s, text)
-    qid = store_text(context, text)
+    qid = await store_text(context, text)
     await show_intent(update, context, qid, text, decided, user, edit=False)
 
 
@@ -96,7 +96,7 @@ async def not_a_meeting(update: Update, context) -> bool:
     decided = await asyncio.to_thread(_decide, s, text.strip()[:500])
     if decided == "meeting":
         return False
-    qid = store_text(context, text.strip()[:500])
+    qid = await store_text(context, text.strip()[:500])
     await show_intent(update, context, qid, text.strip()[:500], decided, user, edit=False)
     return True
 
@@ -112,7 +112,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     s = svc(context)
     decided = await asyncio.to_thread(_decide, s, text)
-    qid = store_text(context, text)
+    qid = await store_text(context, text)
     await show_intent(update, context, qid, text, decided, user, edit=False)
 
 
@@ -121,7 +121,7 @@ async def switch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if got is None:
         return
     user, data = got
-    query = queries(context).get(data.qid)
+    query = await queries(context).get(data.qid)
     intent = INTENT_OF.get(data.intent)
     if query is None or (intent is None and data.intent != MENU) or query.version != svc(context).data_version:
         await answer_stale(update)
@@ -141,8 +141,8 @@ async def show_intent(update: Update, context, qid: str, text: str, intent: str,
                       forced: bool = False) -> None:
     private = is_private(update)
     if intent in VIEWS:
-        query = replace(queries(context).get(qid), view=VIEWS[intent] if private else "say")
-        queries(context).put(qid, query)
+        query = replace(await queries(context).get(qid), view=VIEWS[intent] if private else "say")
+        await queries(context).put(qid, query)
         await show(update, context, qid, query, edit=edit)
         return
     if intent == "problem" and private:

@@ -135,7 +135,7 @@ async def start_draft(update: Update, context, user, text: str, qid: str | None 
     draft = await asyncio.to_thread(parse_problem, text, s.matcher, s.today())
     st = _state(context)
     if qid is None:
-        qid = store_text(context, text)
+        qid = await store_text(context, text)
     st["draft"] = {**draft.to_json(), "tok": secrets.token_urlsafe(4), "qid": qid}
     st["await"] = None
     await _show_draft(update, context, edit=False)

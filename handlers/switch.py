@@ -37,9 +37,9 @@ def lists_context(context, user, private: bool):
     return context_for(s, s.today(), user=user, private=private)
 
 
-def store_text(context, text: str) -> str:
+async def store_text(context, text: str) -> str:
     """Keep `text` in the answer card's query store; the id the buttons carry."""
-    return queries(context).add(Query(text=text, view="card", version=svc(context).data_version))
+    return await queries(context).add(Query(text=text, view="card", version=svc(context).data_version))
 
 
 def switch_rows(context, qid: str, current: str, alternatives, private: bool,

@@ -364,7 +364,7 @@ async def _resume(update: Update, context, st: dict, edit: bool) -> int:
 async def from_card(update: Update, context, qid: str) -> int:
     from .answer import queries
 
-    query = queries(context).get(qid)
+    query = await queries(context).get(qid)
     if query is None:
         await answer_stale(update)
         return END

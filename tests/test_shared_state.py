@@ -72,17 +72,44 @@ async def test_a_card_still_works_after_a_restart_but_not_on_other_lists(tmp_pat
     restarted.services.stop()
 
 
-def test_the_store_is_bounded(tmp_path):
+@pytest.mark.asyncio
+async def test_the_store_is_bounded(tmp_path):
     from handlers.answer import Query, QueryStore
     from promo.store.kvstore import KVStore
 
     bot = build_bot(FakeBotAPI(), tmp_path)
     store = QueryStore(KVStore(bot.services.db), lambda: ("F", 1), size=30, trim_every=10)
-    ids = [store.add(Query(text=f"q{i}", version=1)) for i in range(100)]
+    ids = [await store.add(Query(text=f"q{i}", version=1)) for i in range(100)]
     kept = KVStore(bot.services.db).all(QueryStore.NAMESPACE)
     assert 30 <= len(kept) < 40
-    assert store.get(ids[-1]).text == "q99" and store.get(ids[0]) is None
-    assert store.get("x" * 300) is None
+    assert (await store.get(ids[-1])).text == "q99" and await store.get(ids[0]) is None
+    assert await store.get("x" * 300) is None
+    bot.services.stop()
+
+
+@pytest.mark.asyncio
+async def test_the_store_works_off_the_event_loop(tmp_path):
+    """Its database calls run in a worker thread (issue 16, item 1), never on the loop's."""
+    import threading
+
+    from handlers.answer import Query, QueryStore
+    from promo.store.kvstore import KVStore
+
+    bot = build_bot(FakeBotAPI(), tmp_path)
+    kv = KVStore(bot.services.db)
+    seen: list[str] = []
+
+    def spied(real):
+        def spy(*args, **kwargs):
+            seen.append(threading.current_thread().name)
+            return real(*args, **kwargs)
+        return spy
+
+    kv.get, kv.set = spied(kv.get), spied(kv.set)
+    store = QueryStore(kv, lambda: ("F", 1))
+    qid = await store.add(Query(text="飞鹤", version=1))
+    assert (await store.get(qid)).text == "飞鹤"
+    assert len(seen) == 2 and threading.main_thread().name not in seen
     bot.services.stop()
 
 

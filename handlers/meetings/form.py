@@ -63,7 +63,7 @@ async def meeting_text(update: Update, context: ContextTypes.DEFAULT_TYPE, user)
 @officer_only(button=LogFromCard, stale=STALE, private=True)
 async def log_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE, user, data):
     await update.callback_query.answer()
-    query = queries(context).get(data.qid)
+    query = await queries(context).get(data.qid)
     return await _start_form(update, context, user, query.text if query else None)
 
 

@@ -36,6 +36,8 @@ from promo.store.tables import Base  # noqa: F401  (re-exported: the one declara
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # pg_advisory_xact_lock key: two bot processes starting at once migrate one after the other.
 _PG_MIGRATE_LOCK = 0x70726F6D6F  # "promo"
+BUSY_TIMEOUT_MS = 5000       # SQLite: how long a write waits for another writer
+MIGRATE_WAIT_MS = 120_000    # SQLite: how long a start waits for another process's migration
 _PG_STARTUP_LOCK = 0x70726F6D6F01
 
 
@@ -224,12 +226,23 @@ class Database:
         revision the database is at."""
         from alembic import command
 
-        with self._migrate_lock, self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATE_LOCK})
-            cfg = self.alembic_config()
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with self._migrate_lock, self.engine.connect() as conn:
+            sqlite = self.dialect == "sqlite"
+            if sqlite:
+                # Another process may be migrating (a whole chain takes seconds on a busy disk):
+                # wait for it up to MIGRATE_WAIT_MS, not the 5 s of an ordinary write. Set on the
+                # driver's connection, outside SQLAlchemy's transaction, and reset afterwards.
+                _busy_timeout(conn, MIGRATE_WAIT_MS)
+            try:
+                with conn.begin():
+                    if self.dialect == "postgresql":
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATE_LOCK})
+                    cfg = self.alembic_config()
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+            finally:
+                if sqlite:
+                    _busy_timeout(conn, BUSY_TIMEOUT_MS)
         return self.current_revision()
 
     def current_revision(self) -> str | None:
@@ -249,6 +262,13 @@ class Database:
     close = dispose
 
 
+def _busy_timeout(conn, ms: int) -> None:
+    """SQLite's busy_timeout on the driver's connection (no SQLAlchemy transaction begins)."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.cursor().execute(f"PRAGMA busy_timeout={int(ms)}")
+
+
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
@@ -259,7 +279,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         # busy_timeout first: switching a new file to WAL needs the exclusive lock, and a
         # connection opened while another process migrates must wait for it, not fail with
         # "database is locked". Once the file is in WAL mode (it stays so) the switch is skipped.
-        cur.execute("PRAGMA busy_timeout=5000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if wal and str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
