@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -269,6 +271,26 @@ def _busy_timeout(conn, ms: int) -> None:
     raw.cursor().execute(f"PRAGMA busy_timeout={int(ms)}")
 
 
+def _switch_to_wal(cur) -> None:
+    """Put a new file in WAL mode. When several processes open a new file at once, the switch
+    of one that read the old mode can fail at once with "database is locked" while another
+    process, already switched, migrates (the busy handler does not cover it; seen under load):
+    read the mode again and retry, up to MIGRATE_WAIT_MS."""
+    deadline = time.monotonic() + MIGRATE_WAIT_MS / 1000
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            if str(cur.execute("PRAGMA journal_mode=WAL").fetchone()[0]).lower() == "wal":
+                return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError("database is locked: could not switch it to WAL mode")
+        time.sleep(0.05)
+
+
 def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
@@ -280,8 +302,8 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         # connection opened while another process migrates must wait for it, not fail with
         # "database is locked". Once the file is in WAL mode (it stays so) the switch is skipped.
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        if wal and str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-            cur.execute("PRAGMA journal_mode=WAL")
+        if wal:
+            _switch_to_wal(cur)
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
