@@ -13,8 +13,6 @@ differs) or forgotten answers "please ask again".
 
 from __future__ import annotations
 
-import asyncio
-
 import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
@@ -28,7 +26,7 @@ from promo.matching.say import KIND_LABELS, LANG_LABELS, SCOPE_LABELS
 from promo.store.kvstore import KVStore
 
 from .callbacks import CallbackData
-from .common import Command, answer_stale, is_private, keyboard, pressed, require_user, send, svc
+from .common import Command, answer_stale, in_thread, is_private, keyboard, pressed, require_user, send, svc
 
 PAGE = 5
 MAX_QUERIES = 20000           # shared by every worker; a row is about 300 bytes
@@ -144,12 +142,12 @@ class QueryStore:
         await self.put(qid, query)
         self._added += 1
         if self._added % self.trim_every == 0:
-            await asyncio.to_thread(self.kv.keep_newest, self.NAMESPACE, self.size)
+            await in_thread(self.kv.keep_newest, self.NAMESPACE, self.size)
         return qid
 
     async def get(self, qid: str) -> Query | None:
         try:
-            row = await asyncio.to_thread(self.kv.get, self.NAMESPACE, qid)
+            row = await in_thread(self.kv.get, self.NAMESPACE, qid)
         except ValueError:                      # not a key we could have made (too long, empty)
             return None
         fingerprint, version = self.lists()
@@ -166,7 +164,7 @@ class QueryStore:
         if query.version != version:            # made on lists this process no longer serves
             fingerprint = ""
         q = {k: v for k, v in asdict(query).items() if k != "version"}
-        await asyncio.to_thread(self.kv.set, self.NAMESPACE, qid, {"q": q, "lists": fingerprint})
+        await in_thread(self.kv.set, self.NAMESPACE, qid, {"q": q, "lists": fingerprint})
 
 
 _QUERY_FIELDS = {f.name for f in fields(Query)}

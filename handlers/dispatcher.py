@@ -45,6 +45,7 @@ import tornado.web
 
 from promo.config import ROOT, Settings
 
+from .processor import raw_keys
 from .webhook import SECRET_HEADER, WORKER_HEADER, WORKER_PATH
 
 log = logging.getLogger("promo.dispatcher")
@@ -59,19 +60,11 @@ def webhook_path(token: str) -> str:
 
 
 def route_key(raw: dict) -> int | None:
-    """The user id of an update (its `from` or `user`), else its chat id; None for neither."""
-    for name, obj in raw.items():
-        if name == "update_id" or not isinstance(obj, dict):
-            continue
-        for who in ("from", "user"):
-            user = obj.get(who)
-            if isinstance(user, dict) and isinstance(user.get("id"), int):
-                return user["id"]
-        for where in (obj.get("chat"), obj.get("actor_chat"), obj.get("voter_chat"),
-                      (obj.get("message") or {}).get("chat") if isinstance(obj.get("message"), dict) else None):
-            if isinstance(where, dict) and isinstance(where.get("id"), int):
-                return where["id"]
-    return None
+    """The user id of an update, else its chat id; None for neither. The first of the keys the
+    worker's `OfficerUpdateProcessor` orders the update by (`raw_keys`), so what one worker keeps
+    in order is what the dispatcher keeps together."""
+    keys, _ = raw_keys(raw)
+    return keys[0][1] if keys else None
 
 
 def worker_index(raw: dict, n: int) -> int:

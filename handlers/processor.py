@@ -34,9 +34,9 @@ and
   type, callback query id, inline query id).
 
 Polling uses it through `handlers/retry.py` `PromoBot` (getUpdates results are filtered before
-they are parsed; `PromoBuilder.build` wires the gate). A webhook intake takes it as a plain
-`gate: Callable[[dict], bool]`: `OfficerUpdateProcessor.admit_raw` is that callable (call it on
-the event loop's thread). `do_process_update` keeps its own check for updates that did not pass
+they are parsed; `PromoBuilder.build` wires the gate). The webhook intake (handlers/webhook.py)
+takes the processor itself as its `Admission` (`admit_raw`, `release_raw`; call them on the
+event loop's thread), and the dispatcher routes by the same keys (`raw_keys`). `do_process_update` keeps its own check for updates that did not pass
 the gate (tests, `process_update` callers): the same counters, the last guard.
 
 Busy notices go through their own small lane (`NoticeLane`: one task, `notice_rate` sends a
@@ -453,8 +453,7 @@ class OfficerUpdateProcessor(BaseUpdateProcessor):
             self._unsent.discard(chat_id)
 
         if self.lane.put(True, send, sent):
-            self._unsent.add(chat_id)
-            self._last_notice[chat_id] = time.monotonic()
+            self._unsent.add(chat_id)       # (the window of notice_every starts when it is sent)
             self.notices += 1
 
 

@@ -88,17 +88,16 @@ def run(argv: list[str]) -> int:
     # admission on the raw update (issue 16 item 4; handlers/processor.py, handlers/webhook.py)
     admission = app.update_processor if isinstance(app.update_processor, OfficerUpdateProcessor) else None
     if args.worker is not None or settings.webhook_url:
+        parent = os.environ.get("PROMO_SUPERVISED_BY")
         if args.worker is not None:        # behind the dispatcher: the same intake, no setWebhook
-            parent = os.environ.get("PROMO_SUPERVISED_BY")
-            serving = webhook.serve(app, listen=settings.listen, port=settings.port, path=WORKER_PATH,
-                                    secret=settings.secret_token, admission=admission, name=args.worker,
-                                    parent_pid=int(parent) if parent and parent.isdigit() else None)
+            path, url = WORKER_PATH, None
         else:
             assert settings.token and settings.webhook_url
             path = webhook_path(settings.token)   # never the token in a URL
-            serving = webhook.serve(app, listen=settings.listen, port=settings.port, path=path,
-                                    secret=settings.secret_token, admission=admission,
-                                    webhook_url=f"{settings.webhook_url.rstrip('/')}/{path}")
+            url = f"{settings.webhook_url.rstrip('/')}/{path}"
+        serving = webhook.serve(app, listen=settings.listen, port=settings.port, path=path,
+                                secret=settings.secret_token, admission=admission, name=args.worker or "",
+                                webhook_url=url, parent_pid=int(parent) if parent and parent.isdigit() else None)
         try:
             asyncio.run(serving)
         except KeyboardInterrupt:      # Ctrl-C before the signal handlers were set

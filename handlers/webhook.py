@@ -44,6 +44,8 @@ from telegram.ext import Application
 
 from promo.store.db import Database, as_utc, insert_on_conflict
 
+from .common import in_thread
+
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -143,7 +145,7 @@ class Intake:
 
     async def _handle(self, update_id: int, raw: dict) -> tuple[int, str]:
         try:
-            if await asyncio.to_thread(self.ledger.seen, update_id):
+            if await in_thread(self.ledger.seen, update_id):
                 self.duplicates += 1
                 return 200, "duplicate"
         except Exception as exc:  # noqa: BLE001 - the database is down: Telegram asks again later
@@ -159,7 +161,7 @@ class Intake:
             return 200, "unreadable"
         await app.update_processor.process_update(update, app.process_update(update))
         try:
-            await asyncio.to_thread(self.ledger.record, update_id)
+            await in_thread(self.ledger.record, update_id)
         except Exception as exc:  # noqa: BLE001 - handled, not recorded: a redelivery is handled again
             self.failed += 1
             log.warning("update %s handled but not recorded (%s)", update_id, type(exc).__name__)
@@ -168,7 +170,7 @@ class Intake:
         self._records += 1
         if self._records % PRUNE_EVERY == 0:
             with contextlib.suppress(Exception):
-                await asyncio.to_thread(self.ledger.prune)
+                await in_thread(self.ledger.prune)
         return 200, "ok"
 
     async def drain(self, timeout: float) -> None:
